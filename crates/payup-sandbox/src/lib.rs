@@ -1,1 +1,649 @@
+//! payup-sandbox: a stateful local emulator of the four gateway APIs the project implements
+//! (Payup card keyin, Payup KakaoPay via NHN KCP, Payple card, NHN KCP keyin), served by one small
+//! HTTP/1.1 server on loopback. See README.md for identities, test cards, codes, control API and faults.
+//!
+//! The sandbox deliberately shares no request-encoding or signing code with payup-core, so that the
+//! client and the sandbox cannot agree on the same mistake; it only reuses the response-code tables
+//! (`payup_core::codes`) and the card masking helper.
 
+mod control;
+mod http;
+mod kcp;
+mod payple;
+mod payup;
+mod state;
+mod util;
+mod windows;
+
+use serde::{Deserialize, Serialize};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use http::{Reply, Request, Response};
+use state::{BillingKey, Persistent, State};
+
+/// The test certificate of the sandbox's NHN KCP site `T0000` (TEST ONLY; generated for this repository).
+pub const KCP_TEST_CERT_PEM: &str = include_str!("../testdata/kcp_T0000_cert.pem");
+/// The unencrypted PKCS#8 private key of [`KCP_TEST_CERT_PEM`] (TEST ONLY).
+pub const KCP_TEST_KEY_PEM: &str = include_str!("../testdata/kcp_T0000_key.pem");
+/// The same key, PKCS#8 encrypted with the password `changeit` (TEST ONLY).
+pub const KCP_TEST_KEY_ENC_PEM: &str = include_str!("../testdata/kcp_T0000_key_enc.pem");
+
+/// Every operation name of the catalogue, as used by faults and the ledger.
+pub const OPERATIONS: &[&str] = &[
+    "payup.keyin.approve",
+    "payup.keyin.cancel",
+    "payup.kakaopay.order",
+    "payup.kakaopay.approve",
+    "payup.kakaopay.cancel",
+    "payple.auth",
+    "payple.card.confirm",
+    "payple.billing.pay",
+    "payple.billing.info",
+    "payple.billing.delete",
+    "payple.cancel",
+    "payple.status",
+    "kcp.keyin.approve",
+    "kcp.cancel",
+];
+
+/// Fault names accepted by `POST /__sandbox/faults` and [`Sandbox::arm_fault`].
+pub const FAULTS: &[&str] =
+    &["delay", "http_500", "malformed_body", "reset_before_commit", "drop_after_commit", "wrong_amount"];
+
+fn default_min() -> u64 {
+    100
+}
+fn default_max() -> u64 {
+    10_000_000
+}
+fn default_ttl() -> u64 {
+    180
+}
+
+/// A Payup merchant (payup-card-keyin.txt §1.6: merchantId + apiCertKey).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PayupMerchant {
+    pub merchant_id: String,
+    pub api_cert_key: String,
+    #[serde(default = "default_min")]
+    pub min_amount: u64,
+    #[serde(default = "default_max")]
+    pub max_amount: u64,
+}
+
+/// A Payple partner (payple-card.txt "가맹점 인증": cst_id + custKey; refund key from the admin page).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PaypleMerchant {
+    pub cst_id: String,
+    pub cust_key: String,
+    pub refund_key: String,
+    /// Partial refunds; the test account refuses them ("테스트 계정으로 카드 결제시에는 부분취소가 되지 않습니다").
+    #[serde(default)]
+    pub partial_refund: bool,
+    /// When non-empty, partner auth requires a Referer header starting with one of these (else AUTH0004).
+    #[serde(default)]
+    pub referers: Vec<String>,
+}
+
+/// An NHN KCP site (kcp-keyin.txt: site_cd, test code T0000).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KcpSite {
+    pub site_cd: String,
+}
+
+/// Merchants and settings. `Default` holds the specs' own test identities.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SandboxConfig {
+    pub payup: Vec<PayupMerchant>,
+    pub payple: Vec<PaypleMerchant>,
+    pub kcp: Vec<KcpSite>,
+    /// Lifetime of a Payple AuthKey (CPCA0001 after it).
+    pub payple_auth_ttl_secs: u64,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            // payup-card-keyin.txt §2.1.1 signature sample identity.
+            payup: vec![PayupMerchant {
+                merchant_id: "tester".into(),
+                api_cert_key: "25bcd7a82f5b4058818462cc7715964c".into(),
+                min_amount: 100,
+                max_amount: 10_000_000,
+            }],
+            // payple-card.txt 호출정보 (test account) and §4's sample PCD_REFUND_KEY.
+            payple: vec![PaypleMerchant {
+                cst_id: "test".into(),
+                cust_key: "abcd1234567890".into(),
+                refund_key: "a41ce010ede9fcbfb3be86b24858806596a9db68b79d138b147c3e563e1829a0".into(),
+                partial_refund: false,
+                referers: Vec::new(),
+            }],
+            // kcp-keyin.txt 승인요청 파라미터: "테스트코드 : T0000".
+            kcp: vec![KcpSite { site_cd: "T0000".into() }],
+            payple_auth_ttl_secs: 180,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    payup: Vec<PayupMerchant>,
+    #[serde(default)]
+    payple: Vec<PaypleMerchant>,
+    #[serde(default)]
+    kcp: Vec<KcpSiteFile>,
+    #[serde(default = "default_ttl")]
+    payple_auth_ttl_secs: u64,
+}
+
+/// The `kcp` section may carry the SDK's private key settings too; the sandbox ignores them.
+#[derive(Deserialize)]
+struct KcpSiteFile {
+    site_cd: String,
+}
+
+impl SandboxConfig {
+    /// Parse the `--config` JSON. Its merchants are added to the default (spec) identities; an entry
+    /// with the same id replaces the default one.
+    pub fn from_json(s: &str) -> Result<SandboxConfig, String> {
+        let f: ConfigFile = serde_json::from_str(s).map_err(|e| format!("sandbox config: {e}"))?;
+        let mut c = SandboxConfig::default();
+        for m in f.payup {
+            if m.merchant_id.is_empty() || m.api_cert_key.is_empty() {
+                return Err("sandbox config: payup merchant_id and api_cert_key must not be empty".into());
+            }
+            if m.min_amount > m.max_amount {
+                return Err(format!("sandbox config: payup {}: min_amount > max_amount", m.merchant_id));
+            }
+            c.payup.retain(|x| x.merchant_id != m.merchant_id);
+            c.payup.push(m);
+        }
+        for m in f.payple {
+            if m.cst_id.is_empty() || m.cust_key.is_empty() || m.refund_key.is_empty() {
+                return Err("sandbox config: payple cst_id, cust_key and refund_key must not be empty".into());
+            }
+            c.payple.retain(|x| x.cst_id != m.cst_id);
+            c.payple.push(m);
+        }
+        for k in f.kcp {
+            if k.site_cd.is_empty() {
+                return Err("sandbox config: kcp site_cd must not be empty".into());
+            }
+            c.kcp.retain(|x| x.site_cd != k.site_cd);
+            c.kcp.push(KcpSite { site_cd: k.site_cd });
+        }
+        c.payple_auth_ttl_secs = f.payple_auth_ttl_secs;
+        Ok(c)
+    }
+
+    pub(crate) fn payup_merchant(&self, id: &str) -> Option<&PayupMerchant> {
+        self.payup.iter().find(|m| m.merchant_id == id)
+    }
+    pub(crate) fn payple_merchant(&self, cst_id: &str) -> Option<&PaypleMerchant> {
+        self.payple.iter().find(|m| m.cst_id == cst_id)
+    }
+    pub(crate) fn kcp_site(&self, site_cd: &str) -> Option<&KcpSite> {
+        self.kcp.iter().find(|m| m.site_cd == site_cd)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FaultKind {
+    Delay,
+    Http500,
+    MalformedBody,
+    ResetBeforeCommit,
+    DropAfterCommit,
+    WrongAmount,
+}
+
+impl FaultKind {
+    fn parse(s: &str) -> Option<FaultKind> {
+        Some(match s {
+            "delay" => FaultKind::Delay,
+            "http_500" => FaultKind::Http500,
+            "malformed_body" => FaultKind::MalformedBody,
+            "reset_before_commit" => FaultKind::ResetBeforeCommit,
+            "drop_after_commit" => FaultKind::DropAfterCommit,
+            "wrong_amount" => FaultKind::WrongAmount,
+            _ => return None,
+        })
+    }
+    fn name(self) -> &'static str {
+        match self {
+            FaultKind::Delay => "delay",
+            FaultKind::Http500 => "http_500",
+            FaultKind::MalformedBody => "malformed_body",
+            FaultKind::ResetBeforeCommit => "reset_before_commit",
+            FaultKind::DropAfterCommit => "drop_after_commit",
+            FaultKind::WrongAmount => "wrong_amount",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ArmedFault {
+    operation: &'static str,
+    kind: FaultKind,
+    delay_ms: u64,
+    remaining: u32,
+}
+
+#[derive(Default)]
+pub(crate) struct Faults {
+    any: AtomicBool,
+    armed: Mutex<Vec<ArmedFault>>,
+}
+
+impl Faults {
+    fn arm(&self, operation: &str, fault: &str, delay_ms: Option<u64>, times: u32) -> Result<(), String> {
+        let Some(op) = OPERATIONS.iter().find(|o| **o == operation) else {
+            return Err(format!("unknown operation {operation:?}; expected one of {}", OPERATIONS.join(", ")));
+        };
+        let Some(kind) = FaultKind::parse(fault) else {
+            return Err(format!("unknown fault {fault:?}; expected one of {}", FAULTS.join(", ")));
+        };
+        if times == 0 {
+            return Err("times must be at least 1".into());
+        }
+        if kind == FaultKind::Delay && delay_ms.is_none() {
+            return Err("fault delay needs delay_ms".into());
+        }
+        let mut armed = lock(&self.armed);
+        armed.push(ArmedFault { operation: op, kind, delay_ms: delay_ms.unwrap_or(0), remaining: times });
+        self.any.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+    fn clear(&self) {
+        lock(&self.armed).clear();
+        self.any.store(false, Ordering::SeqCst);
+    }
+    fn take(&self, operation: &str) -> Option<ArmedFault> {
+        if !self.any.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut armed = lock(&self.armed);
+        let i = armed.iter().position(|f| f.operation == operation)?;
+        let f = armed[i].clone();
+        armed[i].remaining -= 1;
+        if armed[i].remaining == 0 {
+            armed.remove(i);
+        }
+        if armed.is_empty() {
+            self.any.store(false, Ordering::SeqCst);
+        }
+        Some(f)
+    }
+    fn list(&self) -> serde_json::Value {
+        serde_json::Value::Array(
+            lock(&self.armed)
+                .iter()
+                .map(|f| {
+                    serde_json::json!({"operation": f.operation, "fault": f.kind.name(),
+                        "delay_ms": f.delay_ms, "times": f.remaining})
+                })
+                .collect(),
+        )
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) struct Shared {
+    pub config: SandboxConfig,
+    pub state: Mutex<State>,
+    pub faults: Faults,
+    pub stop: AtomicBool,
+    pub base_url: String,
+    state_file: Option<PathBuf>,
+    persist_lock: Mutex<()>,
+}
+
+impl Shared {
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// Write the ledger to the state file (atomic rename), if one is configured.
+    pub fn persist(&self) {
+        let Some(path) = &self.state_file else { return };
+        let _w = lock(&self.persist_lock);
+        let text = {
+            let st = self.state();
+            serde_json::to_vec_pretty(&st.p).unwrap_or_default()
+        };
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, &text).is_ok() {
+            let _ = std::fs::rename(&tmp, path);
+        }
+    }
+
+    fn reset(&self) {
+        {
+            let mut st = self.state();
+            st.clear();
+            seed_state(&mut st, &self.config);
+        }
+        self.faults.clear();
+        self.persist();
+    }
+
+    /// Register a card for a Payple billing key; only masks are kept.
+    pub fn register_payple_card(&self, cst_id: &str, card_no: &str, payer_no: serde_json::Value) -> String {
+        let payer_id = util::random_alnum("payer_id", 32);
+        let now = util::Kst::now().iso();
+        let key = BillingKey {
+            payer_id: payer_id.clone(),
+            cst_id: cst_id.to_string(),
+            payer_no,
+            payer_name: String::new(),
+            payer_hp: String::new(),
+            card: payup_core::mask_card_number(card_no),
+            card_name: util::issuer(card_no).0.to_string(),
+            declines: util::card_outcome(card_no) != util::CardOutcome::Approve,
+            status: "active".into(),
+            billed_months: Vec::new(),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        self.state().insert_billing_key(key);
+        payer_id
+    }
+}
+
+/// The billing keys printed in payple-card.txt's samples, registered to an approving test card so the
+/// spec's own samples succeed.
+pub(crate) const SPEC_BILLING_KEYS: &[&str] = &["NS9qNTgzU2xRNHR2RmFBWWFBTWk5UT09", "d0toSS9sT084bVJSNThScnFXQm9Gdz09"];
+
+fn seed_state(st: &mut State, config: &SandboxConfig) {
+    let Some(m) = config.payple.first() else { return };
+    let now = util::Kst::now().iso();
+    for id in SPEC_BILLING_KEYS {
+        if st.billing_key(id).is_none() {
+            st.insert_billing_key(BillingKey {
+                payer_id: id.to_string(),
+                cst_id: m.cst_id.clone(),
+                payer_no: serde_json::json!(2324),
+                payer_name: "홍길동".into(),
+                payer_hp: "010-****-3333".into(),
+                card: payup_core::mask_card_number("4111111111111111"),
+                card_name: util::issuer("4111111111111111").0.into(),
+                declines: false,
+                status: "active".into(),
+                billed_months: Vec::new(),
+                created_at: now.clone(),
+                updated_at: now.clone(),
+            });
+        }
+    }
+}
+
+/// A running sandbox server. Stops (and joins its accept thread) on [`Sandbox::shutdown`] or drop.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Start on 127.0.0.1 with a free port, in memory.
+    pub fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        Sandbox::start_on("127.0.0.1:0", config, None)
+    }
+
+    /// Start on `addr` (must be a loopback address); with `state_file`, load the ledger from it when it
+    /// exists and write it after each change.
+    pub fn start_on(addr: &str, config: SandboxConfig, state_file: Option<PathBuf>) -> std::io::Result<Sandbox> {
+        let listener = TcpListener::bind(addr)?;
+        let local = listener.local_addr()?;
+        if !local.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the sandbox binds loopback addresses only (127.0.0.1 or ::1)",
+            ));
+        }
+        let mut persistent = Persistent::default();
+        if let Some(path) = &state_file
+            && path.exists()
+        {
+            let text = std::fs::read_to_string(path)?;
+            persistent = serde_json::from_str(&text).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("state file {}: {e}", path.display()))
+            })?;
+        }
+        let mut st = State::from_persistent(persistent);
+        seed_state(&mut st, &config);
+        let base_url = format!("http://{local}");
+        let shared = Arc::new(Shared {
+            config,
+            state: Mutex::new(st),
+            faults: Faults::default(),
+            stop: AtomicBool::new(false),
+            base_url,
+            state_file,
+            persist_lock: Mutex::new(()),
+        });
+        shared.persist();
+        let sh = shared.clone();
+        let accept =
+            std::thread::Builder::new().name("sandbox-accept".into()).spawn(move || http::serve(listener, sh))?;
+        Ok(Sandbox { shared, addr: local, accept: Some(accept) })
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The ledger: the same JSON as `GET /__sandbox/transactions`.
+    pub fn transactions(&self) -> serde_json::Value {
+        self.shared.state().ledger_json()
+    }
+
+    /// Arm `fault` for the next `times` calls of `operation` (see README "Faults").
+    pub fn arm_fault(&self, operation: &str, fault: &str, delay_ms: Option<u64>, times: u32) -> Result<(), String> {
+        self.shared.faults.arm(operation, fault, delay_ms, times)
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Empty the ledger (the spec's sample billing keys are registered again) and clear faults.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Register `card_no` with the first configured Payple partner and return its billing key
+    /// (`PCD_PAYER_ID`). Only the card's mask is stored.
+    pub fn register_payple_card(&self, card_no: &str, payer_no: &str) -> String {
+        let cst = self.shared.config.payple.first().map(|m| m.cst_id.clone()).unwrap_or_default();
+        let id = self.shared.register_payple_card(&cst, card_no, serde_json::Value::String(payer_no.into()));
+        self.shared.persist();
+        id
+    }
+
+    pub fn shutdown(self) {
+        // Drop does the work.
+    }
+
+    fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Which catalogue operation a request is, if any.
+fn operation_for(req: &Request) -> Option<&'static str> {
+    let p = req.path.as_str();
+    if req.method != "POST" {
+        return None;
+    }
+    if let Some(rest) = p.strip_prefix("/v2/api/payment/") {
+        return match rest.rsplit_once('/').map(|x| x.1) {
+            Some("keyin2") => Some("payup.keyin.approve"),
+            Some("cancel2") => Some("payup.keyin.cancel"),
+            _ => None,
+        };
+    }
+    if let Some(rest) = p.strip_prefix("/ep/api/kakao/") {
+        return match rest.rsplit_once('/').map(|x| x.1) {
+            Some("order") => Some("payup.kakaopay.order"),
+            Some("pay") => Some("payup.kakaopay.approve"),
+            Some("cancel") => Some("payup.kakaopay.cancel"),
+            _ => None,
+        };
+    }
+    match p {
+        "/php/auth.php" => Some("payple.auth"),
+        "/php/PayCardConfirmAct.php" => Some("payple.card.confirm"),
+        "/php/RePayCardAct.php" => Some("payple.billing.pay"),
+        "/php/account/api/cPayCAct.php" => Some("payple.cancel"),
+        "/php/PayChkAct.php" => {
+            if payple::is_cancel_request(&req.body) {
+                Some("payple.cancel")
+            } else {
+                Some("payple.status")
+            }
+        }
+        "/php/cPayUser/api/cPayUserAct.php" => match util::query_param(&req.query, "ACT_") {
+            Some("PUSERDEL") => Some("payple.billing.delete"),
+            Some("PUSERINFO") => Some("payple.billing.info"),
+            _ => None,
+        },
+        "/gw/hub/v1/payment" => Some("kcp.keyin.approve"),
+        "/gw/mod/v1/cancel" => Some("kcp.cancel"),
+        _ => None,
+    }
+}
+
+fn route(sh: &Shared, req: &Request) -> Response {
+    let p = req.path.as_str();
+    let post = req.method == "POST";
+    let get = req.method == "GET" || req.method == "HEAD";
+    if let Some(rest) = p.strip_prefix("/v2/api/payment/")
+        && let Some((mid, action)) = rest.split_once('/')
+    {
+        return match (post, action) {
+            (true, "keyin2") => payup::keyin_approve(sh, mid, req),
+            (true, "cancel2") => payup::keyin_cancel(sh, mid, req),
+            (false, "keyin2" | "cancel2") => Response::error(405, "use POST"),
+            _ => Response::error(404, "no such path"),
+        };
+    }
+    if let Some(rest) = p.strip_prefix("/ep/api/kakao/")
+        && let Some((mid, action)) = rest.split_once('/')
+    {
+        return match (post, action) {
+            (true, "order") => payup::kakao_order(sh, mid, req),
+            (true, "pay") => payup::kakao_pay(sh, mid, req),
+            (true, "cancel") => payup::kakao_cancel(sh, mid, req),
+            (false, "order" | "pay" | "cancel") => Response::error(405, "use POST"),
+            _ => Response::error(404, "no such path"),
+        };
+    }
+    match (p, post, get) {
+        ("/php/auth.php", true, _) => payple::auth(sh, req),
+        ("/php/PayCardConfirmAct.php", true, _) => payple::confirm(sh, req),
+        ("/php/RePayCardAct.php", true, _) => payple::billing_pay(sh, req),
+        ("/php/PayChkAct.php", true, _) => payple::pay_chk(sh, req),
+        ("/php/account/api/cPayCAct.php", true, _) => payple::cancel(sh, req),
+        ("/php/cPayUser/api/cPayUserAct.php", true, _) => payple::user_act(sh, req),
+        ("/index.php", true, _) => payple::window_pay(sh, req),
+        ("/js/cpay.payple.1.0.1.js", _, true) => windows::payple_js(sh, req),
+        ("/gw/hub/v1/payment", true, _) => kcp::approve(sh, req),
+        ("/gw/mod/v1/cancel", true, _) => kcp::cancel(sh, req),
+        ("/kcp/mobile/pay", true, _) => windows::kcp_mobile_page(sh, req),
+        ("/kcp/mobile/choose", true, _) => windows::kcp_mobile_choose(sh, req),
+        ("/kcp/plugin/choose", true, _) => windows::kcp_plugin_choose(sh, req),
+        ("/plugin/payplus_web.jsp", _, true) => windows::payplus_js(sh, req),
+        ("/favicon.ico", _, true) => Response::new(204, "image/x-icon", Vec::new()),
+        _ => Response::error(404, &format!("no such path: {} {}", req.method, req.path)),
+    }
+}
+
+pub(crate) fn handle(sh: &Shared, req: &Request) -> Reply {
+    if req.method == "OPTIONS" {
+        // CORS preflight (the window scripts call the sandbox from the merchant's origin).
+        let mut r = Response::new(204, "text/plain", Vec::new());
+        r.headers.push(("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS".into()));
+        r.headers.push((
+            "Access-Control-Allow-Headers",
+            req.header("access-control-request-headers").unwrap_or("Content-Type").to_string(),
+        ));
+        r.headers.push(("Access-Control-Max-Age", "600".into()));
+        return Reply::Send(r);
+    }
+    if req.path == "/__sandbox" || req.path.starts_with("/__sandbox/") {
+        return Reply::Send(control::handle(sh, req));
+    }
+    let op = operation_for(req);
+    let fault = op.and_then(|op| sh.faults.take(op));
+    match fault.as_ref().map(|f| f.kind) {
+        Some(FaultKind::Delay) => std::thread::sleep(Duration::from_millis(fault.as_ref().map_or(0, |f| f.delay_ms))),
+        Some(FaultKind::Http500) => {
+            return Reply::Send(Response::new(
+                500,
+                "text/html; charset=utf-8",
+                "<html><body><h1>500 Internal Server Error</h1><p>payup-sandbox fault http_500</p></body></html>",
+            ));
+        }
+        Some(FaultKind::ResetBeforeCommit) => return Reply::Reset,
+        _ => {}
+    }
+    let mut resp = route(sh, req);
+    if req.method == "POST" {
+        sh.persist();
+    }
+    match fault.map(|f| f.kind) {
+        Some(FaultKind::DropAfterCommit) => Reply::Close,
+        Some(FaultKind::MalformedBody) => {
+            // The operation took effect; the body is cut in half (not valid JSON).
+            let cut = resp.body.len() / 2;
+            resp.body.truncate(cut);
+            resp.body.extend_from_slice(b"\n<!-- payup-sandbox fault malformed_body -->");
+            resp.content_type = "application/json; charset=utf-8";
+            resp.status = 200;
+            Reply::Send(resp)
+        }
+        Some(FaultKind::WrongAmount) => {
+            if let Ok(serde_json::Value::Object(mut m)) = serde_json::from_slice::<serde_json::Value>(&resp.body) {
+                for k in ["amount", "good_mny", "card_mny", "mod_mny", "PCD_PAY_TOTAL", "PCD_REFUND_TOTAL"] {
+                    if let Some(v) = m.get_mut(k) {
+                        *v = match v {
+                            serde_json::Value::String(s) => match s.parse::<u64>() {
+                                Ok(n) => serde_json::Value::String((n + 1000).to_string()),
+                                Err(_) => v.clone(),
+                            },
+                            serde_json::Value::Number(n) => serde_json::json!(n.as_u64().unwrap_or(0) + 1000),
+                            _ => v.clone(),
+                        };
+                    }
+                }
+                resp.body = serde_json::to_vec(&m).unwrap_or_default();
+            }
+            Reply::Send(resp)
+        }
+        _ => Reply::Send(resp),
+    }
+}

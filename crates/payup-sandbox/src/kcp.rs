@@ -1,0 +1,290 @@
+//! NHN KCP keyin approval (kcp-keyin.txt, `POST /gw/hub/v1/payment`) and cancel (`POST /gw/mod/v1/cancel`,
+//! from KCP's public cancel documentation: specs/README.md "Facts from the gateways' public material").
+
+use base64::Engine;
+use payup_core::codes::{Gateway, lookup};
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::signature::Verifier;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use x509_cert::der::{Decode, Encode};
+
+use crate::Shared;
+use crate::http::{Request, Response};
+use crate::state::Tx;
+use crate::util::{self, CardOutcome, Kst};
+
+fn err(code: &str, detail: Option<&str>) -> Response {
+    let m = lookup(Gateway::Kcp, code).map(|c| c.message).unwrap_or("오류");
+    let m = match detail {
+        Some(d) => format!("{m} ({d})"),
+        None => m.to_string(),
+    };
+    Response::json(&json!({ "res_cd": code, "res_msg": m }))
+}
+
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
+/// "승인요청 데이터는 Json String 전송방식으로 요청 하세요": every value a JSON string (else V001 naming it).
+struct Fields(HashMap<String, String>);
+
+impl Fields {
+    fn parse(body: &[u8]) -> Result<Fields, Response> {
+        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
+            return Err(err("V001", Some("요청 본문이 JSON 객체가 아닙니다")));
+        };
+        let mut out = HashMap::new();
+        for (k, v) in map {
+            match v {
+                Value::String(s) => {
+                    out.insert(k, s);
+                }
+                _ => return Err(err("V001", Some(&format!("{k}: 문자열이어야 합니다")))),
+            }
+        }
+        Ok(Fields(out))
+    }
+    fn get(&self, k: &str) -> Option<&str> {
+        self.0.get(k).map(|s| s.as_str()).filter(|s| !s.is_empty())
+    }
+    fn s(&self, k: &str) -> &str {
+        self.get(k).unwrap_or("")
+    }
+    fn require(&self, names: &[&str]) -> Result<(), Response> {
+        for n in names {
+            if self.get(n).is_none() {
+                return Err(err("V001", Some(&format!("{n}: 필수 항목입니다"))));
+            }
+        }
+        Ok(())
+    }
+    fn rule(&self, k: &str, rule: &str, ok: impl Fn(&str) -> bool) -> Result<(), Response> {
+        match self.get(k) {
+            Some(v) if !ok(v) => Err(err("V001", Some(&format!("{k}: {rule}")))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Decode `kcp_cert_info`: "-----BEGIN CERTIFICATE-----" base64 "-----END CERTIFICATE-----", on one line
+/// (kcp-keyin.txt: "인증서의 text 값을 데이터 직렬화") or with line breaks (real or escaped `\n`). Returns DER.
+pub(crate) fn cert_der(info: &str) -> Option<Vec<u8>> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let start = info.find(BEGIN)? + BEGIN.len();
+    let end = info[start..].find(END)? + start;
+    let b64: String =
+        info[start..end].replace("\\n", "").replace("\\r", "").chars().filter(|c| !c.is_whitespace()).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).ok()?;
+    (der.first() == Some(&0x30) && der.len() > 64).then_some(der)
+}
+
+fn check_site_and_cert<'a>(sh: &'a Shared, f: &Fields) -> Result<(&'a crate::KcpSite, Vec<u8>), Response> {
+    let site = sh.config.kcp_site(f.s("site_cd")).ok_or_else(|| err("V002", None))?;
+    let der = cert_der(f.s("kcp_cert_info")).ok_or_else(|| err("V003", None))?;
+    Ok((site, der))
+}
+
+fn digits(s: &str) -> bool {
+    util::all_digits(s)
+}
+
+/// `POST /gw/hub/v1/payment` (kcp-keyin.txt 승인요청).
+pub fn approve(sh: &Shared, req: &Request) -> Response {
+    let f = tri!(Fields::parse(&req.body));
+    tri!(f.require(&[
+        "site_cd",
+        "kcp_cert_info",
+        "pay_method",
+        "amount",
+        "card_mny",
+        "currency",
+        "quota",
+        "ordr_idxx",
+        "card_tx_type",
+        "card_no",
+        "card_expiry"
+    ]));
+    let (site, _) = tri!(check_site_and_cert(sh, &f));
+    tri!(f.rule("pay_method", "CARD 고정값입니다", |s| s == "CARD"));
+    tri!(f.rule("amount", "숫자만 허용됩니다", digits));
+    tri!(f.rule("card_mny", "숫자만 허용됩니다", digits));
+    if f.s("amount") != f.s("card_mny") {
+        return err("V001", Some("card_mny: amount와 같아야 합니다"));
+    }
+    tri!(f.rule("currency", "410(원화) 또는 840(달러)입니다", |s| s == "410" || s == "840"));
+    tri!(f.rule("quota", "두 자리 숫자입니다 (예: 00, 05)", |s| s.len() == 2 && digits(s)));
+    tri!(f.rule("ordr_idxx", "40자 이하입니다", |s| s.len() <= 40));
+    tri!(f.rule("good_name", "100바이트 이하입니다", |s| s.len() <= 100));
+    tri!(f.rule("buyr_name", "40바이트 이하입니다", |s| s.len() <= 40));
+    tri!(f.rule("buyr_mail", "100바이트 이하입니다", |s| s.len() <= 100));
+    tri!(f.rule("buyr_tel2", "숫자와 '-'만 허용됩니다", |s| s.len() <= 20
+        && s.bytes().all(|b| b.is_ascii_digit() || b == b'-')));
+    tri!(f.rule("card_tx_type", "11121000(인증) 또는 11111000(비인증)입니다", |s| s == "11121000"
+        || s == "11111000"));
+    if f.s("card_tx_type") == "11121000" {
+        tri!(f.require(&["card_taxno", "card_pwd"]));
+        tri!(f.rule("card_taxno", "생년월일 6자리 또는 사업자번호 10자리입니다", |s| digits(s)
+            && (s.len() == 6 || s.len() == 10)));
+        tri!(f.rule("card_pwd", "카드 비밀번호 앞 두 자리입니다", |s| s.len() == 2 && digits(s)));
+    } else {
+        for k in ["card_taxno", "card_pwd"] {
+            if f.0.contains_key(k) {
+                return err("V001", Some(&format!("{k}: 비인증(11111000) 요청에는 보내지 않습니다")));
+            }
+        }
+    }
+    tri!(f.rule("card_no", "숫자만 입력합니다", |s| digits(s) && (11..=20).contains(&s.len())));
+    tri!(f.rule("card_expiry", "YYMM 형식입니다", |s| s.len() == 4
+        && digits(s)
+        && matches!(s[2..].parse::<u32>(), Ok(1..=12))));
+    let card_no = f.s("card_no");
+    match util::card_outcome(card_no) {
+        CardOutcome::Invalid => return err("V001", Some("card_no: 유효하지 않은 카드번호입니다")),
+        CardOutcome::Decline => return err("8101", None),
+        CardOutcome::Approve => {}
+    }
+    let amount: u64 = f.s("amount").parse().unwrap_or(0);
+    let (card_name, card_cd) = util::issuer(card_no);
+    let now = Kst::now();
+    let app_no = util::random_digits("kcp-app", 8);
+    let tno = {
+        let mut st = sh.state();
+        let tno = st.next_tno();
+        let mut d = Map::new();
+        d.insert("card_cd".into(), json!(card_cd));
+        d.insert("card_name".into(), json!(card_name));
+        d.insert("app_no".into(), json!(app_no));
+        d.insert("quota".into(), json!(f.s("quota")));
+        d.insert("currency".into(), json!(f.s("currency")));
+        d.insert("card_tx_type".into(), json!(f.s("card_tx_type")));
+        st.insert_tx(Tx {
+            gateway: "kcp".into(),
+            operation: "kcp.keyin.approve".into(),
+            id: tno.clone(),
+            order_number: f.s("ordr_idxx").into(),
+            amount,
+            cancelled_amount: 0,
+            status: "approved".into(),
+            card: payup_core::mask_card_number(card_no),
+            created_at: now.iso(),
+            updated_at: now.iso(),
+            merchant: site.site_cd.clone(),
+            details: d,
+        });
+        tno
+    };
+    Response::json(&json!({
+        "res_cd": "0000",
+        "res_msg": "정상처리",
+        "res_en_msg": "processing completed",
+        "tno": tno,
+        "amount": f.s("amount"),
+        "card_cd": card_cd,
+        "card_name": card_name,
+        "card_no": util::mask_third_group(card_no),
+        "app_no": app_no,
+        "app_time": now.compact(),
+        "noinf": "N",
+        "noinf_type": "",
+        "quota": f.s("quota"),
+        "card_mny": f.s("card_mny"),
+        "acqu_cd": card_cd,
+        "acqu_name": card_name,
+        "partcanc_yn": "Y",
+        "card_bin_type_01": "0",
+        "card_bin_type_02": "0",
+        "card_bin_bank_cd": "0088",
+    }))
+}
+
+/// Verify `kcp_sign_data`: base64 RSA PKCS#1 v1.5 SHA-256 over `site_cd^tno^mod_type`, with the public
+/// key of the certificate sent in `kcp_cert_info`.
+pub(crate) fn verify_sign(cert_der: &[u8], message: &str, sign_b64: &str) -> bool {
+    let Ok(cert) = x509_cert::Certificate::from_der(cert_der) else { return false };
+    let Ok(spki_der) = cert.tbs_certificate.subject_public_key_info.to_der() else { return false };
+    let Ok(pk) = rsa::RsaPublicKey::from_public_key_der(&spki_der) else { return false };
+    let Ok(sig_bytes) = base64::engine::general_purpose::STANDARD.decode(sign_b64.trim().as_bytes()) else {
+        return false;
+    };
+    let Ok(sig) = Signature::try_from(sig_bytes.as_slice()) else { return false };
+    VerifyingKey::<sha2::Sha256>::new(pk).verify(message.as_bytes(), &sig).is_ok()
+}
+
+/// `POST /gw/mod/v1/cancel`: STSC full cancel, STPC partial cancel (mod_mny, rem_mny = balance before).
+pub fn cancel(sh: &Shared, req: &Request) -> Response {
+    let f = tri!(Fields::parse(&req.body));
+    tri!(f.require(&["site_cd", "kcp_cert_info", "kcp_sign_data", "tno", "mod_type", "mod_desc"]));
+    let (site, der) = tri!(check_site_and_cert(sh, &f));
+    tri!(f.rule("mod_type", "STSC(전체취소) 또는 STPC(부분취소)입니다", |s| s == "STSC" || s == "STPC"));
+    let partial = f.s("mod_type") == "STPC";
+    if partial {
+        tri!(f.require(&["mod_mny", "rem_mny"]));
+        tri!(f.rule("mod_mny", "0보다 큰 숫자입니다", |s| digits(s) && s.parse::<u64>().is_ok_and(|n| n > 0)));
+        tri!(f.rule("rem_mny", "숫자만 허용됩니다", digits));
+    }
+    let message = format!("{}^{}^{}", f.s("site_cd"), f.s("tno"), f.s("mod_type"));
+    if !verify_sign(&der, &message, f.s("kcp_sign_data")) {
+        return err("8133", None);
+    }
+    let now = Kst::now();
+    let mut st = sh.state();
+    let Some(tx) = st.tx_mut("kcp", &site.site_cd, f.s("tno")) else { return err("8201", None) };
+    if tx.status == "cancelled" {
+        return err("8202", None);
+    }
+    let before = tx.remaining();
+    let mod_mny = if partial {
+        let rem: u64 = f.s("rem_mny").parse().unwrap_or(u64::MAX);
+        if rem != before {
+            return err("8204", None);
+        }
+        let m: u64 = f.s("mod_mny").parse().unwrap_or(u64::MAX);
+        if m > before {
+            return err("8203", None);
+        }
+        m
+    } else {
+        before
+    };
+    tx.cancel(mod_mny);
+    tx.details.insert("cancelled_by".into(), json!("kcp.cancel"));
+    tx.details.insert("mod_desc".into(), json!(f.s("mod_desc")));
+    let after = tx.remaining();
+    let amount = tx.amount;
+    drop(st);
+    Response::json(&json!({
+        "res_cd": "0000",
+        "res_msg": "정상처리",
+        "res_en_msg": "processing completed",
+        "tno": f.s("tno"),
+        "mod_type": f.s("mod_type"),
+        "amount": amount.to_string(),
+        "mod_mny": mod_mny.to_string(),
+        "rem_mny": after.to_string(),
+        "canc_time": now.compact(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_cert_parses_one_line_and_escaped() {
+        let pem = crate::KCP_TEST_CERT_PEM;
+        assert!(cert_der(pem).is_some());
+        assert!(cert_der(&pem.replace('\n', "")).is_some());
+        assert!(cert_der(&pem.replace('\n', "\\n")).is_some());
+        assert!(cert_der("-----BEGIN CERTIFICATE-----AAAA-----END CERTIFICATE-----").is_none());
+        assert!(cert_der("nonsense").is_none());
+    }
+}

@@ -1,0 +1,732 @@
+//! Payple card (payple-card.txt): partner auth, window payments (PAY / CERT / AUTH), CERT confirm,
+//! recurring billing, refunds, result query, registered-card info and delete.
+
+use payup_core::codes::{Gateway, lookup};
+use serde_json::{Map, Value, json};
+use std::time::Instant;
+
+use crate::http::{Request, Response};
+use crate::state::{AuthSession, BillingKey, PaypleWork, ReqKey, Tx};
+use crate::util::{self, CardOutcome, Kst};
+use crate::{PaypleMerchant, Shared};
+
+fn msg(code: &str) -> &'static str {
+    lookup(Gateway::Payple, code).map(|c| c.message).unwrap_or("오류")
+}
+
+/// `{"PCD_PAY_RST":"error","PCD_PAY_CODE","PCD_PAY_MSG"}`; SPCD0100's message names the parameter.
+fn perr(code: &str, param: Option<&str>) -> Response {
+    let m = match param {
+        Some(p) => format!("{} ({p})", msg(code)),
+        None => msg(code).to_string(),
+    };
+    Response::json(&json!({ "PCD_PAY_RST": "error", "PCD_PAY_CODE": code, "PCD_PAY_MSG": m }))
+}
+
+fn auth_err(code: &str) -> Response {
+    Response::json(&json!({ "result": "error", "result_code": code, "result_msg": msg(code) }))
+}
+
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    };
+}
+
+/// A Payple body: JSON (values may be strings or numbers: `PCD_PAY_TOTAL: 1000` or `"1000"`), or a form.
+pub(crate) struct PFields(Map<String, Value>);
+
+impl PFields {
+    pub(crate) fn parse(req: &Request) -> Result<PFields, Response> {
+        PFields::parse_bytes(&req.body, req.header("content-type").unwrap_or(""))
+            .ok_or_else(|| perr("SPCD0100", Some("body")))
+    }
+    fn parse_bytes(body: &[u8], content_type: &str) -> Option<PFields> {
+        if content_type.contains("x-www-form-urlencoded") {
+            let mut m = Map::new();
+            for (k, v) in util::parse_form(body, None) {
+                m.entry(k).or_insert(Value::String(v));
+            }
+            return Some(PFields(m));
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => Some(PFields(m)),
+            _ => None,
+        }
+    }
+    /// The value as text ("" when absent or null).
+    pub(crate) fn s(&self, k: &str) -> String {
+        match self.0.get(k) {
+            Some(Value::String(s)) => s.trim().to_string(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Bool(b)) => b.to_string(),
+            _ => String::new(),
+        }
+    }
+    fn has(&self, k: &str) -> bool {
+        !self.s(k).is_empty()
+    }
+    /// The value with its JSON type (echoed fields such as PCD_PAYER_NO keep their type).
+    fn raw(&self, k: &str) -> Value {
+        self.0.get(k).cloned().unwrap_or(Value::String(String::new()))
+    }
+    fn require(&self, names: &[&str]) -> Result<(), Response> {
+        for n in names {
+            if !self.has(n) {
+                return Err(perr("SPCD0100", Some(n)));
+            }
+        }
+        Ok(())
+    }
+    fn check(&self, k: &str, ok: impl Fn(&str) -> bool) -> Result<(), Response> {
+        let v = self.s(k);
+        if !v.is_empty() && !ok(&v) { Err(perr("SPCD0100", Some(k))) } else { Ok(()) }
+    }
+    fn amount(&self, k: &str) -> Result<u64, Response> {
+        let v = self.s(k);
+        match v.parse::<u64>() {
+            Ok(n) if util::all_digits(&v) && n > 0 => Ok(n),
+            _ => Err(perr("SPCD0100", Some(k))),
+        }
+    }
+}
+
+pub(crate) fn is_cancel_request(body: &[u8]) -> bool {
+    PFields::parse_bytes(body, "application/json").map(|f| f.s("PCD_PAYCANCEL_FLAG") == "Y").unwrap_or(false)
+}
+
+fn cst_token(cst_id: &str) -> String {
+    util::stable_token("payple-cst", cst_id)
+}
+fn key_token(cust_key: &str) -> String {
+    util::stable_token("payple-key", cust_key)
+}
+
+/// `POST /php/auth.php` (payple-card.txt "가맹점 인증", "호출예시").
+pub fn auth(sh: &Shared, req: &Request) -> Response {
+    let Ok(f) = PFields::parse(req) else { return auth_err("AUTH0003") };
+    let Some(m) = sh.config.payple_merchant(&f.s("cst_id")) else { return auth_err("AUTH0001") };
+    if f.s("custKey") != m.cust_key {
+        return auth_err("AUTH0002");
+    }
+    // "AWS(아마존웹서비스)에서 AUTH0004 오류 발생 시 가맹점 서버도메인의 REFERER 추가가 필요할 수 있습니다."
+    if !m.referers.is_empty() {
+        let referer = req.header("referer").unwrap_or("");
+        if !m.referers.iter().any(|r| !r.is_empty() && referer.starts_with(r.as_str())) {
+            return auth_err("AUTH0004");
+        }
+    }
+    let (work, url) = if f.s("PCD_PAYCANCEL_FLAG") == "Y" {
+        // The card document's §4 cancel endpoint (the auth sample's /php/account/api/cPayCAct.php comes
+        // from Payple's bank-account manual; the sandbox routes it to the same handler).
+        (PaypleWork::Cancel, "/php/PayChkAct.php")
+    } else if f.s("PCD_PAYCHK_FLAG") == "Y" {
+        (PaypleWork::Check, "/php/PayChkAct.php")
+    } else if f.s("PCD_PAY_WORK") == "PUSERDEL" {
+        (PaypleWork::UserDel, "/php/cPayUser/api/cPayUserAct.php?ACT_=PUSERDEL")
+    } else if f.s("PCD_PAY_WORK") == "PUSERINFO" {
+        (PaypleWork::UserInfo, "/php/cPayUser/api/cPayUserAct.php?ACT_=PUSERINFO")
+    } else if f.s("PCD_REGULER_FLAG") == "Y" || f.s("PCD_SIMPLE_FLAG") == "Y" {
+        (PaypleWork::Billing, "/php/RePayCardAct.php?ACT_=PAYM")
+    } else if f.s("PCD_PAY_TYPE") == "card" {
+        (PaypleWork::Window, "/index.php?ACT_=PAYM")
+    } else {
+        return auth_err("AUTH0003");
+    };
+    let auth_key = util::random_hex("payple-authkey", 64);
+    {
+        let mut st = sh.state();
+        st.prune_auth(sh.config.payple_auth_ttl_secs);
+        st.auth.insert(
+            auth_key.clone(),
+            AuthSession { cst_id: m.cst_id.clone(), work, issued: Instant::now(), used: false },
+        );
+    }
+    let host = req.base_url(&sh.base_url);
+    let mut out = json!({
+        "result": "success",
+        "result_msg": "사용자 인증완료",
+        "cst_id": cst_token(&m.cst_id),
+        "custKey": key_token(&m.cust_key),
+        "AuthKey": auth_key,
+        "PCD_PAY_HOST": host,
+        "PCD_PAY_URL": url,
+        "return_url": format!("{host}{url}"),
+    });
+    if work == PaypleWork::Window {
+        out["cPayHost"] = json!(host);
+        out["cPayUrl"] = json!(url);
+    }
+    Response::json(&out)
+}
+
+/// Check the partner identity of a second step. PCD_CST_ID / PCD_CUST_KEY may be the tokens the auth
+/// returned or the raw cst_id / custKey (the spec's own samples use both).
+fn check_identity(m: &PaypleMerchant, f: &PFields) -> Result<(), Response> {
+    f.require(&["PCD_CST_ID", "PCD_CUST_KEY"])?;
+    let cst = f.s("PCD_CST_ID");
+    if cst != m.cst_id && cst != cst_token(&m.cst_id) {
+        return Err(perr("AUTH0001", None));
+    }
+    let key = f.s("PCD_CUST_KEY");
+    if key != m.cust_key && key != key_token(&m.cust_key) {
+        return Err(perr("AUTH0002", None));
+    }
+    Ok(())
+}
+
+/// Consume the AuthKey of a second step: single use, for the work it was issued for, within the TTL.
+fn second_step(sh: &Shared, f: &PFields, work: PaypleWork) -> Result<(PaypleMerchant, String), Response> {
+    f.require(&["PCD_AUTH_KEY"])?;
+    let key = f.s("PCD_AUTH_KEY");
+    let cst = {
+        let mut st = sh.state();
+        let Some(s) = st.auth.get_mut(&key) else { return Err(perr("CPCA0001", None)) };
+        if s.used || s.issued.elapsed().as_secs() >= sh.config.payple_auth_ttl_secs {
+            return Err(perr("CPCA0001", None));
+        }
+        if s.work != work {
+            return Err(perr("SPCD0100", Some("PCD_AUTH_KEY")));
+        }
+        s.used = true;
+        s.cst_id.clone()
+    };
+    let m = sh.config.payple_merchant(&cst).cloned().ok_or_else(|| perr("AUTH0001", None))?;
+    check_identity(&m, f)?;
+    Ok((m, key))
+}
+
+fn trade_num(now: &Kst) -> String {
+    format!("{}{}", now.compact(), util::random_digits("payple-trade", 10))
+}
+
+fn receipt_url(base: &str, oid: &str) -> String {
+    let enc: String = oid
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{base}/__sandbox/receipt?oid={enc}")
+}
+
+fn oid_taken(sh: &Shared, cst: &str, oid: &str) -> bool {
+    sh.state().tx("payple", cst, oid).is_some()
+}
+
+/// Fields of the billing / confirm response (payple-card.txt §3 Response; CARDNAME, not the sample's CARDNANE).
+fn pay_response(tx: &Tx, base: &str) -> Value {
+    json!({
+        "PCD_PAY_RST": "success",
+        "PCD_PAY_CODE": "SPCD0000",
+        "PCD_PAY_MSG": msg("SPCD0000"),
+        "PCD_PAY_TYPE": "card",
+        "PCD_PAY_OID": tx.id,
+        "PCD_PAYER_NO": tx.detail("payer_no"),
+        "PCD_PAYER_ID": tx.detail("payer_id"),
+        "PCD_PAYER_EMAIL": tx.detail("payer_email"),
+        "PCD_PAY_YEAR": tx.detail("year"),
+        "PCD_PAY_MONTH": tx.detail("month"),
+        "PCD_PAY_GOODS": tx.detail("goods"),
+        "PCD_PAY_TOTAL": tx.amount,
+        "PCD_PAY_ISTAX": tx.detail("istax"),
+        "PCD_PAY_TAXTOTAL": tx.detail("taxtotal"),
+        "PCD_PAY_TIME": tx.detail("pay_time"),
+        "PCD_PAY_CARDNAME": tx.detail("card_name"),
+        "PCD_PAY_CARDNUM": tx.detail("cardnum_billing"),
+        "PCD_PAY_CARDTRADENUM": tx.detail("trade_num"),
+        "PCD_PAY_CARDAUTHNO": tx.detail("auth_no"),
+        "PCD_PAY_CARDRECEIPT": receipt_url(base, &tx.id),
+        "PCD_REGULER_FLAG": tx.detail("reguler"),
+        "PCD_USER_DEFINE1": tx.detail("user_define1"),
+        "PCD_USER_DEFINE2": tx.detail("user_define2"),
+    })
+}
+
+struct NewPayment<'a> {
+    cst: &'a str,
+    oid: String,
+    amount: u64,
+    status: &'a str,
+    operation: &'a str,
+    card_mask: String,
+    card_billing: String,
+    card_result: String,
+    card_name: String,
+    declines: bool,
+}
+
+fn insert_payment(sh: &Shared, f: &PFields, p: NewPayment<'_>, payer_id: &str) -> Tx {
+    let now = Kst::now();
+    let mut d = Map::new();
+    d.insert("payer_id".into(), json!(payer_id));
+    d.insert("payer_no".into(), f.raw("PCD_PAYER_NO"));
+    d.insert("payer_email".into(), json!(f.s("PCD_PAYER_EMAIL")));
+    d.insert("year".into(), json!(f.s("PCD_PAY_YEAR")));
+    d.insert("month".into(), json!(f.s("PCD_PAY_MONTH")));
+    d.insert("goods".into(), json!(f.s("PCD_PAY_GOODS")));
+    d.insert("istax".into(), json!(if f.has("PCD_PAY_ISTAX") { f.s("PCD_PAY_ISTAX") } else { "Y".into() }));
+    d.insert("taxtotal".into(), f.raw("PCD_PAY_TAXTOTAL"));
+    d.insert("pay_time".into(), json!(now.compact()));
+    d.insert("pay_date".into(), json!(now.date()));
+    d.insert("card_name".into(), json!(p.card_name));
+    d.insert("cardnum_billing".into(), json!(p.card_billing));
+    d.insert("cardnum_result".into(), json!(p.card_result));
+    d.insert("trade_num".into(), json!(trade_num(&now)));
+    d.insert("auth_no".into(), json!(util::random_digits("payple-authno", 8)));
+    d.insert("reguler".into(), json!(if f.s("PCD_REGULER_FLAG") == "Y" { "Y" } else { "N" }));
+    d.insert("user_define1".into(), json!(f.s("PCD_USER_DEFINE1")));
+    d.insert("user_define2".into(), json!(f.s("PCD_USER_DEFINE2")));
+    if p.declines {
+        d.insert("declines".into(), json!(true));
+    }
+    let tx = Tx {
+        gateway: "payple".into(),
+        operation: p.operation.into(),
+        id: p.oid,
+        order_number: String::new(),
+        amount: p.amount,
+        cancelled_amount: 0,
+        status: p.status.into(),
+        card: p.card_mask,
+        created_at: now.iso(),
+        updated_at: now.iso(),
+        merchant: p.cst.into(),
+        details: d,
+    };
+    let mut tx = tx;
+    tx.order_number = tx.id.clone();
+    sh.state().insert_tx(tx.clone());
+    tx
+}
+
+fn check_reguler(f: &PFields) -> Result<(), Response> {
+    if f.s("PCD_REGULER_FLAG") == "Y" {
+        f.require(&["PCD_PAY_YEAR", "PCD_PAY_MONTH"])?;
+    }
+    f.check("PCD_PAY_YEAR", |s| s.len() == 4 && util::all_digits(s))?;
+    f.check("PCD_PAY_MONTH", |s| s.len() == 2 && util::all_digits(s) && matches!(s.parse::<u32>(), Ok(1..=12)))?;
+    Ok(())
+}
+
+/// Minimum card amount: "카드승인 요청금액(최소 100원)" (payple-card.txt §3).
+fn total(f: &PFields) -> Result<u64, Response> {
+    let t = f.amount("PCD_PAY_TOTAL")?;
+    if t < 100 {
+        return Err(perr("SPCD0100", Some("PCD_PAY_TOTAL")));
+    }
+    Ok(t)
+}
+
+/// `POST {return_url}` from the window script stand-in (`/index.php?ACT_=PAYM`): the person's card entry.
+/// Answers the "결제결과 수신" fields; the script forwards them to the merchant.
+pub fn window_pay(sh: &Shared, req: &Request) -> Response {
+    if util::query_param(&req.query, "ACT_") != Some("PAYM") {
+        return Response::error(404, "no such path");
+    }
+    let f = tri!(PFields::parse(req));
+    let (m, auth_key) = tri!(second_step(sh, &f, PaypleWork::Window));
+    let work = f.s("PCD_PAY_WORK");
+    let work = if work.is_empty() { "PAY".to_string() } else { work };
+    if !matches!(work.as_str(), "PAY" | "CERT" | "AUTH" | "AUTHREG") {
+        return perr("SPCD0100", Some("PCD_PAY_WORK"));
+    }
+    let register_only = work == "AUTH" || work == "AUTHREG";
+    tri!(f.check("PCD_CARD_VER", |s| s == "01" || s == "02"));
+    tri!(f.check("PCD_PAYER_NO", |s| s.len() <= 10));
+    // The person's card entry (never logged or stored whole).
+    tri!(f.require(&["card_no", "card_expiry", "card_birth", "card_pw"]));
+    let card_no: String = f.s("card_no").chars().filter(|c| *c != '-' && *c != ' ').collect();
+    if !util::all_digits(&card_no) || !(11..=20).contains(&card_no.len()) {
+        return perr("SPCD0100", Some("card_no"));
+    }
+    tri!(
+        f.check("card_expiry", |s| s.len() == 4 && util::all_digits(s) && matches!(s[..2].parse::<u32>(), Ok(1..=12)))
+    );
+    tri!(f.check("card_birth", |s| util::all_digits(s) && (s.len() == 6 || s.len() == 10)));
+    tri!(f.check("card_pw", |s| s.len() == 2 && util::all_digits(s)));
+    let outcome = util::card_outcome(&card_no);
+    if outcome == CardOutcome::Invalid {
+        return perr("SPCD0100", Some("card_no"));
+    }
+    let base = req.base_url(&sh.base_url);
+    let (card_name, _) = util::issuer(&card_no);
+    let mut result = json!({
+        "PCD_PAY_RST": "success",
+        "PCD_AUTH_KEY": auth_key,
+        "PCD_PAY_REQKEY": "",
+        "PCD_PAY_COFURL": "",
+        "PCD_PAY_OID": "",
+        "PCD_PAY_TYPE": "card",
+        "PCD_PAY_WORK": work,
+        "PCD_PAYER_ID": "",
+        "PCD_PAYER_NO": f.s("PCD_PAYER_NO"),
+        "PCD_REGULER_FLAG": if f.s("PCD_REGULER_FLAG") == "Y" { "Y" } else { "N" },
+        "PCD_PAY_YEAR": f.s("PCD_PAY_YEAR"),
+        "PCD_PAY_MONTH": f.s("PCD_PAY_MONTH"),
+        "PCD_PAY_GOODS": f.s("PCD_PAY_GOODS"),
+        "PCD_PAY_TOTAL": f.s("PCD_PAY_TOTAL"),
+        "PCD_PAY_TIME": "",
+        "PCD_CARDNUM": util::mask_third_group(&card_no),
+        "PCD_CARDNAME": card_name,
+        "PCD_CARDTRADENUM": "",
+    });
+    let wants_key = register_only || f.s("PCD_CARD_VER") == "01";
+    if register_only {
+        if outcome == CardOutcome::Decline {
+            return perr("SPCD0101", None);
+        }
+        let id = sh.register_payple_card(&m.cst_id, &card_no, f.raw("PCD_PAYER_NO"));
+        if let Some(k) = sh.state().billing_key_mut(&id) {
+            k.payer_name = f.s("PCD_PAYER_NAME");
+            k.payer_hp = mask_phone(&f.s("PCD_PAYER_HP"));
+        }
+        result["PCD_PAY_CODE"] = json!("CDAU0000");
+        result["PCD_PAY_MSG"] = json!(msg("CDAU0000"));
+        result["PCD_PAYER_ID"] = json!(id);
+        return Response::json(&result);
+    }
+    tri!(f.require(&["PCD_PAY_GOODS", "PCD_PAY_TOTAL"]));
+    let amount = tri!(total(&f));
+    tri!(check_reguler(&f));
+    let oid = if f.has("PCD_PAY_OID") { f.s("PCD_PAY_OID") } else { format!("test{}", util::random_digits("oid", 16)) };
+    if oid_taken(sh, &m.cst_id, &oid) {
+        return perr("CPCA0201", None);
+    }
+    if work == "PAY" && outcome == CardOutcome::Decline {
+        return perr("SPCD0101", None);
+    }
+    let payer_id = if wants_key {
+        let id = sh.register_payple_card(&m.cst_id, &card_no, f.raw("PCD_PAYER_NO"));
+        if let Some(k) = sh.state().billing_key_mut(&id) {
+            k.payer_name = f.s("PCD_PAYER_NAME");
+            k.payer_hp = mask_phone(&f.s("PCD_PAYER_HP"));
+        }
+        id
+    } else {
+        String::new()
+    };
+    let pending = work == "CERT";
+    let tx = insert_payment(
+        sh,
+        &f,
+        NewPayment {
+            cst: &m.cst_id,
+            oid: oid.clone(),
+            amount,
+            status: if pending { "pending" } else { "approved" },
+            operation: "payple.window",
+            card_mask: payup_core::mask_card_number(&card_no),
+            card_billing: util::mask_first4_last4(&card_no),
+            card_result: util::mask_third_group(&card_no),
+            card_name: card_name.into(),
+            declines: outcome == CardOutcome::Decline,
+        },
+        &payer_id,
+    );
+    if !pending && f.s("PCD_REGULER_FLAG") == "Y" && !payer_id.is_empty() {
+        mark_billed(sh, &payer_id, &f);
+    }
+    result["PCD_PAY_OID"] = json!(oid);
+    result["PCD_PAYER_ID"] = json!(payer_id);
+    result["PCD_PAY_TIME"] = tx.detail("pay_time");
+    if pending {
+        let reqkey = util::random_alnum("reqkey", 30);
+        sh.state().reqkeys.insert(
+            reqkey.clone(),
+            ReqKey { cst_id: m.cst_id.clone(), auth_key: auth_key.clone(), oid: oid.clone(), used: false },
+        );
+        result["PCD_PAY_MSG"] = json!("결제요청 완료 (가맹점 최종승인 대기)");
+        result["PCD_PAY_REQKEY"] = json!(reqkey);
+        result["PCD_PAY_COFURL"] = json!(format!("{base}/php/PayCardConfirmAct.php?ACT_=PAYM"));
+    } else {
+        result["PCD_PAY_CODE"] = json!("SPCD0000");
+        result["PCD_PAY_MSG"] = json!(msg("SPCD0000"));
+        result["PCD_CARDTRADENUM"] = tx.detail("trade_num");
+    }
+    Response::json(&result)
+}
+
+fn mask_phone(hp: &str) -> String {
+    let d: String = hp.chars().filter(|c| c.is_ascii_digit()).collect();
+    if d.len() < 7 {
+        return String::new();
+    }
+    format!("{}-****-{}", &d[..3], &d[d.len() - 4..])
+}
+
+fn mark_billed(sh: &Shared, payer_id: &str, f: &PFields) {
+    if let Some(k) = sh.state().billing_key_mut(payer_id) {
+        k.billed_months.push(format!("{}{}", f.s("PCD_PAY_YEAR"), f.s("PCD_PAY_MONTH")));
+        k.updated_at = Kst::now().iso();
+    }
+}
+
+/// `POST /php/PayCardConfirmAct.php?ACT_=PAYM` (payple-card.txt 1-1, CERT): approve a pending window payment.
+pub fn confirm(sh: &Shared, req: &Request) -> Response {
+    let f = tri!(PFields::parse(req));
+    tri!(f.require(&["PCD_CST_ID", "PCD_CUST_KEY", "PCD_AUTH_KEY", "PCD_PAY_REQKEY"]));
+    let (cst, oid) = {
+        let mut st = sh.state();
+        let Some(rk) = st.reqkeys.get_mut(&f.s("PCD_PAY_REQKEY")) else {
+            return perr("SPCD0100", Some("PCD_PAY_REQKEY"));
+        };
+        if rk.used {
+            return perr("SPCD0100", Some("PCD_PAY_REQKEY"));
+        }
+        if rk.auth_key != f.s("PCD_AUTH_KEY") {
+            return perr("SPCD0100", Some("PCD_AUTH_KEY"));
+        }
+        let (cst, oid, ak) = (rk.cst_id.clone(), rk.oid.clone(), rk.auth_key.clone());
+        let expired =
+            st.auth.get(&ak).map(|s| s.issued.elapsed().as_secs() >= sh.config.payple_auth_ttl_secs).unwrap_or(true);
+        if expired {
+            return perr("CPCA0001", None);
+        }
+        (cst, oid)
+    };
+    let Some(m) = sh.config.payple_merchant(&cst).cloned() else { return perr("AUTH0001", None) };
+    tri!(check_identity(&m, &f));
+    let mut st = sh.state();
+    if let Some(rk) = st.reqkeys.get_mut(&f.s("PCD_PAY_REQKEY")) {
+        rk.used = true;
+    }
+    let Some(tx) = st.tx("payple", &cst, &oid).cloned() else { return perr("SPCD0100", Some("PCD_PAY_REQKEY")) };
+    if tx.status != "pending" {
+        return perr("SPCD0100", Some("PCD_PAY_REQKEY"));
+    }
+    let payer_id = tx.detail_str("payer_id");
+    if f.has("PCD_PAYER_ID") && !payer_id.is_empty() && f.s("PCD_PAYER_ID") != payer_id {
+        return perr("SPCD0011", None);
+    }
+    if tx.details.get("declines").is_some() {
+        st.remove_tx("payple", &cst, &oid);
+        return perr("SPCD0101", None);
+    }
+    let now = Kst::now();
+    let Some(t) = st.tx_mut("payple", &cst, &oid) else { return perr("SPCD0100", Some("PCD_PAY_REQKEY")) };
+    t.status = "approved".into();
+    t.operation = "payple.card.confirm".into();
+    t.updated_at = now.iso();
+    t.details.insert("pay_time".into(), json!(now.compact()));
+    let t = t.clone();
+    if t.detail_str("reguler") == "Y"
+        && !payer_id.is_empty()
+        && let Some(k) = st.billing_key_mut(&payer_id)
+    {
+        k.billed_months.push(format!("{}{}", t.detail_str("year"), t.detail_str("month")));
+    }
+    drop(st);
+    let mut out = pay_response(&t, &req.base_url(&sh.base_url));
+    out["PCD_PAY_WORK"] = json!("CERT");
+    out["PCD_PAY_REQKEY"] = json!(f.s("PCD_PAY_REQKEY"));
+    Response::json(&out)
+}
+
+/// `POST /php/RePayCardAct.php?ACT_=PAYM` (payple-card.txt §3, recurring / simple payment with a billing key).
+pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
+    let f = tri!(PFields::parse(req));
+    let (m, _) = tri!(second_step(sh, &f, PaypleWork::Billing));
+    tri!(f.require(&["PCD_PAY_TYPE", "PCD_PAYER_ID", "PCD_PAY_GOODS", "PCD_PAY_TOTAL", "PCD_PAY_OID"]));
+    tri!(f.check("PCD_PAY_TYPE", |s| s == "card"));
+    let amount = tri!(total(&f));
+    tri!(check_reguler(&f));
+    let payer_id = f.s("PCD_PAYER_ID");
+    let key = {
+        let st = sh.state();
+        match st.billing_key(&payer_id) {
+            Some(k) if k.status == "active" && k.cst_id == m.cst_id => k.clone(),
+            _ => return perr("SPCD0011", None),
+        }
+    };
+    let oid = f.s("PCD_PAY_OID");
+    if oid_taken(sh, &m.cst_id, &oid) {
+        return perr("CPCA0201", None);
+    }
+    let month = format!("{}{}", f.s("PCD_PAY_YEAR"), f.s("PCD_PAY_MONTH"));
+    if f.s("PCD_REGULER_FLAG") == "Y" && key.billed_months.contains(&month) {
+        return perr("RPCD0015", None);
+    }
+    if key.declines {
+        return perr("SPCD0101", None);
+    }
+    let tx = insert_payment(
+        sh,
+        &f,
+        NewPayment {
+            cst: &m.cst_id,
+            oid,
+            amount,
+            status: "approved",
+            operation: "payple.billing.pay",
+            card_mask: key.card.clone(),
+            card_billing: billing_mask(&key),
+            card_result: result_mask(&key),
+            card_name: key.card_name.clone(),
+            declines: false,
+        },
+        &payer_id,
+    );
+    if f.s("PCD_REGULER_FLAG") == "Y" {
+        mark_billed(sh, &payer_id, &f);
+    }
+    Response::json(&pay_response(&tx, &req.base_url(&sh.base_url)))
+}
+
+/// `1111********4444` from a stored 6/4 mask.
+fn billing_mask(k: &BillingKey) -> String {
+    let c = &k.card;
+    if c.len() < 9 { c.clone() } else { format!("{}{}{}", &c[..4], "*".repeat(c.len() - 8), &c[c.len() - 4..]) }
+}
+/// `123456******1234` from a stored mask (the first 8 are not kept, so 6 are shown).
+fn result_mask(k: &BillingKey) -> String {
+    k.card.clone()
+}
+
+/// `POST /php/PayChkAct.php`: refund (PCD_PAYCANCEL_FLAG Y, §4) or result query (PCD_PAYCHK_FLAG Y, "결제결과 조회").
+pub fn pay_chk(sh: &Shared, req: &Request) -> Response {
+    let f = tri!(PFields::parse(req));
+    if f.s("PCD_PAYCANCEL_FLAG") == "Y" { refund(sh, req, f) } else { status(sh, req, f) }
+}
+
+/// `POST /php/account/api/cPayCAct.php`: the path printed in the auth sample; always a refund.
+pub fn cancel(sh: &Shared, req: &Request) -> Response {
+    let f = tri!(PFields::parse(req));
+    refund(sh, req, f)
+}
+
+fn refund(sh: &Shared, _req: &Request, f: PFields) -> Response {
+    let (m, _) = tri!(second_step(sh, &f, PaypleWork::Cancel));
+    tri!(f.require(&["PCD_REFUND_KEY", "PCD_PAY_OID", "PCD_PAY_DATE", "PCD_REFUND_TOTAL"]));
+    if f.s("PCD_REFUND_KEY") != m.refund_key {
+        return perr("SPCD0100", Some("PCD_REFUND_KEY"));
+    }
+    tri!(f.check("PCD_PAY_DATE", |s| s.len() == 8 && util::all_digits(s)));
+    let refund_total = tri!(f.amount("PCD_REFUND_TOTAL"));
+    let oid = f.s("PCD_PAY_OID");
+    let mut st = sh.state();
+    let Some(tx) = st.tx_mut("payple", &m.cst_id, &oid) else { return perr("PAYC0001", None) };
+    if tx.status == "pending" || tx.detail_str("pay_date") != f.s("PCD_PAY_DATE") {
+        return perr("PAYC0001", None);
+    }
+    if tx.status == "cancelled" {
+        return perr("PAYC0002", None);
+    }
+    if refund_total > tx.remaining() {
+        return perr("PAYC0004", None);
+    }
+    // "테스트 계정으로 카드 결제시에는 부분취소가 되지 않습니다" (payple-card.txt 주의사항).
+    if refund_total < tx.remaining() && !m.partial_refund {
+        return perr("PAYC0003", None);
+    }
+    tx.cancel(refund_total);
+    tx.details.insert("cancelled_by".into(), json!("payple.cancel"));
+    let tx = tx.clone();
+    drop(st);
+    let mut out = json!({
+        "PCD_PAY_RST": "success",
+        "PCD_PAY_CODE": "PAYC0000",
+        "PCD_PAY_MSG": msg("PAYC0000"),
+        "PCD_PAY_TYPE": "card",
+        "PCD_PAY_OID": oid,
+        "PCD_PAYER_NO": tx.detail("payer_no"),
+        "PCD_PAYER_ID": tx.detail("payer_id"),
+        "PCD_PAY_YEAR": tx.detail("year"),
+        "PCD_PAY_MONTH": tx.detail("month"),
+        "PCD_PAY_GOODS": tx.detail("goods"),
+        "PCD_REGULER_FLAG": tx.detail("reguler"),
+        "PCD_REFUND_TOTAL": refund_total,
+    });
+    if f.has("PCD_PAY_TAXTOTAL") {
+        out["PCD_PAY_TAXTOTAL"] = f.raw("PCD_PAY_TAXTOTAL");
+    }
+    Response::json(&out)
+}
+
+fn status(sh: &Shared, _req: &Request, f: PFields) -> Response {
+    if f.s("PCD_PAYCHK_FLAG") != "Y" {
+        return perr("SPCD0100", Some("PCD_PAYCHK_FLAG"));
+    }
+    let (m, _) = tri!(second_step(sh, &f, PaypleWork::Check));
+    tri!(f.require(&["PCD_PAY_OID", "PCD_PAY_DATE"]));
+    let st = sh.state();
+    let tx = match st.tx("payple", &m.cst_id, &f.s("PCD_PAY_OID")) {
+        Some(t) if t.status != "pending" && t.detail_str("pay_date") == f.s("PCD_PAY_DATE") => t.clone(),
+        _ => return perr("PCHK0001", None),
+    };
+    drop(st);
+    Response::json(&json!({
+        "PCD_PAY_RST": "success",
+        "PCD_PAY_MSG": "조회완료",
+        "PCD_PAY_OID": tx.id,
+        "PCD_PAY_TYPE": "card",
+        "PCD_PAYER_NO": tx.detail("payer_no"),
+        "PCD_PAYER_ID": tx.detail("payer_id"),
+        "PCD_PAY_YEAR": tx.detail("year"),
+        "PCD_PAY_MONTH": tx.detail("month"),
+        "PCD_PAY_GOODS": tx.detail("goods"),
+        "PCD_PAY_TOTAL": tx.amount.to_string(),
+        "PCD_PAY_TIME": tx.detail("pay_time"),
+        "PCD_REGULER_FLAG": tx.detail("reguler"),
+        "PCD_PAYER_EMAIL": tx.detail("payer_email"),
+        "PCD_CARDNUM": tx.detail("cardnum_result"),
+        "PCD_CARDNAME": tx.detail("card_name"),
+        "PCD_CARDTRADENUM": tx.detail("trade_num"),
+    }))
+}
+
+/// `POST /php/cPayUser/api/cPayUserAct.php?ACT_=PUSERDEL|PUSERINFO` (payple-card.txt §5, §6).
+pub fn user_act(sh: &Shared, req: &Request) -> Response {
+    let act = util::query_param(&req.query, "ACT_").unwrap_or("");
+    let work = match act {
+        "PUSERDEL" => PaypleWork::UserDel,
+        "PUSERINFO" => PaypleWork::UserInfo,
+        _ => return perr("SPCD0100", Some("ACT_")),
+    };
+    let f = tri!(PFields::parse(req));
+    let (m, _) = tri!(second_step(sh, &f, work));
+    tri!(f.require(&["PCD_PAYER_ID"]));
+    let payer_id = f.s("PCD_PAYER_ID");
+    let mut st = sh.state();
+    let key = match st.billing_key_mut(&payer_id) {
+        Some(k) if k.status == "active" && k.cst_id == m.cst_id => k,
+        _ => return perr("SPCD0011", None),
+    };
+    let payer_no = if f.has("PCD_PAYER_NO") { f.raw("PCD_PAYER_NO") } else { key.payer_no.clone() };
+    if work == PaypleWork::UserDel {
+        key.status = "deleted".into();
+        key.updated_at = Kst::now().iso();
+        return Response::json(&json!({
+            "PCD_PAY_RST": "success",
+            "PCD_PAY_MSG": "해지완료",
+            "PCD_PAY_TYPE": "card",
+            "PCD_PAY_WORK": "PUSERDEL",
+            "PCD_PAYER_ID": payer_id,
+            "PCD_PAYER_NO": payer_no,
+        }));
+    }
+    let c = &key.card;
+    let banknum = if c.len() >= 8 { format!("{}-****-****-{}", &c[..4], &c[c.len() - 4..]) } else { c.clone() };
+    let (_, code) = util::issuer(c);
+    Response::json(&json!({
+        "PCD_PAY_RST": "success",
+        "PCD_PAY_CODE": "0000",
+        "PCD_PAY_MSG": msg("0000"),
+        "PCD_PAY_TYPE": "card",
+        "PCD_PAY_BANKACCTYPE": "개인",
+        "PCD_PAYER_ID": payer_id,
+        "PCD_PAYER_NO": payer_no,
+        "PCD_PAYER_NAME": key.payer_name,
+        "PCD_PAYER_HP": key.payer_hp,
+        "PCD_PAY_BANK": code,
+        "PCD_PAY_BANKNAME": key.card_name,
+        "PCD_PAY_BANKNUM": banknum,
+    }))
+}

@@ -1,0 +1,259 @@
+//! The ledger: transactions, KakaoPay orders, Payple billing keys (persisted), plus short-lived
+//! Payple auth sessions and REQKEYs (memory only). Never holds a full card number, password digits or
+//! birth date: cards are kept as masks.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::util::{self, Kst};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Tx {
+    pub gateway: String,
+    pub operation: String,
+    pub id: String,
+    pub order_number: String,
+    pub amount: u64,
+    pub cancelled_amount: u64,
+    /// approved | cancelled | partially_cancelled | pending
+    pub status: String,
+    /// Masked card number.
+    pub card: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub merchant: String,
+    #[serde(default)]
+    pub details: Map<String, Value>,
+}
+
+impl Tx {
+    pub fn remaining(&self) -> u64 {
+        self.amount.saturating_sub(self.cancelled_amount)
+    }
+    pub fn detail(&self, k: &str) -> Value {
+        self.details.get(k).cloned().unwrap_or(Value::String(String::new()))
+    }
+    pub fn detail_str(&self, k: &str) -> String {
+        match self.details.get(k) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        }
+    }
+    /// Record a cancel of `amount`; returns the new status.
+    pub fn cancel(&mut self, amount: u64) {
+        self.cancelled_amount = (self.cancelled_amount + amount).min(self.amount);
+        self.status = if self.cancelled_amount >= self.amount { "cancelled" } else { "partially_cancelled" }.into();
+        self.updated_at = Kst::now().iso();
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EncToken {
+    pub enc_data: String,
+    pub enc_info: String,
+    /// KAKAO_CARD | KAKAO_MONEY
+    pub method: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KakaoOrder {
+    pub ordr_idxx: String,
+    pub merchant_id: String,
+    pub order_number: String,
+    pub amount: u64,
+    pub item_name: String,
+    pub user_name: String,
+    pub user_email: String,
+    pub return_url: String,
+    /// WM | WP
+    pub user_agent: String,
+    pub cashbill_yn: String,
+    pub approval_key: String,
+    /// ordered | authenticated | window_cancelled | paid
+    pub status: String,
+    pub issued: Vec<EncToken>,
+    pub transaction_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BillingKey {
+    pub payer_id: String,
+    pub cst_id: String,
+    pub payer_no: Value,
+    pub payer_name: String,
+    /// Masked phone number.
+    pub payer_hp: String,
+    /// Masked card number (first 6, last 4).
+    pub card: String,
+    pub card_name: String,
+    /// The registered card is a decline test card (or was not a valid number).
+    pub declines: bool,
+    /// active | deleted
+    pub status: String,
+    /// `YYYYMM` months billed with PCD_REGULER_FLAG Y.
+    pub billed_months: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+pub struct Persistent {
+    pub transactions: Vec<Tx>,
+    pub kakaopay_orders: Vec<KakaoOrder>,
+    pub payple_billing_keys: Vec<BillingKey>,
+    #[serde(default)]
+    pub last_payup_id: (i64, u32),
+    #[serde(default)]
+    pub kcp_seq: u64,
+}
+
+/// What a Payple partner auth was issued for (payple-card.txt "가맹점 인증").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaypleWork {
+    Window,
+    Billing,
+    Cancel,
+    Check,
+    UserDel,
+    UserInfo,
+}
+
+pub struct AuthSession {
+    pub cst_id: String,
+    pub work: PaypleWork,
+    pub issued: Instant,
+    pub used: bool,
+}
+
+pub struct ReqKey {
+    pub cst_id: String,
+    pub auth_key: String,
+    pub oid: String,
+    pub used: bool,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub p: Persistent,
+    tx_index: HashMap<String, usize>,
+    order_index: HashMap<String, usize>,
+    key_index: HashMap<String, usize>,
+    pub auth: HashMap<String, AuthSession>,
+    pub reqkeys: HashMap<String, ReqKey>,
+}
+
+fn tx_key(gateway: &str, merchant: &str, id: &str) -> String {
+    format!("{gateway}\u{1}{merchant}\u{1}{id}")
+}
+
+impl State {
+    pub fn from_persistent(p: Persistent) -> State {
+        let mut s = State { p, ..State::default() };
+        s.reindex();
+        s
+    }
+
+    fn reindex(&mut self) {
+        self.tx_index =
+            self.p.transactions.iter().enumerate().map(|(i, t)| (tx_key(&t.gateway, &t.merchant, &t.id), i)).collect();
+        self.order_index = self.p.kakaopay_orders.iter().enumerate().map(|(i, o)| (o.ordr_idxx.clone(), i)).collect();
+        self.key_index = self.p.payple_billing_keys.iter().enumerate().map(|(i, k)| (k.payer_id.clone(), i)).collect();
+    }
+
+    pub fn clear(&mut self) {
+        *self = State::default();
+    }
+
+    pub fn ledger_json(&self) -> Value {
+        json!({
+            "transactions": self.p.transactions,
+            "kakaopay_orders": self.p.kakaopay_orders,
+            "payple_billing_keys": self.p.payple_billing_keys,
+        })
+    }
+
+    pub fn tx(&self, gateway: &str, merchant: &str, id: &str) -> Option<&Tx> {
+        self.tx_index.get(&tx_key(gateway, merchant, id)).map(|i| &self.p.transactions[*i])
+    }
+    pub fn tx_mut(&mut self, gateway: &str, merchant: &str, id: &str) -> Option<&mut Tx> {
+        self.tx_index.get(&tx_key(gateway, merchant, id)).map(|i| &mut self.p.transactions[*i])
+    }
+    pub fn insert_tx(&mut self, tx: Tx) {
+        let key = tx_key(&tx.gateway, &tx.merchant, &tx.id);
+        if let Some(i) = self.tx_index.get(&key) {
+            self.p.transactions[*i] = tx;
+        } else {
+            self.tx_index.insert(key, self.p.transactions.len());
+            self.p.transactions.push(tx);
+        }
+    }
+    pub fn remove_tx(&mut self, gateway: &str, merchant: &str, id: &str) {
+        if self.tx_index.remove(&tx_key(gateway, merchant, id)).is_some() {
+            self.p.transactions.retain(|t| !(t.gateway == gateway && t.merchant == merchant && t.id == id));
+            self.reindex();
+        }
+    }
+
+    pub fn order(&self, ordr_idxx: &str) -> Option<&KakaoOrder> {
+        self.order_index.get(ordr_idxx).map(|i| &self.p.kakaopay_orders[*i])
+    }
+    pub fn order_mut(&mut self, ordr_idxx: &str) -> Option<&mut KakaoOrder> {
+        self.order_index.get(ordr_idxx).map(|i| &mut self.p.kakaopay_orders[*i])
+    }
+    pub fn insert_order(&mut self, o: KakaoOrder) {
+        self.order_index.insert(o.ordr_idxx.clone(), self.p.kakaopay_orders.len());
+        self.p.kakaopay_orders.push(o);
+    }
+
+    pub fn billing_key(&self, payer_id: &str) -> Option<&BillingKey> {
+        self.key_index.get(payer_id).map(|i| &self.p.payple_billing_keys[*i])
+    }
+    pub fn billing_key_mut(&mut self, payer_id: &str) -> Option<&mut BillingKey> {
+        self.key_index.get(payer_id).map(|i| &mut self.p.payple_billing_keys[*i])
+    }
+    pub fn insert_billing_key(&mut self, k: BillingKey) {
+        if let Some(i) = self.key_index.get(&k.payer_id) {
+            self.p.payple_billing_keys[*i] = k;
+        } else {
+            self.key_index.insert(k.payer_id.clone(), self.p.payple_billing_keys.len());
+            self.p.payple_billing_keys.push(k);
+        }
+    }
+
+    /// Payup transaction number: 14-digit KST time + "ST" + 4-digit sequence (20 chars, like the spec's
+    /// `20180212000000ST0000`). Unique: when 10,000 ids were issued within one second the clock part
+    /// moves on to the next second.
+    pub fn next_payup_id(&mut self) -> String {
+        let now = util::unix_now();
+        let (last, seq) = self.p.last_payup_id;
+        let (sec, seq) = if now > last {
+            (now, 0)
+        } else if seq >= 9999 {
+            (last + 1, 0)
+        } else {
+            (last, seq + 1)
+        };
+        self.p.last_payup_id = (sec, seq);
+        format!("{}ST{:04}", Kst::from_unix(sec).compact(), seq)
+    }
+
+    /// NHN KCP `tno`: 14 digits (YYMMDD + 8-digit sequence).
+    pub fn next_tno(&mut self) -> String {
+        self.p.kcp_seq += 1;
+        let d = Kst::now().date();
+        format!("{}{:08}", &d[2..], self.p.kcp_seq % 100_000_000)
+    }
+
+    /// Drop auth sessions older than `ttl_secs * 4` so the map cannot grow without bound.
+    pub fn prune_auth(&mut self, ttl_secs: u64) {
+        if self.auth.len() > 10_000 {
+            let limit = std::time::Duration::from_secs(ttl_secs.max(1) * 4);
+            self.auth.retain(|_, s| s.issued.elapsed() < limit);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Small helpers: KST clock, hashing, Luhn, escaping, form decoding, token generation.
+
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A civil date-time in Korea Standard Time (UTC+9, no DST).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Kst {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+/// Days since 1970-01-01 → (year, month, day). Howard Hinnant's `civil_from_days`.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+impl Kst {
+    pub fn from_unix(secs: i64) -> Kst {
+        let t = secs + 9 * 3600;
+        let days = t.div_euclid(86_400);
+        let rem = t.rem_euclid(86_400);
+        let (year, month, day) = civil_from_days(days);
+        Kst { year, month, day, hour: (rem / 3600) as u32, minute: (rem % 3600 / 60) as u32, second: (rem % 60) as u32 }
+    }
+    pub fn now() -> Kst {
+        Kst::from_unix(unix_now())
+    }
+    /// `YYYYMMDDHHMMSS`
+    pub fn compact(&self) -> String {
+        format!("{:04}{:02}{:02}{:02}{:02}{:02}", self.year, self.month, self.day, self.hour, self.minute, self.second)
+    }
+    /// `YYYYMMDD`
+    pub fn date(&self) -> String {
+        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+    }
+    /// RFC 3339 with the +09:00 offset.
+    pub fn iso(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+09:00",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+pub fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Luhn check over an all-digit string.
+pub fn luhn_ok(s: &str) -> bool {
+    if !all_digits(s) {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, b) in s.bytes().rev().enumerate() {
+        let mut d = (b - b'0') as u32;
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+/// What the deterministic test cards decide (README "Test cards").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CardOutcome {
+    Approve,
+    Decline,
+    Invalid,
+}
+
+pub fn card_outcome(card_no: &str) -> CardOutcome {
+    if !luhn_ok(card_no) {
+        CardOutcome::Invalid
+    } else if card_no.ends_with("0002") {
+        CardOutcome::Decline
+    } else {
+        CardOutcome::Approve
+    }
+}
+
+/// Issuer (name, KCP card code) chosen from the first digit: deterministic and obviously fake-able.
+pub fn issuer(card_no_or_mask: &str) -> (&'static str, &'static str) {
+    match card_no_or_mask.as_bytes().first() {
+        Some(b'4') => ("신한카드", "CCLG"),
+        Some(b'5') => ("KB국민카드", "CCKM"),
+        Some(b'9') => ("BC카드", "CCBC"),
+        Some(b'3') => ("현대카드", "CCDI"),
+        _ => ("삼성카드", "CCSS"),
+    }
+}
+
+/// Payple billing-response mask: first 4, the rest stars, last 4 (`1111********4444`, payple-card.txt §3).
+pub fn mask_first4_last4(card_no: &str) -> String {
+    let n = card_no.len();
+    if n < 9 {
+        return "*".repeat(n);
+    }
+    format!("{}{}{}", &card_no[..4], "*".repeat(n - 8), &card_no[n - 4..])
+}
+
+/// Payple result-POST mask: first 8, the rest stars, last 4 (`12345678****1234`, payple-card.txt "결제결과 수신").
+/// Also NHN KCP's: "카드번호 16자리 중 3번째구간은 마스킹" (kcp-keyin.txt 승인응답).
+pub fn mask_third_group(card_no: &str) -> String {
+    let n = card_no.len();
+    if n < 13 {
+        return mask_first4_last4(card_no);
+    }
+    format!("{}{}{}", &card_no[..8], "*".repeat(n - 12), &card_no[n - 4..])
+}
+
+static TOKEN_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn token_seed() -> &'static str {
+    static SEED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SEED.get_or_init(|| {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let stack = &nanos as *const u128 as usize;
+        format!("{nanos}:{}:{stack}", std::process::id())
+    })
+}
+
+/// A token that is stable for one process and `value` (Payple's cst_id / custKey tokens).
+pub fn stable_token(label: &str, value: &str) -> String {
+    use base64::Engine;
+    let d = Sha256::digest(format!("{}|{label}|{value}", token_seed()).as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(&d[..24])
+}
+
+/// 32 unpredictable-enough bytes for tokens (test tool: not a CSPRNG, but not guessable from outside either).
+pub fn random_bytes(label: &str) -> [u8; 32] {
+    let n = TOKEN_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    Sha256::digest(format!("{}|{label}|{n}|{nanos}", token_seed()).as_bytes()).into()
+}
+
+pub fn random_hex(label: &str, len: usize) -> String {
+    let mut s = String::new();
+    while s.len() < len {
+        s.push_str(&hex::encode(random_bytes(label)));
+    }
+    s.truncate(len);
+    s
+}
+
+pub fn random_digits(label: &str, len: usize) -> String {
+    let mut s = String::new();
+    while s.len() < len {
+        for b in random_bytes(label) {
+            if b < 250 && s.len() < len {
+                s.push(char::from(b'0' + b % 10));
+            }
+        }
+    }
+    s
+}
+
+/// Alphanumeric token of `len` chars (Payple-style billing keys, REQKEYs, KCP enc data).
+pub fn random_alnum(label: &str, len: usize) -> String {
+    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut s = String::new();
+    while s.len() < len {
+        for b in random_bytes(label) {
+            if (b as usize) < 248 && s.len() < len {
+                s.push(ALPHA[b as usize % 62] as char);
+            }
+        }
+    }
+    s
+}
+
+/// Escape text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JavaScript string literal safe to put inside a `<script>` element.
+pub fn js_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()).replace("</", "<\\/").replace('\u{2028}', "\\u2028")
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+pub fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < s.len() => match (hex_val(s[i + 1]), hex_val(s[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Decode bytes as UTF-8 when they are valid UTF-8, else as EUC-KR (the KakaoPay forms post
+/// `accept-charset="euc-kr"`, payup-kakaopay-kcp.txt §3.2.1).
+pub fn decode_text(bytes: &[u8], charset_hint: Option<&str>) -> String {
+    let euc =
+        charset_hint.map(|c| c.eq_ignore_ascii_case("euc-kr") || c.eq_ignore_ascii_case("cp949")).unwrap_or(false);
+    if !euc && let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_string();
+    }
+    let (s, _, _) = encoding_rs::EUC_KR.decode(bytes);
+    s.into_owned()
+}
+
+/// Parse `application/x-www-form-urlencoded` (first value wins).
+pub fn parse_form(body: &[u8], charset_hint: Option<&str>) -> Vec<(String, String)> {
+    body.split(|b| *b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let mut it = pair.splitn(2, |b| *b == b'=');
+            let k = it.next().unwrap_or_default();
+            let v = it.next().unwrap_or_default();
+            (decode_text(&percent_decode(k), charset_hint), decode_text(&percent_decode(v), charset_hint))
+        })
+        .collect()
+}
+
+pub fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query.split('&').find_map(|p| {
+        let mut it = p.splitn(2, '=');
+        (it.next() == Some(name)).then(|| it.next().unwrap_or(""))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        // 2017-09-10 13:20:00 KST = 04:20:00 UTC
+        assert_eq!(Kst::from_unix(1_505_017_200).compact(), "20170910132000");
+        assert_eq!(Kst::from_unix(1_709_164_800 - 9 * 3600).date(), "20240229");
+    }
+
+    #[test]
+    fn luhn_and_cards() {
+        assert_eq!(card_outcome("4111111111111111"), CardOutcome::Approve);
+        assert_eq!(card_outcome("4000000000000002"), CardOutcome::Decline);
+        assert_eq!(card_outcome("4111111111111112"), CardOutcome::Invalid);
+        assert_eq!(mask_first4_last4("1111222233334444"), "1111********4444");
+        assert_eq!(mask_third_group("4111111111111111"), "41111111****1111");
+    }
+
+    #[test]
+    fn forms() {
+        let f = parse_form(b"a=1+2&b=%ED%95%9C&c=%C7%D1", None);
+        assert_eq!(f[0], ("a".into(), "1 2".into()));
+        assert_eq!(f[1].1, "한");
+        assert_eq!(f[2].1, "한"); // EUC-KR 0xC7D1
+        assert_eq!(html_escape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+        assert_eq!(query_param("ACT_=PAYM&x=1", "ACT_"), Some("PAYM"));
+    }
+}
