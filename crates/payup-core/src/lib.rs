@@ -1,5 +1,30 @@
 //! payup-core: the sans-I/O heart of payup.
+//!
+//! Models, validation, signing, wire encoding, response parsing, code tables, payment-window HTML and
+//! redaction for Payup (card keyin, KakaoPay), Payple and NHN KCP. No network, clock or randomness: time
+//! and ids are inputs, requests come out as plain [`HttpRequest`] values, and responses go in as
+//! [`HttpResponse`] values. The transport crate executes; the bindings convert.
+
+pub mod catalog;
 pub mod codes;
+pub mod config;
+pub mod error;
+pub mod fields;
+pub mod http;
+pub mod kcp;
+pub mod payple;
+pub mod payup;
+pub mod response;
 pub mod secret;
+pub mod time;
+
+pub use catalog::{Credentials, Exchange, Next, Operation, OperationClass, Request, Response};
 pub use codes::Gateway;
+pub use config::Config;
+pub use error::{AmbiguousContext, Error, ErrorKind, FieldError};
+pub use http::{HttpRequest, HttpResponse, Target};
 pub use secret::{Secret, mask_card_number};
+pub use time::Timestamp;
+
+/// The version of payup (all crates share it).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

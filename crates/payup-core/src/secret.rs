@@ -95,6 +95,17 @@ pub fn mask_card_number(number: &str) -> String {
     format!("{}{}{}", &number[..prefix], "*".repeat(hidden), &number[n - suffix..])
 }
 
+/// Masks a card number received from a gateway unless it is already masked: a gateway that returns a
+/// full number must not make us print one.
+pub fn mask_card_number_if_full(number: &str) -> String {
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    if number.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ') && digits >= 11 {
+        mask_card_number(&number.chars().filter(char::is_ascii_digit).collect::<String>())
+    } else {
+        number.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

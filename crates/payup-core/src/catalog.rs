@@ -1,0 +1,492 @@
+//! The one catalogue of operations (DESIGN §2): names, typed requests read from JSON documents, and
+//! typed results written back as JSON. Every binding and the CLI go through here.
+
+use crate::codes::Gateway;
+use crate::error::Error;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::{kcp, payple, payup};
+use serde::Serialize;
+use serde_json::Value;
+
+macro_rules! operations {
+    ($($variant:ident = $name:literal, $gateway:ident, $class:ident;)*) => {
+        /// Every operation payup performs.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Operation { $($variant),* }
+
+        impl Operation {
+            pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
+
+            /// The catalogue name, the same in every language.
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$variant => $name),* }
+            }
+
+            pub fn gateway(self) -> Gateway {
+                match self { $(Operation::$variant => Gateway::$gateway),* }
+            }
+
+            pub fn class(self) -> OperationClass {
+                match self { $(Operation::$variant => OperationClass::$class),* }
+            }
+        }
+    };
+}
+
+/// How an operation may be executed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperationClass {
+    /// No network: computed locally.
+    Pure,
+    /// Reads only: may be retried when nothing was sent.
+    ReadOnly,
+    /// Changes state at the gateway (money, orders, cards): never resent once its bytes left.
+    Mutating,
+}
+
+operations! {
+    PayupKeyinApprove = "payup.keyin.approve", Payup, Mutating;
+    PayupKeyinCancel = "payup.keyin.cancel", Payup, Mutating;
+    PayupKakaopayOrder = "payup.kakaopay.order", Payup, Mutating;
+    PayupKakaopayWindow = "payup.kakaopay.window", Payup, Pure;
+    PayupKakaopayApprove = "payup.kakaopay.approve", Payup, Mutating;
+    PayupKakaopayCancel = "payup.kakaopay.cancel", Payup, Mutating;
+    PaypleAuth = "payple.auth", Payple, Mutating;
+    PaypleCardConfirm = "payple.card.confirm", Payple, Mutating;
+    PaypleBillingPay = "payple.billing.pay", Payple, Mutating;
+    PaypleBillingInfo = "payple.billing.info", Payple, ReadOnly;
+    PaypleBillingDelete = "payple.billing.delete", Payple, Mutating;
+    PaypleCancel = "payple.cancel", Payple, Mutating;
+    PaypleStatus = "payple.status", Payple, ReadOnly;
+    PaypleResult = "payple.result", Payple, Pure;
+    KcpKeyinApprove = "kcp.keyin.approve", Kcp, Mutating;
+}
+
+impl Operation {
+    pub fn from_name(name: &str) -> Option<Operation> {
+        Operation::ALL.iter().copied().find(|o| o.name() == name)
+    }
+
+    /// An `invalid` error for an unknown operation name, listing the known ones.
+    pub fn unknown(name: &str) -> Error {
+        let known: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
+        let shown: String = name.chars().take(64).filter(|c| !c.is_control()).collect();
+        Error::invalid_field("operation", format!("unknown operation \"{shown}\"; known: {}", known.join(", ")))
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed request of any operation.
+#[derive(Clone, Debug)]
+pub enum Request {
+    PayupKeyinApprove(payup::KeyinApproval),
+    PayupKeyinCancel(payup::KeyinCancel),
+    PayupKakaopayOrder(payup::KakaoOrder),
+    PayupKakaopayWindow(payup::KakaoWindow),
+    PayupKakaopayApprove(payup::KakaoApprove),
+    PayupKakaopayCancel(payup::KakaoCancel),
+    PaypleAuth(payple::AuthRequest),
+    PaypleCardConfirm(payple::CardConfirm),
+    PaypleBillingPay(payple::BillingPay),
+    PaypleBillingInfo(payple::BillingKey),
+    PaypleBillingDelete(payple::BillingKey),
+    PaypleCancel(payple::Cancel),
+    PaypleStatus(payple::Status),
+    PaypleResult(payple::WindowResult),
+    KcpKeyinApprove(kcp::KeyinApproval),
+}
+
+impl Request {
+    /// Reads the request document of `operation` (the documents of `payup call`), validating every field.
+    pub fn from_json(operation: Operation, v: &Value) -> Result<Request, Error> {
+        use Operation as O;
+        Ok(match operation {
+            O::PayupKeyinApprove => Request::PayupKeyinApprove(payup::KeyinApproval::from_json(v)?),
+            O::PayupKeyinCancel => Request::PayupKeyinCancel(payup::KeyinCancel::from_json(v)?),
+            O::PayupKakaopayOrder => Request::PayupKakaopayOrder(payup::KakaoOrder::from_json(v)?),
+            O::PayupKakaopayWindow => Request::PayupKakaopayWindow(payup::KakaoWindow::from_json(v)?),
+            O::PayupKakaopayApprove => Request::PayupKakaopayApprove(payup::KakaoApprove::from_json(v)?),
+            O::PayupKakaopayCancel => Request::PayupKakaopayCancel(payup::KakaoCancel::from_json(v)?),
+            O::PaypleAuth => Request::PaypleAuth(payple::AuthRequest::from_json(v)?),
+            O::PaypleCardConfirm => Request::PaypleCardConfirm(payple::CardConfirm::from_json(v)?),
+            O::PaypleBillingPay => Request::PaypleBillingPay(payple::BillingPay::from_json(v)?),
+            O::PaypleBillingInfo => Request::PaypleBillingInfo(payple::BillingKey::from_json(v)?),
+            O::PaypleBillingDelete => Request::PaypleBillingDelete(payple::BillingKey::from_json(v)?),
+            O::PaypleCancel => Request::PaypleCancel(payple::Cancel::from_json(v)?),
+            O::PaypleStatus => Request::PaypleStatus(payple::Status::from_json(v)?),
+            O::PaypleResult => Request::PaypleResult(payple::WindowResult::from_json(v)?),
+            O::KcpKeyinApprove => Request::KcpKeyinApprove(kcp::KeyinApproval::from_json(v)?),
+        })
+    }
+
+    pub fn operation(&self) -> Operation {
+        use Operation as O;
+        match self {
+            Request::PayupKeyinApprove(_) => O::PayupKeyinApprove,
+            Request::PayupKeyinCancel(_) => O::PayupKeyinCancel,
+            Request::PayupKakaopayOrder(_) => O::PayupKakaopayOrder,
+            Request::PayupKakaopayWindow(_) => O::PayupKakaopayWindow,
+            Request::PayupKakaopayApprove(_) => O::PayupKakaopayApprove,
+            Request::PayupKakaopayCancel(_) => O::PayupKakaopayCancel,
+            Request::PaypleAuth(_) => O::PaypleAuth,
+            Request::PaypleCardConfirm(_) => O::PaypleCardConfirm,
+            Request::PaypleBillingPay(_) => O::PaypleBillingPay,
+            Request::PaypleBillingInfo(_) => O::PaypleBillingInfo,
+            Request::PaypleBillingDelete(_) => O::PaypleBillingDelete,
+            Request::PaypleCancel(_) => O::PaypleCancel,
+            Request::PaypleStatus(_) => O::PaypleStatus,
+            Request::PaypleResult(_) => O::PaypleResult,
+            Request::KcpKeyinApprove(_) => O::KcpKeyinApprove,
+        }
+    }
+}
+
+/// A typed result of any operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    PayupKeyinApproved(payup::KeyinApproved),
+    PayupCancelled(payup::PayupCancelled),
+    KakaoOrdered(payup::KakaoOrdered),
+    KakaoWindow(payup::KakaoWindowHtml),
+    KakaoApproved(payup::KakaoApproved),
+    PaypleAuth(payple::PaypleAuth),
+    PayplePayment(payple::PayplePayment),
+    PaypleCancelled(payple::Cancelled),
+    PaypleBillingInfo(payple::BillingInfo),
+    PaypleBillingDeleted(payple::BillingDeleted),
+    KcpApproved(kcp::KeyinApproved),
+}
+
+impl Response {
+    /// The result document (as `payup call` prints it).
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("results always serialize")
+    }
+}
+
+/// Runs a pure operation (no network). `None` for operations that need the gateway.
+pub fn execute_pure(request: &Request) -> Option<Result<Response, Error>> {
+    match request {
+        Request::PayupKakaopayWindow(w) => Some(w.render().map(Response::KakaoWindow)),
+        Request::PaypleResult(r) => Some(r.parse().map(Response::PayplePayment)),
+        _ => None,
+    }
+}
+
+/// An approval whose amount is not the one asked for is not a success (DESIGN §4): the error the
+/// caller gets when the transport had to undo it. `cancelled` says whether the undo succeeded.
+pub fn amount_mismatch(gateway: Gateway, m: &Mismatch, cancelled: Result<(), &Error>) -> Error {
+    let (requested, approved, transaction_id) = (m.requested, m.approved, &m.transaction_id);
+    let what = if m.what == "amount" {
+        format!("the gateway approved {approved} instead of the requested {requested} (transaction {transaction_id})")
+    } else {
+        format!("the gateway approved another {} than requested (transaction {transaction_id})", m.what)
+    };
+    let mut e = match cancelled {
+        Ok(()) => {
+            let mut e = Error::from_gateway_code(gateway, "AMOUNT_MISMATCH", "");
+            e.message = format!("{what}; the approval was cancelled");
+            e
+        }
+        Err(_) if m.undo.is_none() => Error::ambiguous(
+            gateway,
+            format!("{what}; this gateway's API offers no cancel here: reconcile this transaction by hand"),
+        ),
+        Err(cancel_error) => Error::ambiguous(
+            gateway,
+            format!("{what}; cancelling it failed ({}): reconcile this transaction by hand", cancel_error.message),
+        ),
+    };
+    e.code = Some("AMOUNT_MISMATCH".into());
+    e
+}
+
+/// Every gateway's credentials; a missing section is a `config` error when one of its operations runs.
+#[derive(Clone, Debug, Default)]
+pub struct Credentials {
+    pub payup: Option<payup::PayupCredentials>,
+    pub payple: Option<payple::PaypleCredentials>,
+    pub kcp: Option<kcp::KcpCredentials>,
+}
+
+impl Credentials {
+    fn missing(section: &str, op: Operation) -> Error {
+        Error::config(format!("the configuration has no \"{section}\" section, needed by {op}"))
+            .with_gateway(op.gateway())
+    }
+    pub fn payup(&self, op: Operation) -> Result<&payup::PayupCredentials, Error> {
+        self.payup.as_ref().ok_or_else(|| Self::missing("payup", op))
+    }
+    pub fn payple(&self, op: Operation) -> Result<&payple::PaypleCredentials, Error> {
+        self.payple.as_ref().ok_or_else(|| Self::missing("payple", op))
+    }
+    pub fn kcp(&self, op: Operation) -> Result<&kcp::KcpCredentials, Error> {
+        self.kcp.as_ref().ok_or_else(|| Self::missing("kcp", op))
+    }
+}
+
+/// What the transport does next.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one lives at a time, on the stack of a network call
+pub enum Next {
+    /// Send this request and hand the response to [`Exchange::on_response`].
+    Send(HttpRequest),
+    /// The operation is over.
+    Done(Result<Response, Error>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Start,
+    /// Payple: partner auth was sent; its answer decides the second call.
+    PaypleAuth,
+    /// The operation's own call was sent.
+    Call,
+    Finished,
+}
+
+/// One operation as a sans-I/O exchange of HTTP messages (partner auth first for Payple's calls).
+///
+/// ```text
+/// let mut x = Exchange::new(request, now);
+/// let mut next = x.start(&creds);
+/// while let Next::Send(http) = next { next = x.on_response(&creds, &send(http)?); }
+/// ```
+#[derive(Debug)]
+pub struct Exchange {
+    request: Request,
+    now: crate::time::Timestamp,
+    stage: Stage,
+}
+
+impl Exchange {
+    pub fn new(request: Request, now: crate::time::Timestamp) -> Self {
+        Exchange { request, now, stage: Stage::Start }
+    }
+
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// True once the operation's own call (not just Payple's partner auth) has been prepared: from then
+    /// on, a lost response leaves the outcome unknown.
+    pub fn is_at_main_call(&self) -> bool {
+        self.stage == Stage::Call
+    }
+
+    fn payple_auth_for(&self) -> Option<payple::AuthRequest> {
+        match &self.request {
+            Request::PaypleAuth(a) => Some(a.clone()),
+            Request::PaypleBillingPay(b) => Some(b.auth()),
+            Request::PaypleBillingInfo(_) => Some(payple::AuthRequest::work("PUSERINFO")),
+            Request::PaypleBillingDelete(_) => Some(payple::AuthRequest::work("PUSERDEL")),
+            Request::PaypleCancel(_) => Some(payple::AuthRequest::cancel()),
+            Request::PaypleStatus(_) => Some(payple::AuthRequest::status()),
+            _ => None,
+        }
+    }
+
+    fn finish(&mut self, r: Result<Response, Error>) -> Next {
+        self.stage = Stage::Finished;
+        Next::Done(r)
+    }
+
+    pub fn start(&mut self, creds: &Credentials) -> Next {
+        assert_eq!(self.stage, Stage::Start, "Exchange::start called twice");
+        if let Some(r) = execute_pure(&self.request) {
+            return self.finish(r);
+        }
+        let op = self.request.operation();
+        let prepared = match (&self.request, self.payple_auth_for()) {
+            (Request::PaypleAuth(a), _) => {
+                self.stage = Stage::Call;
+                creds.payple(op).and_then(|c| a.prepare(c))
+            }
+            (_, Some(auth)) => {
+                self.stage = Stage::PaypleAuth;
+                creds.payple(op).and_then(|c| self.validate_payple(c)).and_then(|c| auth.prepare(c))
+            }
+            (r, None) => {
+                self.stage = Stage::Call;
+                prepare_single(r, creds, self.now)
+            }
+        };
+        match prepared {
+            Ok(http) => Next::Send(http),
+            Err(e) => self.finish(Err(e)),
+        }
+    }
+
+    /// Catches a Payple request's own problems before partner auth is even sent.
+    fn validate_payple<'c>(
+        &self,
+        creds: &'c payple::PaypleCredentials,
+    ) -> Result<&'c payple::PaypleCredentials, Error> {
+        if let Request::PaypleCancel(_) = &self.request {
+            if creds.refund_key.is_none() {
+                return Err(Error::config(
+                    "payple.refund_key is required for payple.cancel (PCD_REFUND_KEY, from Payple's admin pages)",
+                )
+                .with_gateway(Gateway::Payple));
+            }
+        }
+        Ok(creds)
+    }
+
+    pub fn on_response(&mut self, creds: &Credentials, resp: &HttpResponse) -> Next {
+        match self.stage {
+            Stage::PaypleAuth => {
+                let op = self.request.operation();
+                let step = creds.payple(op).and_then(|c| {
+                    let auth = payple::PaypleAuth::parse(resp)?;
+                    match &self.request {
+                        Request::PaypleBillingPay(b) => b.prepare(c, &auth),
+                        Request::PaypleBillingInfo(k) | Request::PaypleBillingDelete(k) => k.prepare(c, &auth),
+                        Request::PaypleCancel(x) => x.prepare(c, &auth),
+                        Request::PaypleStatus(s) => s.prepare(c, &auth),
+                        _ => unreachable!("only two-step Payple operations reach this stage"),
+                    }
+                });
+                match step {
+                    Ok(http) => {
+                        self.stage = Stage::Call;
+                        Next::Send(http)
+                    }
+                    Err(e) => self.finish(Err(e)),
+                }
+            }
+            Stage::Call => {
+                let r = parse_single(&self.request, resp);
+                self.finish(r)
+            }
+            Stage::Start | Stage::Finished => panic!("Exchange::on_response called without a request in flight"),
+        }
+    }
+}
+
+fn prepare_single(r: &Request, creds: &Credentials, now: crate::time::Timestamp) -> Result<HttpRequest, Error> {
+    let op = r.operation();
+    match r {
+        Request::PayupKeyinApprove(x) => x.prepare(creds.payup(op)?, now),
+        Request::PayupKeyinCancel(x) => x.prepare(creds.payup(op)?),
+        Request::PayupKakaopayOrder(x) => x.prepare(creds.payup(op)?, now),
+        Request::PayupKakaopayApprove(x) => x.prepare(creds.payup(op)?),
+        Request::PayupKakaopayCancel(x) => x.prepare(creds.payup(op)?),
+        Request::PaypleCardConfirm(x) => x.prepare(creds.payple(op)?),
+        Request::KcpKeyinApprove(x) => x.prepare(creds.kcp(op)?),
+        _ => unreachable!("{op} is not a single-call operation"),
+    }
+}
+
+fn parse_single(r: &Request, resp: &HttpResponse) -> Result<Response, Error> {
+    Ok(match r {
+        Request::PayupKeyinApprove(_) => Response::PayupKeyinApproved(payup::KeyinApproved::parse(resp)?),
+        Request::PayupKeyinCancel(_) | Request::PayupKakaopayCancel(_) => {
+            Response::PayupCancelled(payup::PayupCancelled::parse(resp)?)
+        }
+        Request::PayupKakaopayOrder(_) => Response::KakaoOrdered(payup::KakaoOrdered::parse(resp)?),
+        Request::PayupKakaopayApprove(_) => Response::KakaoApproved(payup::KakaoApproved::parse(resp)?),
+        Request::PaypleAuth(_) => Response::PaypleAuth(payple::PaypleAuth::parse(resp)?),
+        Request::PaypleCardConfirm(_) | Request::PaypleBillingPay(_) | Request::PaypleStatus(_) => {
+            Response::PayplePayment(payple::PayplePayment::parse(resp)?)
+        }
+        Request::PaypleBillingInfo(_) => Response::PaypleBillingInfo(payple::BillingInfo::parse(resp)?),
+        Request::PaypleBillingDelete(_) => Response::PaypleBillingDeleted(payple::BillingDeleted::parse(resp)?),
+        Request::PaypleCancel(_) => Response::PaypleCancelled(payple::Cancelled::parse(resp)?),
+        Request::KcpKeyinApprove(_) => Response::KcpApproved(kcp::KeyinApproved::parse(resp)?),
+        Request::PayupKakaopayWindow(_) | Request::PaypleResult(_) => unreachable!("pure operations send nothing"),
+    })
+}
+
+/// A success that is not one: the gateway approved another amount or order than asked (DESIGN §4).
+#[derive(Clone, Debug)]
+pub struct Mismatch {
+    pub requested: u64,
+    pub approved: u64,
+    pub transaction_id: String,
+    pub what: String,
+    /// The request that undoes the approval, where the gateway's API allows one.
+    pub undo: Option<Request>,
+}
+
+/// Checks a successful result against its request: the amount (and, where the gateway echoes it, the
+/// order number) must be the ones asked for.
+pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> {
+    let mismatch = |requested: u64, approved: u64, transaction_id: &str, what: String, undo: Option<Request>| {
+        Mismatch { requested, approved, transaction_id: transaction_id.to_string(), what, undo }
+    };
+    match (request, response) {
+        (Request::PayupKeyinApprove(q), Response::PayupKeyinApproved(a)) => {
+            let undo = Some(Request::PayupKeyinCancel(payup::KeyinCancel { transaction_id: a.transaction_id.clone() }));
+            if a.amount != q.amount {
+                return Some(mismatch(q.amount, a.amount, &a.transaction_id, "amount".into(), undo));
+            }
+            if !a.order_number.is_empty() && a.order_number != q.order_number {
+                return Some(mismatch(q.amount, a.amount, &a.transaction_id, "order_number".into(), undo));
+            }
+            None
+        }
+        (Request::PayupKakaopayApprove(q), Response::KakaoApproved(a)) => {
+            let approved = a.amount()?;
+            (approved != q.amount).then(|| {
+                let undo = Request::PayupKakaopayCancel(payup::KakaoCancel {
+                    transaction_id: a.transaction_id().to_string(),
+                    cancel_reason: "승인 금액 불일치(자동취소)".into(),
+                });
+                mismatch(q.amount, approved, a.transaction_id(), "amount".into(), Some(undo))
+            })
+        }
+        (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => {
+            let approved = a.pay_total.unwrap_or(0);
+            let undo = || {
+                Some(Request::PaypleCancel(payple::Cancel {
+                    pay_oid: q.pay_oid.clone(),
+                    pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+                    refund_total: approved,
+                    pay_taxtotal: None,
+                    reguler_flag: !q.simple_flag,
+                    pay_year: Some(q.pay_year.clone()),
+                    pay_month: Some(q.pay_month.clone()),
+                }))
+            };
+            if approved != q.pay_total {
+                return Some(mismatch(q.pay_total, approved, &a.pay_oid, "amount".into(), undo()));
+            }
+            (a.pay_oid != q.pay_oid).then(|| mismatch(q.pay_total, approved, &a.pay_oid, "order_number".into(), undo()))
+        }
+        (Request::PaypleCardConfirm(q), Response::PayplePayment(a)) => {
+            let approved = a.pay_total.unwrap_or(0);
+            let bad = if approved != q.amount {
+                Some("amount")
+            } else if a.pay_oid != q.pay_oid {
+                Some("order_number")
+            } else {
+                None
+            };
+            bad.map(|what| {
+                let undo = Request::PaypleCancel(payple::Cancel {
+                    pay_oid: a.pay_oid.clone(),
+                    pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+                    refund_total: approved,
+                    pay_taxtotal: None,
+                    reguler_flag: false,
+                    pay_year: None,
+                    pay_month: None,
+                });
+                mismatch(q.amount, approved, &a.pay_oid, what.into(), Some(undo))
+            })
+        }
+        (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => {
+            // kcp-keyin.txt 승인응답: "반드시 업체의 DB금액과 비교하여 검증하시기 바랍니다".
+            // The undo (kcp.cancel) belongs to the KCP-cancel work; until then the mismatch is reported.
+            (a.amount != q.amount).then(|| mismatch(q.amount, a.amount, &a.tno, "amount".into(), None))
+        }
+        _ => None,
+    }
+}

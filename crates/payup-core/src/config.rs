@@ -1,0 +1,291 @@
+//! The configuration document, the same for the CLI, C, Python and Node (parsed here, purely):
+//!
+//! ```json
+//! {"env": "test" | "production",
+//!  "timeouts": {"connect_ms": 5000, "read_ms": 15000},
+//!  "payup":  {"merchant_id", "api_cert_key", "base_url"?, "kcp_script_url"?},
+//!  "payple": {"cst_id", "cust_key", "refund_key"?, "base_url"?, "referer"?},
+//!  "kcp":    {"site_cd", "cert_info", "base_url"?}}
+//! ```
+
+use crate::catalog::Credentials;
+use crate::codes::Gateway;
+use crate::error::{Error, ErrorKind};
+use crate::fields::Doc;
+use crate::secret::Secret;
+use crate::{kcp, payple, payup};
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Env {
+    Test,
+    Production,
+}
+
+/// The specs' base URLs (specs/README.md; payup-card-keyin.txt §1.5, payple-card.txt 호출정보, kcp-keyin.txt).
+pub fn default_base_url(gateway: Gateway, env: Env) -> &'static str {
+    match (gateway, env) {
+        (Gateway::Payup, Env::Test) => "https://api.testpayup.co.kr",
+        (Gateway::Payup, Env::Production) => "https://api.payup.co.kr",
+        (Gateway::Payple, Env::Test) => "https://testcpay.payple.kr",
+        (Gateway::Payple, Env::Production) => "https://cpay.payple.kr",
+        (Gateway::Kcp, Env::Test) => "https://stg-spl.kcp.co.kr",
+        (Gateway::Kcp, Env::Production) => "https://spl.kcp.co.kr",
+    }
+}
+
+/// A parsed base URL: scheme, host, port; no path beyond "/" kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseUrl {
+    pub scheme: String,
+    pub host: String,
+    pub port: Option<u16>,
+    /// The URL as given, without a trailing slash.
+    pub url: String,
+}
+
+impl BaseUrl {
+    /// Parses `http(s)://host[:port][/]`. Plain http is accepted only for loopback hosts (DESIGN §4).
+    pub fn parse(field: &str, s: &str) -> Result<BaseUrl, Error> {
+        let bad = |rule: &str| config_field(field, rule);
+        let (scheme, rest) = s.split_once("://").ok_or_else(|| bad("must be an absolute URL like https://host"))?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "https" && scheme != "http" {
+            return Err(bad("must use https (or http for a loopback host)"));
+        }
+        let authority = rest.trim_end_matches('/');
+        if authority.contains(['/', '?', '#', '@']) || authority.is_empty() || authority.contains(char::is_whitespace) {
+            return Err(bad("must be scheme://host[:port] with no path, query or user"));
+        }
+        let (host, port) = split_host_port(authority).ok_or_else(|| bad("has an invalid port"))?;
+        if scheme == "http" && !is_loopback(&host) {
+            return Err(bad("uses http:// for a host that is not loopback (127.0.0.0/8, ::1, localhost): use https"));
+        }
+        Ok(BaseUrl { url: format!("{scheme}://{authority}"), scheme, host, port })
+    }
+
+    /// The effective port.
+    pub fn port_or_default(&self) -> u16 {
+        self.port.unwrap_or(if self.scheme == "https" { 443 } else { 80 })
+    }
+
+    /// True when `url` is on this base's scheme, host and port (Payple's second-step URLs must be).
+    pub fn same_origin(&self, url: &str) -> bool {
+        let Some((scheme, rest)) = url.split_once("://") else { return false };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.contains('@') {
+            return false;
+        }
+        let Some((host, port)) = split_host_port(authority) else { return false };
+        let scheme = scheme.to_ascii_lowercase();
+        let default = if scheme == "https" { 443 } else { 80 };
+        scheme == self.scheme
+            && host.eq_ignore_ascii_case(&self.host)
+            && port.unwrap_or(default) == self.port_or_default()
+    }
+}
+
+fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p.parse().ok()?),
+            None if after.is_empty() => None,
+            None => return None,
+        };
+        return Some((host.to_string(), port));
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) => Some((h.to_string(), Some(p.parse().ok()?))),
+        None => Some((authority.to_string(), None)),
+    }
+}
+
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn config_field(field: &str, rule: &str) -> Error {
+    let mut e = Error::invalid_field(field, rule);
+    e.kind = ErrorKind::Config;
+    e.message = format!("configuration error: {field}: {rule}");
+    e
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub env: Env,
+    pub connect_timeout_ms: u64,
+    pub read_timeout_ms: u64,
+    pub credentials: Credentials,
+    pub payup_base: Option<BaseUrl>,
+    pub payple_base: Option<BaseUrl>,
+    pub kcp_base: Option<BaseUrl>,
+    /// The PC KakaoPay window's script (`payup.kakaopay.window`); defaults to KCP's, or to the
+    /// sandbox's when the Payup base URL is loopback.
+    pub kcp_script_url: Option<String>,
+}
+
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
+pub const DEFAULT_READ_TIMEOUT_MS: u64 = 15_000;
+
+impl Config {
+    pub fn from_json_str(s: &str) -> Result<Config, Error> {
+        let v: Value = serde_json::from_str(s).map_err(|e| {
+            config_field("(config)", &format!("is not valid JSON (line {}, column {})", e.line(), e.column()))
+        })?;
+        Self::from_json(&v)
+    }
+
+    pub fn from_json(v: &Value) -> Result<Config, Error> {
+        let to_config = |e: Error| {
+            let mut e = e;
+            if e.kind == ErrorKind::Invalid {
+                e.kind = ErrorKind::Config;
+                e.message = e.message.replacen("invalid request", "configuration error", 1);
+            }
+            e
+        };
+        let mut d = Doc::new(v).map_err(to_config)?;
+        let env = d.opt_str("env");
+        let timeouts = d.opt_object("timeouts").cloned();
+        let payup_v = d.opt_object("payup").cloned();
+        let payple_v = d.opt_object("payple").cloned();
+        let kcp_v = d.opt_object("kcp").cloned();
+        d.finish().into_result().map_err(to_config)?;
+        let env = match env.as_deref() {
+            None | Some("test") => Env::Test,
+            Some("production") => Env::Production,
+            Some(_) => return Err(config_field("env", "must be \"test\" or \"production\"")),
+        };
+        let (mut connect, mut read) = (DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS);
+        if let Some(t) = timeouts {
+            let t = Value::Object(t);
+            let mut d = Doc::new(&t)?;
+            connect = d.opt_u64("connect_ms").unwrap_or(connect);
+            read = d.opt_u64("read_ms").unwrap_or(read);
+            prefix(d.finish().into_result(), "timeouts").map_err(to_config)?;
+            if connect == 0 || read == 0 || connect > 600_000 || read > 600_000 {
+                return Err(config_field("timeouts", "connect_ms and read_ms must be 1–600000"));
+            }
+        }
+        let base = |gateway: Gateway, given: Option<String>, section: &str| -> Result<BaseUrl, Error> {
+            match given {
+                Some(u) => BaseUrl::parse(&format!("{section}.base_url"), &u),
+                None => BaseUrl::parse(&format!("{section}.base_url"), default_base_url(gateway, env)),
+            }
+        };
+        let mut cfg = Config {
+            env,
+            connect_timeout_ms: connect,
+            read_timeout_ms: read,
+            credentials: Credentials::default(),
+            payup_base: None,
+            payple_base: None,
+            kcp_base: None,
+            kcp_script_url: None,
+        };
+        if let Some(m) = payup_v {
+            let m = Value::Object(m);
+            let mut d = Doc::new(&m)?;
+            let creds = payup::PayupCredentials::new(d.str("merchant_id"), d.str("api_cert_key"));
+            let base_url = d.opt_str("base_url");
+            cfg.kcp_script_url = d.opt_str("kcp_script_url");
+            prefix(d.finish().into_result(), "payup").map_err(to_config)?;
+            creds.validate()?;
+            let b = base(Gateway::Payup, base_url, "payup")?;
+            if cfg.kcp_script_url.is_none() && is_loopback(&b.host) {
+                cfg.kcp_script_url = Some(format!("{}/plugin/payplus_web.jsp", b.url));
+            }
+            cfg.payup_base = Some(b);
+            cfg.credentials.payup = Some(creds);
+        }
+        if let Some(m) = payple_v {
+            let m = Value::Object(m);
+            let mut d = Doc::new(&m)?;
+            let mut creds = payple::PaypleCredentials::new(d.str("cst_id"), d.str("cust_key"));
+            creds.refund_key = d.opt_str("refund_key").map(Secret::opaque);
+            creds.referer = d.opt_str("referer");
+            let base_url = d.opt_str("base_url");
+            prefix(d.finish().into_result(), "payple").map_err(to_config)?;
+            creds.validate()?;
+            cfg.payple_base = Some(base(Gateway::Payple, base_url, "payple")?);
+            cfg.credentials.payple = Some(creds);
+        }
+        if let Some(m) = kcp_v {
+            let m = Value::Object(m);
+            let mut d = Doc::new(&m)?;
+            let creds = kcp::KcpCredentials::new(d.str("site_cd"), d.str("cert_info"));
+            let base_url = d.opt_str("base_url");
+            prefix(d.finish().into_result(), "kcp").map_err(to_config)?;
+            creds.validate()?;
+            cfg.kcp_base = Some(base(Gateway::Kcp, base_url, "kcp")?);
+            cfg.credentials.kcp = Some(creds);
+        }
+        Ok(cfg)
+    }
+
+    pub fn base(&self, gateway: Gateway) -> Option<&BaseUrl> {
+        match gateway {
+            Gateway::Payup => self.payup_base.as_ref(),
+            Gateway::Payple => self.payple_base.as_ref(),
+            Gateway::Kcp => self.kcp_base.as_ref(),
+        }
+    }
+}
+
+/// Names nested fields by their section ("payup.merchant_id").
+fn prefix(r: Result<(), Error>, section: &str) -> Result<(), Error> {
+    r.map_err(|mut e| {
+        for f in &mut e.fields {
+            f.field = format!("{section}.{}", f.field);
+        }
+        e.field = e.fields.first().map(|f| f.field.clone());
+        let detail = e.fields.iter().map(|f| format!("{}: {}", f.field, f.rule)).collect::<Vec<_>>().join("; ");
+        e.message = format!("invalid request: {detail}");
+        e
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn http_only_for_loopback() {
+        assert!(BaseUrl::parse("b", "http://127.0.0.1:8080").is_ok());
+        assert!(BaseUrl::parse("b", "http://[::1]:8080").is_ok());
+        assert!(BaseUrl::parse("b", "http://localhost").is_ok());
+        let e = BaseUrl::parse("payup.base_url", "http://api.payup.co.kr").unwrap_err();
+        assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Config, Some("payup.base_url")));
+        assert!(BaseUrl::parse("b", "https://x/path").is_err());
+    }
+
+    #[test]
+    fn same_origin() {
+        let b = BaseUrl::parse("b", "https://testcpay.payple.kr").unwrap();
+        assert!(b.same_origin("https://testcpay.payple.kr/php/PayChkAct.php"));
+        assert!(b.same_origin("https://TESTCPAY.payple.kr:443/x"));
+        assert!(!b.same_origin("https://cpay.payple.kr/php/PayChkAct.php"));
+        assert!(!b.same_origin("https://testcpay.payple.kr.evil.example/x"));
+        assert!(!b.same_origin("https://testcpay.payple.kr@evil.example/x"));
+        assert!(!b.same_origin("http://testcpay.payple.kr/x"));
+    }
+
+    #[test]
+    fn config_errors_name_the_field_and_never_the_key() {
+        let e = Config::from_json(
+            &json!({"payup": {"merchant_id": "tester", "api_cert_key": "SECRETKEY1234", "bogus": 1}}),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+        assert_eq!(e.field.as_deref(), Some("payup.bogus"));
+        assert!(!format!("{e} {e:?}").contains("SECRETKEY1234"));
+        let e = Config::from_json(&json!({"payup": {"merchant_id": "tester"}})).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("payup.api_cert_key"));
+        let c = Config::from_json(&json!({"env": "production", "kcp": {"site_cd": "T0000", "cert_info": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}})).unwrap();
+        assert_eq!(c.kcp_base.unwrap().url, "https://spl.kcp.co.kr");
+        assert!(c.credentials.payup.is_none());
+    }
+}

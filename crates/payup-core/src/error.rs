@@ -1,0 +1,193 @@
+//! The error taxonomy shared by every language (DESIGN §3).
+
+use crate::codes::{self, Gateway, Outcome};
+use serde::Serialize;
+
+/// What went wrong, in the five classes every binding exposes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request broke a rule (of the spec, or the gateway said so); fix it, then send it.
+    Invalid,
+    /// Bad or missing configuration: key, base URL, a gateway section.
+    Config,
+    /// The gateway answered with a non-success code.
+    Declined,
+    /// Nothing left this machine: safe to send again.
+    NotSent,
+    /// The request may have reached the gateway and its outcome is unknown: never resend blindly.
+    Ambiguous,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::Config => "config",
+            ErrorKind::Declined => "declined",
+            ErrorKind::NotSent => "not_sent",
+            ErrorKind::Ambiguous => "ambiguous",
+        }
+    }
+}
+
+/// One broken field and the rule it broke. Never holds the field's value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub rule: String,
+}
+
+/// What is known about an operation whose outcome is unknown, so that the caller can reconcile it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AmbiguousContext {
+    pub operation: String,
+    pub order_number: Option<String>,
+    pub transaction_id: Option<String>,
+    pub amount: Option<u64>,
+    /// What the client tried after the outcome became unknown (queries, cancels), in order.
+    pub tried: Vec<String>,
+}
+
+/// The one error type of payup. Its `Display` and `Debug` never contain card data or keys: messages are
+/// built from field names, rules and gateway codes only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub gateway: Option<Gateway>,
+    /// The gateway's response code, when it answered with one.
+    pub code: Option<String>,
+    pub message: String,
+    /// English message for a known gateway code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_en: Option<String>,
+    /// The first broken field (for `invalid`), in the request document's naming.
+    pub field: Option<String>,
+    /// Every broken field with its rule (for `invalid`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ambiguous: Option<AmbiguousContext>,
+}
+
+impl Error {
+    fn base(kind: ErrorKind, gateway: Option<Gateway>, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            gateway,
+            code: None,
+            message: message.into(),
+            message_en: None,
+            field: None,
+            fields: Vec::new(),
+            ambiguous: None,
+        }
+    }
+
+    /// An `invalid` error listing every broken field. Panics on an empty list (a bug).
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        assert!(!fields.is_empty(), "Error::invalid needs at least one field");
+        let message = fields.iter().map(|f| format!("{}: {}", f.field, f.rule)).collect::<Vec<_>>().join("; ");
+        let mut e = Self::base(ErrorKind::Invalid, None, format!("invalid request: {message}"));
+        e.field = Some(fields[0].field.clone());
+        e.fields = fields;
+        e
+    }
+
+    pub fn invalid_field(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError { field: field.into(), rule: rule.into() }])
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::base(ErrorKind::Config, None, message)
+    }
+
+    pub fn not_sent(gateway: Gateway, message: impl Into<String>) -> Self {
+        Self::base(ErrorKind::NotSent, Some(gateway), message)
+    }
+
+    pub fn ambiguous(gateway: Gateway, message: impl Into<String>) -> Self {
+        Self::base(ErrorKind::Ambiguous, Some(gateway), message)
+    }
+
+    /// The error for a gateway's non-success code: its class comes from the code table; an unknown
+    /// code is a generic `declined` that keeps the gateway's code and message.
+    pub fn from_gateway_code(gateway: Gateway, code: &str, gateway_message: &str) -> Self {
+        let info = codes::lookup(gateway, code);
+        let kind = match info.map(|i| i.outcome) {
+            Some(Outcome::Invalid) => ErrorKind::Invalid,
+            Some(Outcome::Config) => ErrorKind::Config,
+            // A success code in an error path means the response contradicted itself.
+            Some(Outcome::Declined) | Some(Outcome::Success) | None => ErrorKind::Declined,
+        };
+        let message = if gateway_message.is_empty() {
+            info.map(|i| i.message.to_string()).unwrap_or_default()
+        } else {
+            gateway_message.to_string()
+        };
+        let mut e = Self::base(kind, Some(gateway), message);
+        e.code = Some(code.to_string());
+        e.message_en = info.map(|i| i.message_en.to_string());
+        if kind == ErrorKind::Invalid {
+            e.field = parameter_in_message(&e.message);
+        }
+        e
+    }
+
+    pub fn with_gateway(mut self, gateway: Gateway) -> Self {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    pub fn with_ambiguous(mut self, context: AmbiguousContext) -> Self {
+        self.ambiguous = Some(context);
+        self
+    }
+
+    fn render(&self) -> String {
+        let mut s = String::new();
+        if let Some(g) = self.gateway {
+            s.push_str(g.as_str());
+            s.push_str(": ");
+        }
+        s.push_str(self.kind.as_str());
+        if let Some(code) = &self.code {
+            s.push_str(&format!(" [{code}]"));
+        }
+        s.push_str(": ");
+        s.push_str(&self.message);
+        if let Some(en) = &self.message_en {
+            s.push_str(&format!(" ({en})"));
+        }
+        s
+    }
+
+    /// The `{"error": {...}}` document that the CLI prints and the C ABI returns.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "error": self })
+    }
+}
+
+/// Payup's 6001/6002 messages start with the parameter name ("cardNo은 필수입니다."): recover it so that
+/// the error names the field even when the gateway caught the problem.
+fn parameter_in_message(message: &str) -> Option<String> {
+    let name: String = message.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_codes_take_their_class_from_the_table() {
+        let e = Error::from_gateway_code(Gateway::Payup, "2001", "전문 검증에러!(관리자에게 문의 부탁드립니다.)");
+        assert_eq!(e.kind, ErrorKind::Config);
+        let e = Error::from_gateway_code(Gateway::Payup, "6001", "cardNo은 필수입니다.");
+        assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Invalid, Some("cardNo")));
+        let e = Error::from_gateway_code(Gateway::Payup, "7777", "새 오류");
+        assert_eq!((e.kind, e.code.as_deref(), e.message.as_str()), (ErrorKind::Declined, Some("7777"), "새 오류"));
+        assert_eq!(e.to_string(), "payup: declined [7777]: 새 오류");
+    }
+}

@@ -1,0 +1,239 @@
+//! Reading request documents (JSON) field by field, and the field rules shared by the gateways.
+//!
+//! We read JSON by hand instead of deriving `Deserialize` so that (1) every broken field is reported at
+//! once with its rule, and (2) no error message can ever echo a value (serde's messages quote the
+//! offending value, which may be a card number).
+
+use crate::error::{Error, FieldError};
+use serde_json::{Map, Value};
+
+/// Collects broken fields.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<FieldError>);
+
+impl Problems {
+    pub fn push(&mut self, field: &str, rule: impl Into<String>) {
+        if !self.has(field) {
+            self.0.push(FieldError { field: field.to_string(), rule: rule.into() });
+        }
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|f| f.field == field)
+    }
+    pub fn into_result(self) -> Result<(), Error> {
+        if self.0.is_empty() { Ok(()) } else { Err(Error::invalid(self.0)) }
+    }
+}
+
+/// A request document being read.
+pub struct Doc<'a> {
+    map: &'a Map<String, Value>,
+    known: Vec<&'static str>,
+    pub problems: Problems,
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl<'a> Doc<'a> {
+    pub fn new(value: &'a Value) -> Result<Self, Error> {
+        match value {
+            Value::Object(map) => Ok(Doc { map, known: Vec::new(), problems: Problems::default() }),
+            other => Err(Error::invalid_field("(request)", format!("must be a JSON object, not {}", type_name(other)))),
+        }
+    }
+
+    fn get(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.known.push(name);
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    /// An optional string.
+    pub fn opt_str(&mut self, name: &'static str) -> Option<String> {
+        match self.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.problems.push(name, format!("must be a string, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    /// A required, non-empty string. Missing → "is required"; the result is "" then.
+    pub fn str(&mut self, name: &'static str) -> String {
+        match self.opt_str(name) {
+            Some(s) if !s.is_empty() => s,
+            Some(_) => {
+                self.problems.push(name, "must not be empty");
+                String::new()
+            }
+            None => {
+                self.problems.push(name, "is required");
+                String::new()
+            }
+        }
+    }
+
+    /// An optional non-negative integer (amounts are integers of KRW, never strings).
+    pub fn opt_u64(&mut self, name: &'static str) -> Option<u64> {
+        match self.get(name)? {
+            Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
+            Value::Number(_) => {
+                self.problems.push(name, "must be a whole number ≥ 0");
+                None
+            }
+            other => {
+                self.problems.push(name, format!("must be an integer, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    pub fn u64(&mut self, name: &'static str) -> u64 {
+        self.opt_u64(name).unwrap_or_else(|| {
+            self.problems.push(name, "is required");
+            0
+        })
+    }
+
+    pub fn opt_bool(&mut self, name: &'static str) -> Option<bool> {
+        match self.get(name)? {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.problems.push(name, format!("must be true or false, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    /// An optional object of string values (used for form fields).
+    pub fn opt_object(&mut self, name: &'static str) -> Option<&'a Map<String, Value>> {
+        match self.get(name)? {
+            Value::Object(m) => Some(m),
+            other => {
+                self.problems.push(name, format!("must be an object, not {}", type_name(other)));
+                None
+            }
+        }
+    }
+
+    /// Reports fields this request does not know (a typo would otherwise be silently ignored).
+    pub fn finish(mut self) -> Problems {
+        let unknown: Vec<String> = self.map.keys().filter(|k| !self.known.contains(&k.as_str())).cloned().collect();
+        for k in unknown {
+            self.problems.push(&k, "is not a field of this request");
+        }
+        self.problems
+    }
+}
+
+// ---- rules -------------------------------------------------------------------------------------
+//
+// Lengths count UTF-8 bytes, not characters. The specs declare UTF-8 (payup-card-keyin.txt §2.0) and give
+// lengths without a unit; Korean gateways store these fields in byte-sized columns, so a Korean name
+// of 17 syllables (51 bytes) may be refused or cut at the gateway although it has "only" 17 characters.
+// Counting bytes can never let through a value the gateway's column cannot hold; the error message
+// says "bytes" so a merchant sees why a short Korean name is refused.
+
+pub fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub fn check_bytes(p: &mut Problems, field: &str, value: &str, max: usize) {
+    if value.len() > max {
+        p.push(field, format!("must be at most {max} bytes of UTF-8 (a Korean syllable takes 3)"));
+    }
+}
+
+pub fn check_digits(p: &mut Problems, field: &str, value: &str, min: usize, max: usize) {
+    if !is_digits(value) || value.len() < min || value.len() > max {
+        let len = if min == max { format!("{min}") } else { format!("{min}–{max}") };
+        p.push(field, format!("must be {len} digits"));
+    }
+}
+
+/// Values that go into a `|`-joined signature must not contain `|` or white space, which the
+/// gateway strips before hashing (payup-card-keyin.txt §2.1.1 "공백제거").
+pub fn check_signable(p: &mut Problems, field: &str, value: &str) {
+    if value.chars().any(|c| c == '|' || c.is_whitespace() || c.is_control()) {
+        p.push(field, "must not contain '|', white space or control characters (they break the signature)");
+    }
+}
+
+pub fn check_month(p: &mut Problems, field: &str, value: &str) {
+    let ok = value.len() == 2 && is_digits(value) && matches!(value.parse::<u8>(), Ok(1..=12));
+    if !ok {
+        p.push(field, "must be a two-digit month 01–12");
+    }
+}
+
+pub fn check_email(p: &mut Problems, field: &str, value: &str, max: usize) {
+    check_bytes(p, field, value, max);
+    let at = value.find('@');
+    if !matches!(at, Some(i) if i > 0 && i + 1 < value.len()) || value.contains(char::is_whitespace) {
+        p.push(field, "must be an e-mail address");
+    }
+}
+
+pub fn check_url(p: &mut Problems, field: &str, value: &str, max: usize) {
+    check_bytes(p, field, value, max);
+    if !(value.starts_with("https://") || value.starts_with("http://")) || value.contains(char::is_whitespace) {
+        p.push(field, "must be an absolute http(s) URL");
+    }
+}
+
+pub fn check_card_number(p: &mut Problems, field: &str, value: &str, min: usize, max: usize) {
+    if !is_digits(value) || value.len() < min || value.len() > max {
+        p.push(field, format!("must be {min}–{max} digits without '-'"));
+    }
+    // No Luhn check here: the gateway is the authority on card numbers, and the specs' own sample
+    // numbers (9490191412341234, 1234567800000000) fail it. The sandbox's issuer applies it.
+}
+
+pub fn yn(b: bool) -> &'static str {
+    if b { "Y" } else { "N" }
+}
+
+/// Reads a gateway response value that should be a string but may be a number (Payple prints both).
+pub fn loose_str(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a gateway amount sent as a number or a digit string.
+pub fn loose_u64(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_never_quote_values() {
+        let v = serde_json::json!({"a": 4111111111111111u64, "b": "x"});
+        let mut d = Doc::new(&v).unwrap();
+        let _ = d.str("a");
+        let p = d.finish();
+        let text = format!("{:?}", p.0);
+        assert!(!text.contains("4111"), "{text}");
+        assert_eq!(p.0[0].rule, "must be a string, not a number");
+        assert_eq!(p.0[1].field, "b");
+    }
+}

@@ -1,0 +1,70 @@
+//! Plain HTTP values: what core prepares for the transport to send, and what it parses back.
+
+use crate::codes::Gateway;
+
+/// Where a request goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A path and query, relative to the gateway's configured base URL.
+    Path(String),
+    /// An absolute URL handed out by the gateway itself (Payple's second step). The transport must
+    /// refuse it unless it is on the configured gateway host.
+    Url(String),
+}
+
+/// A request ready to send. The body holds secrets on the wire: this type's `Debug` omits it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub gateway: Gateway,
+    pub method: &'static str,
+    pub target: Target,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub(crate) fn post_json(gateway: Gateway, target: Target, body: &serde_json::Value) -> Self {
+        HttpRequest {
+            gateway,
+            method: "POST",
+            target,
+            headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())],
+            body: serde_json::to_vec(body).expect("a JSON value always serializes"),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON (for tests and the shared vectors).
+    pub fn json_body(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("gateway", &self.gateway)
+            .field("method", &self.method)
+            .field("target", &self.target)
+            .field("headers", &self.headers)
+            .field("body", &format_args!("<{} bytes, not shown>", self.body.len()))
+            .finish()
+    }
+}
+
+/// A response as received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse { status, headers: Vec::new(), body: body.into() }
+    }
+}

@@ -1,0 +1,213 @@
+//! The shared vectors of tests/vectors/, which every binding reads too: the specs' signature vectors,
+//! the specs' request samples reproduced field for field, and the specs' response samples parsed.
+
+use payup_core::catalog::{Exchange, Next, Operation, Request};
+use payup_core::{Config, HttpRequest, HttpResponse, Target, Timestamp, payup};
+use serde_json::{Value, json};
+
+fn load(name: &str) -> Value {
+    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).expect(&path)
+}
+
+#[test]
+fn spec_signature_vectors_bit_for_bit() {
+    let v = load("signatures.json");
+    let vectors = v["vectors"].as_array().unwrap();
+    assert_eq!(vectors.len(), 2);
+    for t in vectors {
+        let s = |k: &str| t[k].as_str().unwrap();
+        let got = match s("kind") {
+            "approval" => payup::approval_signature(
+                s("merchant_id"),
+                s("order_number"),
+                t["amount"].as_u64().unwrap(),
+                s("api_cert_key"),
+                s("timestamp"),
+            ),
+            "cancel" => payup::cancel_signature(s("merchant_id"), s("transaction_id"), s("api_cert_key")),
+            k => panic!("unknown kind {k}"),
+        };
+        assert_eq!(got, s("signature"), "{}", s("name"));
+        assert_eq!(payup::sign(&s("input").split('|').collect::<Vec<_>>()), s("signature"));
+    }
+}
+
+/// Runs an exchange up to its operation's own call: Payple's partner auth is answered with the
+/// vector's tokens.
+fn prepare(case: &Value) -> HttpRequest {
+    let cfg = Config::from_json(&case["credentials"]).expect("credentials");
+    let op = Operation::from_name(case["operation"].as_str().unwrap()).unwrap();
+    let req = Request::from_json(op, &case["request"]).unwrap_or_else(|e| panic!("{}: {e}", case["name"]));
+    let mut x = Exchange::new(req, Timestamp(case["now_unix"].as_i64().unwrap()));
+    let mut next = x.start(&cfg.credentials);
+    if let Some(auth) = case.get("auth") {
+        let Next::Send(http) = next else { panic!("{}: expected partner auth", case["name"]) };
+        assert_eq!(http.target, Target::Path("/php/auth.php".into()));
+        let body = json!({"result": "success", "result_msg": "사용자 인증완료", "cst_id": auth["cst_id"],
+            "custKey": auth["cust_key"], "AuthKey": auth["auth_key"], "return_url": auth["return_url"]});
+        next = x.on_response(&cfg.credentials, &HttpResponse::new(200, body.to_string()));
+    }
+    match next {
+        Next::Send(http) => http,
+        Next::Done(r) => panic!("{}: finished early: {r:?}", case["name"]),
+    }
+}
+
+#[test]
+fn spec_request_samples_field_for_field() {
+    let v = load("requests.json");
+    for case in v["cases"].as_array().unwrap() {
+        let http = prepare(case);
+        let want = &case["expected"];
+        let name = case["name"].as_str().unwrap();
+        assert_eq!(http.method, want["method"].as_str().unwrap(), "{name}");
+        let target = match &http.target {
+            Target::Path(p) => json!({"path": p}),
+            Target::Url(u) => json!({"url": u}),
+        };
+        assert_eq!(target, want["target"], "{name}");
+        for (k, v) in want["headers"].as_object().unwrap() {
+            assert_eq!(http.header(k), v.as_str(), "{name}: header {k}");
+        }
+        assert_eq!(
+            http.headers.len(),
+            want["headers"].as_object().unwrap().len(),
+            "{name}: extra headers {:?}",
+            http.headers
+        );
+        let body: Value = serde_json::from_slice(&http.body).unwrap();
+        assert_eq!(body, want["body"], "{name}");
+        // Same keys in the same order as the vector (the specs' table order): byte-comparable bodies.
+        let got_keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+        let want_keys: Vec<&String> = want["body"].as_object().unwrap().keys().collect();
+        assert_eq!(got_keys, want_keys, "{name}: field order");
+    }
+}
+
+fn response_of(case: &Value) -> HttpResponse {
+    let body = match &case["body"] {
+        Value::String(s) => s.clone().into_bytes(),
+        other => serde_json::to_vec(other).unwrap(),
+    };
+    HttpResponse::new(case["status"].as_u64().unwrap() as u16, body)
+}
+
+/// A minimal valid request per operation, so that a response can be parsed in context.
+fn some_request(op: Operation) -> Value {
+    match op.name() {
+        "payup.keyin.approve" => {
+            json!({"order_number": "TEST_00001", "card_no": "9490191412341234", "expire_month": "05",
+            "expire_year": "19", "birthday": "890302", "card_pw": "00", "amount": 1004, "quota": 0, "item_name": "TEST 상품", "user_name": "최용수"})
+        }
+        "payup.keyin.cancel" => json!({"transaction_id": "20180205152504ST0009"}),
+        "payup.kakaopay.order" => {
+            json!({"order_number": "ZP2017090911", "amount": 1004, "item_name": "카카오 상품", "user_name": "최용수", "return_url": "https://shop.example/r"})
+        }
+        "payup.kakaopay.approve" => {
+            json!({"res_cd": "0000", "enc_info": "i", "enc_data": "d", "card_pay_method": "KAKAO_CARD", "ordr_idxx": "X", "amount": 1004})
+        }
+        "payup.kakaopay.cancel" => json!({"transaction_id": "20180205152504ST0009", "cancel_reason": "고객 요청"}),
+        "payple.auth" => json!({}),
+        "payple.billing.pay" => {
+            json!({"payer_id": "NS9q", "pay_goods": "정기구독", "pay_total": 1000, "pay_oid": "test201804000001", "pay_year": "2019", "pay_month": "09"})
+        }
+        "payple.cancel" => json!({"pay_oid": "test201804000001", "pay_date": "20180502", "refund_total": 1000}),
+        "payple.status" => json!({"pay_oid": "test201804000001", "pay_date": "20180502"}),
+        "payple.billing.info" | "payple.billing.delete" => json!({"payer_id": "NS9q"}),
+        "kcp.keyin.approve" => {
+            json!({"ordr_idxx": "T1", "good_name": "g", "buyr_name": "b", "amount": 1000, "card_no": "1234567800000000", "card_expiry": "2607"})
+        }
+        other => panic!("no sample request for {other}"),
+    }
+}
+
+fn test_config() -> Config {
+    Config::from_json(&json!({
+        "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c"},
+        "payple": {"cst_id": "test", "cust_key": "abcd1234567890", "refund_key": "k"},
+        "kcp": {"site_cd": "T0000", "cert_info": "-----BEGIN CERTIFICATE-----MIIB-----END CERTIFICATE-----"}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn spec_response_samples_parse() {
+    let v = load("responses.json");
+    let cfg = test_config();
+    for case in v["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let op = Operation::from_name(case["operation"].as_str().unwrap()).unwrap();
+        let req = Request::from_json(op, &some_request(op)).unwrap();
+        let mut x = Exchange::new(req, Timestamp(0));
+        let mut next = x.start(&cfg.credentials);
+        if !x.is_at_main_call() {
+            let auth = json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
+                "return_url": "https://testcpay.payple.kr/next"});
+            next = x.on_response(&cfg.credentials, &HttpResponse::new(200, auth.to_string()));
+        }
+        assert!(matches!(next, Next::Send(_)), "{name}");
+        let Next::Done(result) = x.on_response(&cfg.credentials, &response_of(case)) else { panic!("{name}") };
+        match (result, case.get("expected"), case.get("error")) {
+            (Ok(r), Some(want), None) => assert_eq!(&r.to_json(), want, "{name}"),
+            (Err(e), None, Some(want)) => {
+                let got = serde_json::to_value(&e).unwrap();
+                for (k, v) in want.as_object().unwrap() {
+                    assert_eq!(&got[k], v, "{name}: error.{k} in {got}");
+                }
+            }
+            (r, _, _) => panic!("{name}: unexpected {r:?}"),
+        }
+    }
+}
+
+#[test]
+fn payple_partner_auth_error_stops_before_the_call() {
+    let cfg = test_config();
+    let req = Request::from_json(Operation::PaypleStatus, &some_request(Operation::PaypleStatus)).unwrap();
+    let mut x = Exchange::new(req, Timestamp(0));
+    assert!(matches!(x.start(&cfg.credentials), Next::Send(_)));
+    let refused = json!({"result": "error", "result_code": "AUTH0002", "result_msg": "인증키 불일치"});
+    let Next::Done(Err(e)) = x.on_response(&cfg.credentials, &HttpResponse::new(200, refused.to_string())) else {
+        panic!()
+    };
+    assert_eq!((e.kind.as_str(), e.code.as_deref()), ("config", Some("AUTH0002")));
+    assert!(!x.is_at_main_call());
+}
+
+#[test]
+fn payple_window_results() {
+    let v = load("payple_results.json");
+    for case in v["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let req = Request::from_json(Operation::PaypleResult, &case["request"]).unwrap();
+        let Next::Done(r) = Exchange::new(req, Timestamp(0)).start(&Default::default()) else { panic!("{name}") };
+        match (r, case.get("expected"), case.get("error")) {
+            (Ok(r), Some(want), None) => assert_eq!(&r.to_json(), want, "{name}"),
+            (Err(e), None, Some(want)) => {
+                let got = serde_json::to_value(&e).unwrap();
+                for (k, v) in want.as_object().unwrap() {
+                    assert_eq!(&got[k], v, "{name}: error.{k}");
+                }
+            }
+            (r, _, _) => panic!("{name}: unexpected {r:?}"),
+        }
+    }
+}
+
+#[test]
+fn payup_approval_amount_mismatch_is_detected_with_its_undo() {
+    use payup_core::catalog::check_result;
+    let req = Request::from_json(Operation::PayupKeyinApprove, &some_request(Operation::PayupKeyinApprove)).unwrap();
+    let resp = json!({"responseCode": "0000", "responseMsg": "성공", "transactionId": "20180212000000ST0000",
+        "orderNumber": "TEST_00001", "amount": "2004"});
+    let cfg = test_config();
+    let mut x = Exchange::new(req.clone(), Timestamp(0));
+    x.start(&cfg.credentials);
+    let Next::Done(Ok(r)) = x.on_response(&cfg.credentials, &HttpResponse::new(200, resp.to_string())) else {
+        panic!()
+    };
+    let m = check_result(&req, &r).expect("a mismatch");
+    assert_eq!((m.requested, m.approved), (1004, 2004));
+    assert!(matches!(m.undo, Some(Request::PayupKeyinCancel(ref c)) if c.transaction_id == "20180212000000ST0000"));
+}
