@@ -233,7 +233,6 @@ impl Credentials {
 
 /// What the transport does next.
 #[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // one lives at a time, on the stack of a network call
 pub enum Next {
     /// Send this request and hand the response to [`Exchange::on_response`].
     Send(HttpRequest),
@@ -404,6 +403,42 @@ fn parse_single(r: &Request, resp: &HttpResponse) -> Result<Response, Error> {
     })
 }
 
+/// The request that undoes a successful approval, where the gateway's API has one (for
+/// `approve_then` and for approvals of the wrong amount). `reason` goes where a gateway wants one.
+pub fn undo_for(request: &Request, response: &Response, reason: &str) -> Option<Request> {
+    match (request, response) {
+        (Request::PayupKeyinApprove(_), Response::PayupKeyinApproved(a)) => {
+            Some(Request::PayupKeyinCancel(payup::KeyinCancel { transaction_id: a.transaction_id.clone() }))
+        }
+        (Request::PayupKakaopayApprove(_), Response::KakaoApproved(a)) => {
+            Some(Request::PayupKakaopayCancel(payup::KakaoCancel {
+                transaction_id: a.transaction_id().to_string(),
+                cancel_reason: reason.to_string(),
+            }))
+        }
+        (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => Some(Request::PaypleCancel(payple::Cancel {
+            pay_oid: a.pay_oid.clone(),
+            pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+            refund_total: a.pay_total.unwrap_or(0),
+            pay_taxtotal: None,
+            reguler_flag: !q.simple_flag,
+            pay_year: Some(q.pay_year.clone()),
+            pay_month: Some(q.pay_month.clone()),
+        })),
+        (Request::PaypleCardConfirm(_), Response::PayplePayment(a)) => Some(Request::PaypleCancel(payple::Cancel {
+            pay_oid: a.pay_oid.clone(),
+            pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+            refund_total: a.pay_total.unwrap_or(0),
+            pay_taxtotal: None,
+            reguler_flag: false,
+            pay_year: None,
+            pay_month: None,
+        })),
+        // kcp.cancel arrives with the KCP-cancel work.
+        _ => None,
+    }
+}
+
 /// A success that is not one: the gateway approved another amount or order than asked (DESIGN §4).
 #[derive(Clone, Debug)]
 pub struct Mismatch {
@@ -418,75 +453,36 @@ pub struct Mismatch {
 /// Checks a successful result against its request: the amount (and, where the gateway echoes it, the
 /// order number) must be the ones asked for.
 pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> {
-    let mismatch = |requested: u64, approved: u64, transaction_id: &str, what: String, undo: Option<Request>| {
-        Mismatch { requested, approved, transaction_id: transaction_id.to_string(), what, undo }
-    };
-    match (request, response) {
+    let (requested, approved, id, same_order) = match (request, response) {
         (Request::PayupKeyinApprove(q), Response::PayupKeyinApproved(a)) => {
-            let undo = Some(Request::PayupKeyinCancel(payup::KeyinCancel { transaction_id: a.transaction_id.clone() }));
-            if a.amount != q.amount {
-                return Some(mismatch(q.amount, a.amount, &a.transaction_id, "amount".into(), undo));
-            }
-            if !a.order_number.is_empty() && a.order_number != q.order_number {
-                return Some(mismatch(q.amount, a.amount, &a.transaction_id, "order_number".into(), undo));
-            }
-            None
+            (q.amount, a.amount, &a.transaction_id, a.order_number.is_empty() || a.order_number == q.order_number)
         }
+        // A KakaoPay card result may omit the amount (§3.3: N); then there is nothing to compare.
         (Request::PayupKakaopayApprove(q), Response::KakaoApproved(a)) => {
-            let approved = a.amount()?;
-            (approved != q.amount).then(|| {
-                let undo = Request::PayupKakaopayCancel(payup::KakaoCancel {
-                    transaction_id: a.transaction_id().to_string(),
-                    cancel_reason: "승인 금액 불일치(자동취소)".into(),
-                });
-                mismatch(q.amount, approved, a.transaction_id(), "amount".into(), Some(undo))
-            })
+            (q.amount, a.amount().unwrap_or(q.amount), &a.transaction_id().to_string(), true)
         }
         (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => {
-            let approved = a.pay_total.unwrap_or(0);
-            let undo = || {
-                Some(Request::PaypleCancel(payple::Cancel {
-                    pay_oid: q.pay_oid.clone(),
-                    pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
-                    refund_total: approved,
-                    pay_taxtotal: None,
-                    reguler_flag: !q.simple_flag,
-                    pay_year: Some(q.pay_year.clone()),
-                    pay_month: Some(q.pay_month.clone()),
-                }))
-            };
-            if approved != q.pay_total {
-                return Some(mismatch(q.pay_total, approved, &a.pay_oid, "amount".into(), undo()));
-            }
-            (a.pay_oid != q.pay_oid).then(|| mismatch(q.pay_total, approved, &a.pay_oid, "order_number".into(), undo()))
+            (q.pay_total, a.pay_total.unwrap_or(0), &a.pay_oid, a.pay_oid == q.pay_oid)
         }
         (Request::PaypleCardConfirm(q), Response::PayplePayment(a)) => {
-            let approved = a.pay_total.unwrap_or(0);
-            let bad = if approved != q.amount {
-                Some("amount")
-            } else if a.pay_oid != q.pay_oid {
-                Some("order_number")
-            } else {
-                None
-            };
-            bad.map(|what| {
-                let undo = Request::PaypleCancel(payple::Cancel {
-                    pay_oid: a.pay_oid.clone(),
-                    pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
-                    refund_total: approved,
-                    pay_taxtotal: None,
-                    reguler_flag: false,
-                    pay_year: None,
-                    pay_month: None,
-                });
-                mismatch(q.amount, approved, &a.pay_oid, what.into(), Some(undo))
-            })
+            (q.amount, a.pay_total.unwrap_or(0), &a.pay_oid, a.pay_oid == q.pay_oid)
         }
-        (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => {
-            // kcp-keyin.txt 승인응답: "반드시 업체의 DB금액과 비교하여 검증하시기 바랍니다".
-            // The undo (kcp.cancel) belongs to the KCP-cancel work; until then the mismatch is reported.
-            (a.amount != q.amount).then(|| mismatch(q.amount, a.amount, &a.tno, "amount".into(), None))
-        }
-        _ => None,
-    }
+        // kcp-keyin.txt 승인응답: "반드시 업체의 DB금액과 비교하여 검증하시기 바랍니다".
+        (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => (q.amount, a.amount, &a.tno, true),
+        _ => return None,
+    };
+    let what = if approved != requested {
+        "amount"
+    } else if !same_order {
+        "order_number"
+    } else {
+        return None;
+    };
+    Some(Mismatch {
+        requested,
+        approved,
+        transaction_id: id.clone(),
+        what: what.into(),
+        undo: undo_for(request, response, "승인 금액 불일치(자동취소)"),
+    })
 }

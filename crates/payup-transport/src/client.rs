@@ -1,0 +1,291 @@
+use crate::wire::{SendFailure, Wire};
+use payup_core::catalog::{self, Exchange, Mismatch, Next};
+use payup_core::{AmbiguousContext, Config, Error, ErrorKind, Gateway, HttpRequest, Operation, OperationClass};
+use payup_core::{Request, Response, Target, Timestamp, payple};
+use rand::Rng;
+use serde_json::Value;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Attempts for a read-only call whose request never left (the first try included).
+const READ_ONLY_ATTEMPTS: u32 = 3;
+
+/// A thread-safe, blocking client for every operation of the catalogue. Clone it freely: clones share
+/// one keep-alive pool.
+#[derive(Clone)]
+pub struct Client {
+    config: Config,
+    wire: Wire,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Config's Debug masks its secrets; the pool has nothing to show.
+        f.debug_struct("Client").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// `approve_then` failed after the approval succeeded.
+#[derive(Debug)]
+pub enum ApproveThenError<E> {
+    /// The approval itself failed (nothing to undo, or the error says what is unknown).
+    Approve(Error),
+    /// The merchant's commit failed; `cancel` is the result of cancelling the approval (an `Err` here
+    /// means the approval may still stand: reconcile it by hand).
+    Commit { error: E, approved: Response, cancel: Result<Response, Error> },
+}
+
+fn now() -> Timestamp {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    Timestamp(secs)
+}
+
+impl Client {
+    pub fn new(config: Config) -> Client {
+        let wire =
+            Wire::new(Duration::from_millis(config.connect_timeout_ms), Duration::from_millis(config.read_timeout_ms));
+        Client { config, wire }
+    }
+
+    /// A client from the configuration document (see `payup_core::config`).
+    pub fn from_json(config: &str) -> Result<Client, Error> {
+        Ok(Client::new(Config::from_json_str(config)?))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// `payup call`: a request document in, a result document out.
+    pub fn call_json(&self, operation: &str, request: &Value) -> Result<Value, Error> {
+        let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
+        let mut request = Request::from_json(op, request)?;
+        if let Request::PayupKakaopayWindow(w) = &mut request {
+            if w.kcp_script_url.is_none() {
+                w.kcp_script_url = self.config.kcp_script_url.clone();
+            }
+        }
+        self.execute(request).map(|r| r.to_json())
+    }
+
+    /// Runs one operation with every safety of this crate.
+    pub fn execute(&self, request: Request) -> Result<Response, Error> {
+        let op = request.operation();
+        let result =
+            if op.class() == OperationClass::ReadOnly { self.with_retries(&request) } else { self.run(&request) };
+        match result {
+            Ok(response) => match catalog::check_result(&request, &response) {
+                None => Ok(response),
+                Some(m) => Err(self.undo_mismatch(op.gateway(), &m)),
+            },
+            Err(e) if e.kind == ErrorKind::Ambiguous => self.recover(&request, e),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Approves, runs the merchant's `commit` (say, the order's database write), and cancels the
+    /// approval when the commit fails: the practice KCP documents for its net cancel (specs/README).
+    pub fn approve_then<T, E>(
+        &self,
+        request: Request,
+        commit: impl FnOnce(&Response) -> Result<T, E>,
+    ) -> Result<(Response, T), ApproveThenError<E>> {
+        let approved = self.execute(request.clone()).map_err(ApproveThenError::Approve)?;
+        match commit(&approved) {
+            Ok(t) => Ok((approved, t)),
+            Err(error) => {
+                let cancel = match catalog::undo_for(&request, &approved, "가맹점 DB 처리 실패(자동취소)") {
+                    Some(undo) => self.execute(undo),
+                    None => Err(Error::config(format!(
+                        "{} has no cancel operation in payup yet: cancel the approval by hand",
+                        request.operation()
+                    ))),
+                };
+                Err(ApproveThenError::Commit { error, approved, cancel })
+            }
+        }
+    }
+
+    fn with_retries(&self, request: &Request) -> Result<Response, Error> {
+        let mut attempt = 1;
+        loop {
+            match self.run(request) {
+                Err(e) if e.kind == ErrorKind::NotSent && attempt < READ_ONLY_ATTEMPTS => {
+                    // 100 ms, 200 ms … with ±50 % jitter, so that many clients do not retry in step.
+                    let base = 100u64 << (attempt - 1);
+                    let jitter = rand::rng().random_range(base / 2..=base + base / 2);
+                    std::thread::sleep(Duration::from_millis(jitter));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Drives the sans-I/O exchange over the wire.
+    fn run(&self, request: &Request) -> Result<Response, Error> {
+        let creds = &self.config.credentials;
+        let mut x = Exchange::new(request.clone(), now());
+        let mut next = x.start(creds);
+        loop {
+            match next {
+                Next::Done(result) => return result,
+                Next::Send(http) => {
+                    let url = self.url_for(&http)?;
+                    let response = match self.wire.post(&url, &http.headers, &http.body) {
+                        Ok(r) => r,
+                        // Before the operation's own call (Payple's partner auth), nothing of the
+                        // operation has been sent, whatever happened to the auth call.
+                        Err(SendFailure::Ambiguous(m)) if !x.is_at_main_call() => {
+                            return Err(Error::not_sent(http.gateway, format!("partner auth failed: {m}")));
+                        }
+                        Err(f) => return Err(f.into_error(http.gateway)),
+                    };
+                    let at_main_call = x.is_at_main_call();
+                    next = x.on_response(creds, &response);
+                    if let Next::Done(Err(e)) = &next {
+                        if !at_main_call && e.kind == ErrorKind::Ambiguous {
+                            let mut e = e.clone();
+                            e.kind = ErrorKind::NotSent;
+                            e.message = format!("partner auth failed: {}", e.message);
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn url_for(&self, http: &HttpRequest) -> Result<String, Error> {
+        let base = self.config.base(http.gateway).ok_or_else(|| {
+            Error::config(format!("no \"{}\" section in the configuration", http.gateway)).with_gateway(http.gateway)
+        })?;
+        match &http.target {
+            Target::Path(p) => Ok(format!("{}{}", base.url, p)),
+            // Payple hands out the next URL; follow it only to the configured host (a tampered or
+            // misconfigured answer must not send tokens and card payments elsewhere).
+            Target::Url(u) if base.same_origin(u) => Ok(u.clone()),
+            Target::Url(u) => {
+                let host: String = u
+                    .split("://")
+                    .nth(1)
+                    .unwrap_or("")
+                    .split(['/', '?'])
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(100)
+                    .collect();
+                Err(Error::config(format!(
+                    "refused to follow the gateway's next URL on host \"{host}\": it is not the configured {} host {}; nothing was sent",
+                    http.gateway, base.url
+                ))
+                .with_gateway(http.gateway))
+            }
+        }
+    }
+
+    /// An approval of another amount or order is undone where the API allows it.
+    fn undo_mismatch(&self, gateway: Gateway, m: &Mismatch) -> Error {
+        let cancelled = match &m.undo {
+            Some(undo) => self.execute(undo.clone()).map(|_| ()),
+            None => Err(Error::config("no cancel operation")),
+        };
+        catalog::amount_mismatch(gateway, m, cancelled.as_ref().map(|_| ()))
+    }
+
+    /// After an ambiguous outcome: find out what happened where the gateway lets us (a recovered
+    /// success is returned as a success), else say exactly what is unknown.
+    fn recover(&self, request: &Request, error: Error) -> Result<Response, Error> {
+        let mut ctx = ambiguous_context(request);
+        match request {
+            Request::PaypleBillingPay(b) => {
+                let status = payple::Status {
+                    pay_oid: b.pay_oid.clone(),
+                    pay_date: now().kst_date(),
+                    reguler_flag: !b.simple_flag,
+                    pay_year: Some(b.pay_year.clone()),
+                    pay_month: Some(b.pay_month.clone()),
+                };
+                self.recover_by_status(request, status, error, ctx)
+            }
+            Request::PaypleCardConfirm(c) => {
+                let status = payple::Status {
+                    pay_oid: c.pay_oid.clone(),
+                    pay_date: now().kst_date(),
+                    reguler_flag: false,
+                    pay_year: None,
+                    pay_month: None,
+                };
+                self.recover_by_status(request, status, error, ctx)
+            }
+            Request::PayupKakaopayApprove(_) => {
+                // The window's enc_data authorizes one payment of one order: asking again either
+                // approves (the first never arrived) or answers 8002 (it did): never a second charge.
+                match self.run(request) {
+                    Ok(r) => match catalog::check_result(request, &r) {
+                        None => Ok(r),
+                        Some(m) => Err(self.undo_mismatch(Gateway::Payup, &m)),
+                    },
+                    Err(e) if e.code.as_deref() == Some("8002") => {
+                        ctx.tried.push("payup.kakaopay.approve again: 8002, the order is already paid".into());
+                        let mut out = Error::ambiguous(
+                            Gateway::Payup,
+                            "the KakaoPay approval went through (asked again, the gateway answers 8002: already paid) but its response was lost, so its transactionId is unknown: find it in Payup's merchant pages",
+                        );
+                        out.code = Some("8002".into());
+                        Err(out.with_ambiguous(ctx))
+                    }
+                    Err(e) => {
+                        ctx.tried.push(format!("payup.kakaopay.approve again: {}", e.kind.as_str()));
+                        Err(error.with_ambiguous(ctx))
+                    }
+                }
+            }
+            _ => Err(error.with_ambiguous(ctx)),
+        }
+    }
+
+    fn recover_by_status(
+        &self,
+        request: &Request,
+        status: payple::Status,
+        error: Error,
+        mut ctx: AmbiguousContext,
+    ) -> Result<Response, Error> {
+        match self.with_retries(&Request::PaypleStatus(status)) {
+            Ok(Response::PayplePayment(p)) => {
+                let found = Response::PayplePayment(p);
+                match catalog::check_result(request, &found) {
+                    None => Ok(found),
+                    Some(m) => Err(self.undo_mismatch(Gateway::Payple, &m)),
+                }
+            }
+            Ok(_) => Err(error.with_ambiguous(ctx)),
+            Err(e) => {
+                ctx.tried.push(format!(
+                    "payple.status: {}{}",
+                    e.kind.as_str(),
+                    e.code.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default()
+                ));
+                Err(error.with_ambiguous(ctx))
+            }
+        }
+    }
+}
+
+fn ambiguous_context(request: &Request) -> AmbiguousContext {
+    let op = request.operation().name().to_string();
+    let (order_number, transaction_id, amount) = match request {
+        Request::PayupKeyinApprove(r) => (Some(r.order_number.clone()), None, Some(r.amount)),
+        Request::PayupKeyinCancel(r) => (None, Some(r.transaction_id.clone()), None),
+        Request::PayupKakaopayOrder(r) => (Some(r.order_number.clone()), None, Some(r.amount)),
+        Request::PayupKakaopayApprove(r) => (None, Some(r.ordr_idxx.clone()), Some(r.amount)),
+        Request::PayupKakaopayCancel(r) => (None, Some(r.transaction_id.clone()), None),
+        Request::PaypleCardConfirm(r) => (Some(r.pay_oid.clone()), None, Some(r.amount)),
+        Request::PaypleBillingPay(r) => (Some(r.pay_oid.clone()), None, Some(r.pay_total)),
+        Request::PaypleCancel(r) => (Some(r.pay_oid.clone()), None, Some(r.refund_total)),
+        Request::KcpKeyinApprove(r) => (Some(r.ordr_idxx.clone()), None, Some(r.amount)),
+        _ => (None, None, None),
+    };
+    AmbiguousContext { operation: op, order_number, transaction_id, amount, tried: Vec::new() }
+}

@@ -1,0 +1,157 @@
+//! One HTTP exchange over ureq, classified by whether any request byte left this machine.
+//!
+//! ureq does not say whether a failed call wrote anything, and that is the line between `not_sent`
+//! (safe to resend) and `ambiguous` (never resend blindly), so we chain our own connector after TLS:
+//! its transport marks a thread-local flag the moment ureq hands it request bytes to transmit. TLS
+//! handshake bytes travel below it and do not count: a certificate failure is `not_sent`.
+
+use payup_core::{Error, Gateway, HttpResponse};
+use std::cell::Cell;
+use std::time::Duration;
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, NextTimeout, RustlsConnector, TcpConnector, Transport,
+};
+
+thread_local! {
+    static REQUEST_BYTES_WRITTEN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The largest response body we read (gateway answers are a few hundred bytes).
+pub const MAX_RESPONSE_BYTES: u64 = 1 << 20;
+
+#[derive(Debug)]
+struct WriteTracker;
+
+impl<In: Transport> Connector<In> for WriteTracker {
+    type Out = Tracked<In>;
+
+    fn connect(&self, _: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|inner| Tracked { inner }))
+    }
+}
+
+#[derive(Debug)]
+struct Tracked<T> {
+    inner: T,
+}
+
+impl<T: Transport> Transport for Tracked<T> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if amount > 0 {
+            // Set before writing: a write that fails half-way may still have delivered bytes.
+            REQUEST_BYTES_WRITTEN.with(|w| w.set(true));
+        }
+        self.inner.transmit_output(amount, timeout)
+    }
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.inner.await_input(timeout)
+    }
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
+/// How a failed exchange ended.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// No request byte left: safe to send again.
+    NotSent(String),
+    /// Request bytes left; the gateway may have acted.
+    Ambiguous(String),
+}
+
+impl SendFailure {
+    pub fn into_error(self, gateway: Gateway) -> Error {
+        match self {
+            SendFailure::NotSent(m) => Error::not_sent(gateway, m),
+            SendFailure::Ambiguous(m) => Error::ambiguous(gateway, m),
+        }
+    }
+}
+
+/// A keep-alive pool of HTTPS connections with certificate verification always on.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    agent: ureq::Agent,
+}
+
+impl Wire {
+    pub fn new(connect: Duration, read: Duration) -> Wire {
+        let config = ureq::config::Config::builder()
+            .http_status_as_error(false) // error bodies carry the gateway's codes
+            .timeout_resolve(Some(connect))
+            .timeout_connect(Some(connect))
+            .timeout_send_request(Some(read))
+            .timeout_send_body(Some(read))
+            .timeout_recv_response(Some(read))
+            .timeout_recv_body(Some(read))
+            .max_idle_connections_per_host(16)
+            .max_response_header_size(64 * 1024)
+            .user_agent(format!("payup/{}", payup_core::VERSION))
+            .build();
+        let connector = ().chain(TcpConnector::default()).chain(RustlsConnector::default()).chain(WriteTracker);
+        Wire { agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()) }
+    }
+
+    /// POSTs `body` to `url`. The error messages name what failed, never the body.
+    pub fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<HttpResponse, SendFailure> {
+        REQUEST_BYTES_WRITTEN.with(|w| w.set(false));
+        let result = self.try_post(url, headers, body);
+        let written = REQUEST_BYTES_WRITTEN.with(|w| w.get());
+        result.map_err(|e| classify(&e, written))
+    }
+
+    fn try_post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<HttpResponse, ureq::Error> {
+        let mut req = self.agent.post(url);
+        for (k, v) in headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let mut resp = req.send(body)?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body = resp.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_vec()?;
+        Ok(HttpResponse { status, headers, body })
+    }
+}
+
+fn classify(e: &ureq::Error, written: bool) -> SendFailure {
+    let what = describe(e);
+    if written {
+        SendFailure::Ambiguous(format!(
+            "{what} after the request was sent; the operation may or may not have taken effect"
+        ))
+    } else {
+        SendFailure::NotSent(format!("{what}; nothing was sent"))
+    }
+}
+
+fn describe(e: &ureq::Error) -> String {
+    use ureq::Error as E;
+    match e {
+        E::Timeout(t) => format!("timed out ({t:?})"),
+        E::HostNotFound => "the host name did not resolve".into(),
+        E::ConnectionFailed => "the connection failed".into(),
+        // rustls reports certificate problems through io::Error (InvalidData): show the inner cause.
+        E::Io(io) => match io.get_ref() {
+            Some(inner) => format!("connection error ({:?}: {inner})", io.kind()),
+            None => format!("connection error ({:?})", io.kind()),
+        },
+        E::Tls(m) => format!("TLS error: {m}"),
+        E::Rustls(r) => format!("TLS error: {r}"),
+        E::BodyExceedsLimit(n) => format!("the response body exceeds {n} bytes"),
+        E::Protocol(p) => format!("HTTP protocol error: {p}"),
+        E::BadUri(_) => "the URL is invalid".into(),
+        other => format!("HTTP error: {other}"),
+    }
+}

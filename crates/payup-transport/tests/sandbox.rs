@@ -1,0 +1,363 @@
+//! Every operation through the real client against the embedded sandbox (a real HTTP server on
+//! loopback): successes, documented errors, faults and recovery.
+
+use payup_core::{ErrorKind, Request};
+use payup_sandbox::{KCP_TEST_CERT_PEM, Sandbox, SandboxConfig};
+use payup_transport::{ApproveThenError, Client, Operation, Response};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+fn order(prefix: &str) -> String {
+    format!("{prefix}{}-{}", std::process::id() % 10000, SEQ.fetch_add(1, Ordering::Relaxed))
+}
+
+fn config_for(base: &str, read_ms: u64) -> Value {
+    json!({
+        "env": "test",
+        "timeouts": {"connect_ms": 2000, "read_ms": read_ms},
+        "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c", "base_url": base},
+        "payple": {"cst_id": "test", "cust_key": "abcd1234567890",
+                   "refund_key": "a41ce010ede9fcbfb3be86b24858806596a9db68b79d138b147c3e563e1829a0", "base_url": base},
+        "kcp": {"site_cd": "T0000", "cert_info": KCP_TEST_CERT_PEM, "base_url": base}
+    })
+}
+
+fn setup() -> (Sandbox, Client) {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let client = Client::from_json(&config_for(sb.base_url(), 5000).to_string()).expect("client");
+    (sb, client)
+}
+
+fn keyin(order_number: &str, card: &str, amount: u64) -> Value {
+    json!({"order_number": order_number, "card_no": card, "expire_month": "12", "expire_year": "30",
+           "birthday": "890302", "card_pw": "12", "amount": amount, "quota": 0, "item_name": "테스트 상품", "user_name": "홍길동"})
+}
+
+const CARD_OK: &str = "4111111111111111";
+const CARD_DECLINED: &str = "4000000000000002";
+
+fn ledger(sb: &Sandbox) -> Vec<Value> {
+    sb.transactions()["transactions"].as_array().cloned().unwrap_or_default()
+}
+
+fn ledger_for(sb: &Sandbox, order_number: &str) -> Vec<Value> {
+    ledger(sb).into_iter().filter(|t| t["order_number"] == order_number || t["id"] == order_number).collect()
+}
+
+#[test]
+fn payup_keyin_approve_then_cancel() {
+    let (sb, c) = setup();
+    let o = order("K");
+    let r = c.call_json("payup.keyin.approve", &keyin(&o, CARD_OK, 1004)).unwrap();
+    assert_eq!(
+        (r["amount"].as_u64(), r["order_number"].as_str(), r["response_code"].as_str()),
+        (Some(1004), Some(o.as_str()), Some("0000"))
+    );
+    let tx = r["transaction_id"].as_str().unwrap().to_string();
+    assert_eq!(tx.len(), 20);
+    assert_eq!(ledger_for(&sb, &o)[0]["status"], "approved");
+    let c2 = c.call_json("payup.keyin.cancel", &json!({"transaction_id": tx})).unwrap();
+    assert_eq!(c2["transaction_id"], tx.as_str());
+    assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
+    // Documented cancel errors: 1005 cancelled already, 1004 unknown.
+    let e = c.call_json("payup.keyin.cancel", &json!({"transaction_id": tx})).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("1005")));
+    let e = c.call_json("payup.keyin.cancel", &json!({"transaction_id": "20000101000000ST9999"})).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("1004")));
+}
+
+#[test]
+fn payup_keyin_documented_errors() {
+    let (sb, c) = setup();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("D"), CARD_DECLINED, 1000)).unwrap_err();
+    assert_eq!(
+        (e.kind, e.code.as_deref(), e.gateway.map(|g| g.as_str())),
+        (ErrorKind::Declined, Some("9101"), Some("payup"))
+    );
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("L"), "4111111111111112", 1000)).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref(), e.field.as_deref()), (ErrorKind::Invalid, Some("6002"), Some("cardNo")));
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("A"), CARD_OK, 99)).unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("5001"));
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("A"), CARD_OK, 10_000_001)).unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("5002"));
+    // Invalid before sending: the ledger does not move.
+    let before = ledger(&sb).len();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("I"), "12", 1000)).unwrap_err();
+    assert_eq!((e.kind, e.field.as_deref(), e.code.as_deref()), (ErrorKind::Invalid, Some("card_no"), None));
+    assert_eq!(ledger(&sb).len(), before);
+    // A wrong key is a configuration problem (2001); an unknown merchant too (1001).
+    let mut cfg = config_for(sb.base_url(), 5000);
+    cfg["payup"]["api_cert_key"] = json!("0000000000000000");
+    let e = Client::from_json(&cfg.to_string())
+        .unwrap()
+        .call_json("payup.keyin.approve", &keyin(&order("S"), CARD_OK, 1000))
+        .unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Config, Some("2001")));
+    cfg["payup"]["merchant_id"] = json!("nobody");
+    let e = Client::from_json(&cfg.to_string())
+        .unwrap()
+        .call_json("payup.keyin.approve", &keyin(&order("S"), CARD_OK, 1000))
+        .unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Config, Some("1001")));
+}
+
+#[test]
+fn kcp_keyin_certified_and_uncertified() {
+    let (sb, c) = setup();
+    let base = json!({"ordr_idxx": order("KCP"), "good_name": "테스트 상품", "buyr_name": "홍길동", "amount": 1000, "card_no": CARD_OK, "card_expiry": "3012"});
+    let r = c.call_json("kcp.keyin.approve", &base).unwrap();
+    assert_eq!((r["res_cd"].as_str(), r["amount"].as_u64()), (Some("0000"), Some(1000)));
+    assert!(!r["card_no"].as_str().unwrap().contains(CARD_OK));
+    let mut cert = base.clone();
+    cert["ordr_idxx"] = json!(order("KCP"));
+    cert["card_taxno"] = json!("890302");
+    cert["card_pwd"] = json!("12");
+    let r = c.call_json("kcp.keyin.approve", &cert).unwrap();
+    assert_eq!(r["res_cd"], "0000");
+    assert_eq!(ledger_for(&sb, r["tno"].as_str().unwrap()).len(), 1);
+    let mut declined = base.clone();
+    declined["card_no"] = json!(CARD_DECLINED);
+    let e = c.call_json("kcp.keyin.approve", &declined).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("8101")));
+}
+
+#[test]
+fn payple_billing_pay_info_status_cancel_delete() {
+    let (sb, c) = setup();
+    let payer_id = sb.register_payple_card(CARD_OK, "2324");
+    let oid = order("P");
+    let pay = json!({"payer_id": payer_id, "payer_no": "2324", "pay_goods": "정기구독", "pay_total": 1000,
+        "pay_oid": oid, "pay_year": "2026", "pay_month": "11"});
+    let r = c.call_json("payple.billing.pay", &pay).unwrap();
+    assert_eq!(
+        (r["pay_rst"].as_str(), r["pay_total"].as_u64(), r["pay_oid"].as_str()),
+        (Some("success"), Some(1000), Some(oid.as_str()))
+    );
+    let date = r["pay_time"].as_str().unwrap()[..8].to_string();
+    let info = c.call_json("payple.billing.info", &json!({"payer_id": payer_id, "payer_no": "2324"})).unwrap();
+    assert_eq!(info["pay_rst"], "success");
+    assert!(!info.to_string().contains(CARD_OK));
+    let st = c.call_json("payple.status", &json!({"pay_oid": oid, "pay_date": date})).unwrap();
+    assert_eq!((st["pay_total"].as_u64(), st["pay_oid"].as_str()), (Some(1000), Some(oid.as_str())));
+    // The test account refuses partial refunds (payple-card.txt 주의사항).
+    let e = c.call_json("payple.cancel", &json!({"pay_oid": oid, "pay_date": date, "refund_total": 500, "reguler_flag": true, "pay_year": "2026", "pay_month": "11"})).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("PAYC0003")));
+    let r = c.call_json("payple.cancel", &json!({"pay_oid": oid, "pay_date": date, "refund_total": 1000, "reguler_flag": true, "pay_year": "2026", "pay_month": "11"})).unwrap();
+    assert_eq!(r["refund_total"], 1000);
+    assert_eq!(ledger_for(&sb, &oid)[0]["status"], "cancelled");
+    let e = c.call_json("payple.cancel", &json!({"pay_oid": oid, "pay_date": date, "refund_total": 1000})).unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("PAYC0002"));
+    // A duplicate order number is refused, then the key is deleted and unknown.
+    let e = c.call_json("payple.billing.pay", &pay).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Declined);
+    let d = c.call_json("payple.billing.delete", &json!({"payer_id": payer_id})).unwrap();
+    assert_eq!(d["pay_rst"], "success");
+    let mut again = pay.clone();
+    again["pay_oid"] = json!(order("P"));
+    let e = c.call_json("payple.billing.pay", &again).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("SPCD0011")));
+}
+
+#[test]
+fn payple_auth_answers_tokens_for_the_window() {
+    let (sb, c) = setup();
+    let r = c.call_json("payple.auth", &json!({})).unwrap();
+    assert_eq!(r["result"], "success");
+    assert!(r["return_url"].as_str().unwrap().starts_with(sb.base_url()));
+    assert!(!r["auth_key"].as_str().unwrap().is_empty());
+    let mut cfg = config_for(sb.base_url(), 5000);
+    cfg["payple"]["cust_key"] = json!("wrong");
+    let e = Client::from_json(&cfg.to_string()).unwrap().call_json("payple.auth", &json!({})).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Config, Some("AUTH0002")));
+}
+
+#[test]
+fn missing_refund_key_and_missing_sections_are_config_errors_before_sending() {
+    let (sb, _) = setup();
+    let mut cfg = config_for(sb.base_url(), 5000);
+    cfg["payple"].as_object_mut().unwrap().remove("refund_key");
+    cfg.as_object_mut().unwrap().remove("kcp");
+    let c = Client::from_json(&cfg.to_string()).unwrap();
+    let e = c
+        .call_json("payple.cancel", &json!({"pay_oid": "x", "pay_date": "20260101", "refund_total": 100}))
+        .unwrap_err();
+    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Config, None));
+    assert!(e.message.contains("refund_key"));
+    let e = c.call_json("kcp.keyin.approve", &json!({"ordr_idxx": "x", "good_name": "g", "buyr_name": "b", "amount": 1, "card_no": CARD_OK, "card_expiry": "3012"})).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Config);
+    let e = c.call_json("no.such.op", &json!({})).unwrap_err();
+    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Invalid, Some("operation")));
+}
+
+// ---- faults ------------------------------------------------------------------------------------
+
+#[test]
+fn each_fault_kind_gives_its_error_class() {
+    let (sb, c) = setup();
+    for (fault, kind, approvals) in [
+        ("http_500", ErrorKind::Ambiguous, 0),
+        ("malformed_body", ErrorKind::Ambiguous, 1),
+        ("reset_before_commit", ErrorKind::Ambiguous, 0),
+        ("drop_after_commit", ErrorKind::Ambiguous, 1),
+    ] {
+        sb.arm_fault("payup.keyin.approve", fault, None, 1).unwrap();
+        let o = order("F");
+        let e = c.call_json("payup.keyin.approve", &keyin(&o, CARD_OK, 1000)).unwrap_err();
+        assert_eq!(e.kind, kind, "{fault}: {e}");
+        let ctx = e.ambiguous.as_ref().expect("ambiguous context");
+        assert_eq!((ctx.order_number.as_deref(), ctx.amount), (Some(o.as_str()), Some(1000)), "{fault}");
+        assert_eq!(ledger_for(&sb, &o).len(), approvals, "{fault}: ledger");
+    }
+    // The next call is unaffected (faults are armed for N calls).
+    c.call_json("payup.keyin.approve", &keyin(&order("F"), CARD_OK, 1000)).unwrap();
+}
+
+#[test]
+fn a_delayed_response_times_out_as_ambiguous() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let c = Client::from_json(&config_for(sb.base_url(), 300).to_string()).unwrap();
+    sb.arm_fault("payup.keyin.approve", "delay", Some(2000), 1).unwrap();
+    let t = std::time::Instant::now();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("T"), CARD_OK, 1000)).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
+    assert!(e.message.contains("timed out"), "{e}");
+    assert!(t.elapsed() < std::time::Duration::from_millis(1900), "the read timeout did not apply");
+}
+
+#[test]
+fn drop_after_commit_on_billing_pay_is_recovered_by_the_result_query() {
+    let (sb, c) = setup();
+    let payer_id = sb.register_payple_card(CARD_OK, "1");
+    sb.arm_fault("payple.billing.pay", "drop_after_commit", None, 1).unwrap();
+    let oid = order("R");
+    let r = c
+        .call_json("payple.billing.pay", &json!({"payer_id": payer_id, "pay_goods": "g", "pay_total": 1500, "pay_oid": oid, "pay_year": "2026", "pay_month": "10"}))
+        .expect("recovered through payple.status");
+    assert_eq!((r["pay_oid"].as_str(), r["pay_total"].as_u64()), (Some(oid.as_str()), Some(1500)));
+    let entries = ledger_for(&sb, &oid);
+    assert_eq!(entries.len(), 1, "exactly one approval: {entries:?}");
+}
+
+#[test]
+fn wrong_amount_is_cancelled_and_reported() {
+    let (sb, c) = setup();
+    sb.arm_fault("payup.keyin.approve", "wrong_amount", None, 1).unwrap();
+    let o = order("W");
+    let e = c.call_json("payup.keyin.approve", &keyin(&o, CARD_OK, 1000)).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("AMOUNT_MISMATCH")), "{e}");
+    assert!(e.message.contains("cancelled"), "{e}");
+    assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
+}
+
+#[test]
+fn read_only_calls_are_retried_when_nothing_was_sent() {
+    let (sb, c) = setup();
+    let payer_id = sb.register_payple_card(CARD_OK, "1");
+    // Partner auth is reset once: the query itself was never sent, so it is retried and succeeds.
+    sb.arm_fault("payple.auth", "reset_before_commit", None, 1).unwrap();
+    let info = c.call_json("payple.billing.info", &json!({"payer_id": payer_id})).unwrap();
+    assert_eq!(info["pay_rst"], "success");
+    // A payment is never retried: the same failure gives not_sent and no payment.
+    sb.arm_fault("payple.auth", "reset_before_commit", None, 1).unwrap();
+    let oid = order("N");
+    let e = c
+        .call_json("payple.billing.pay", &json!({"payer_id": payer_id, "pay_goods": "g", "pay_total": 1000, "pay_oid": oid, "pay_year": "2026", "pay_month": "09"}))
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotSent, "{e}");
+    assert!(ledger_for(&sb, &oid).is_empty());
+}
+
+#[test]
+fn approve_then_cancels_when_the_commit_fails() {
+    let (sb, c) = setup();
+    let o = order("C");
+    let req = Request::from_json(Operation::PayupKeyinApprove, &keyin(&o, CARD_OK, 2000)).unwrap();
+    let r = c.approve_then(req, |_approved: &Response| Err::<(), _>("database is down"));
+    match r {
+        Err(ApproveThenError::Commit { error, cancel, .. }) => {
+            assert_eq!(error, "database is down");
+            assert!(cancel.is_ok(), "{cancel:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
+    let o2 = order("C");
+    let req = Request::from_json(Operation::PayupKeyinApprove, &keyin(&o2, CARD_OK, 2000)).unwrap();
+    let (_, saved) = c.approve_then(req, |_| Ok::<_, ()>("saved")).unwrap();
+    assert_eq!(saved, "saved");
+    assert_eq!(ledger_for(&sb, &o2)[0]["status"], "approved");
+}
+
+// ---- TLS and URLs ------------------------------------------------------------------------------
+
+#[test]
+fn http_to_a_non_loopback_host_is_a_config_error() {
+    let e = Client::from_json(
+        &json!({"payup": {"merchant_id": "tester", "api_cert_key": "k", "base_url": "http://api.payup.co.kr"}})
+            .to_string(),
+    )
+    .unwrap_err();
+    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Config, Some("payup.base_url")));
+}
+
+#[test]
+fn a_refused_connection_is_not_sent() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let c = Client::from_json(&config_for(&format!("http://127.0.0.1:{port}"), 1000).to_string()).unwrap();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("X"), CARD_OK, 1000)).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotSent, "{e}");
+}
+
+#[test]
+fn a_self_signed_certificate_is_refused_before_sending() {
+    let dir = std::env::temp_dir().join(format!("payup-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cert.pem"), KCP_TEST_CERT_PEM).unwrap();
+    std::fs::write(dir.join("key.pem"), payup_sandbox::KCP_TEST_KEY_PEM).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = std::process::Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept", &port.to_string(), "-cert", "cert.pem", "-key", "key.pem"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let c = Client::from_json(&config_for(&format!("https://127.0.0.1:{port}"), 2000).to_string()).unwrap();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("TLS"), CARD_OK, 1000)).unwrap_err();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(e.kind, ErrorKind::NotSent, "{e}");
+    assert!(e.message.contains("TLS") || e.message.contains("certificate"), "{e}");
+}
+
+#[test]
+fn payple_next_url_off_the_configured_host_is_refused() {
+    // A stand-in Payple whose partner auth points the next call at another host.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let served = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf).unwrap();
+        let body = json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
+            "return_url": "http://127.0.0.2:9/php/PayChkAct.php"})
+        .to_string();
+        let resp = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(resp.as_bytes()).unwrap();
+    });
+    let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
+    let e = c.call_json("payple.status", &json!({"pay_oid": "o", "pay_date": "20260101"})).unwrap_err();
+    served.join().unwrap();
+    assert_eq!(e.kind, ErrorKind::Config, "{e}");
+    assert!(e.message.contains("127.0.0.2"), "{e}");
+}
