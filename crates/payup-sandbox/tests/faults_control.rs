@@ -263,3 +263,25 @@ fn no_full_card_number_password_or_birth_date_is_kept() {
     }
     assert!(everything.contains("424242******4242"));
 }
+
+#[test]
+fn chunked_body_and_expect_continue() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let host = sb.base_url().trim_start_matches("http://").to_string();
+    let body = keyin_body("CH-1", OK_CARD, "1000").to_string();
+    let (a, b) = body.split_at(body.len() / 2);
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let req = format!(
+        "POST /v2/api/payment/tester/keyin2 HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
+        a.len(),
+        b.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    assert!(text.starts_with("HTTP/1.1 100 Continue\r\n\r\n"), "{text}");
+    let r = parse_response(&raw[25..]).unwrap();
+    assert_eq!(r.json()["responseCode"], "0000", "{}", r.text());
+}

@@ -21,11 +21,6 @@ fn next_path(base: &str, a: &Value) -> String {
     url.strip_prefix(base).unwrap().to_string()
 }
 
-fn today() -> String {
-    // The sandbox's KST date, read back from a payment it just made.
-    String::new()
-}
-
 fn billing_sample(a: &Value) -> Value {
     // payple-card.txt §3 request sample (PCD_PAYER_NO and PCD_PAY_TOTAL as JSON numbers).
     json!({
@@ -40,7 +35,6 @@ fn billing_sample(a: &Value) -> Value {
 
 #[test]
 fn spec_samples_billing_refund_query_info_delete() {
-    let _ = today();
     let sb = Sandbox::start(SandboxConfig::default()).unwrap();
     let base = sb.base_url();
     // Billing (§3).
