@@ -11,6 +11,7 @@ mod http;
 mod kcp;
 mod payple;
 mod payup;
+pub mod person;
 mod state;
 mod util;
 mod windows;

@@ -140,16 +140,22 @@ fn urlencode(fields: &[(String, String)], euc_kr: bool) -> Vec<u8> {
 }
 
 fn absolute(base: &str, action: &str) -> String {
-    if action.starts_with("http://") || action.starts_with("https://") { action.to_string() } else { format!("{base}{action}") }
+    if action.starts_with("http://") || action.starts_with("https://") {
+        action.to_string()
+    } else {
+        format!("{base}{action}")
+    }
 }
 
 /// KakaoPay's mobile (WM) window: submits the merchant's window page (the `payup.kakaopay.window` HTML)
 /// to `pay_url` as the browser would (EUC-KR, as its `accept-charset` asks), chooses, and returns the
 /// fields the window then posts to the merchant's `Ret_URL`, with that URL.
 pub fn kakaopay_mobile(window_html: &str, choice: KakaoChoice) -> Result<(String, Vec<(String, String)>), String> {
-    let (pay_url, fields) = form_fields(window_html, Some("form")).ok_or("the window page has no form named \"form\"")?;
+    let (pay_url, fields) =
+        form_fields(window_html, Some("form")).ok_or("the window page has no form named \"form\"")?;
     let base = pay_url.split('/').take(3).collect::<Vec<_>>().join("/");
-    let (status, page) = post(&pay_url, "application/x-www-form-urlencoded; charset=euc-kr", &urlencode(&fields, true))?;
+    let (status, page) =
+        post(&pay_url, "application/x-www-form-urlencoded; charset=euc-kr", &urlencode(&fields, true))?;
     let page = String::from_utf8_lossy(&page);
     if status != 200 {
         return Err(format!("the window answered HTTP {status}: {page}"));
@@ -162,7 +168,8 @@ pub fn kakaopay_mobile(window_html: &str, choice: KakaoChoice) -> Result<(String
         .find(|f| f.contains(&format!("id=\"{button}\"")))
         .and_then(|f| form_fields(&f, None))
         .ok_or_else(|| format!("the window page has no {button} button"))?;
-    let (status, done) = post(&absolute(&base, &action), "application/x-www-form-urlencoded", &urlencode(&choose, false))?;
+    let (status, done) =
+        post(&absolute(&base, &action), "application/x-www-form-urlencoded", &urlencode(&choose, false))?;
     let done = String::from_utf8_lossy(&done);
     if status != 200 {
         return Err(format!("the window answered HTTP {status}"));
@@ -193,7 +200,12 @@ pub struct PaypleCard {
 
 impl Default for PaypleCard {
     fn default() -> Self {
-        PaypleCard { card_no: "4111111111111111".into(), expiry_mmyy: "1230".into(), birth: "890302".into(), pw2: "12".into() }
+        PaypleCard {
+            card_no: "4111111111111111".into(),
+            expiry_mmyy: "1230".into(),
+            birth: "890302".into(),
+            pw2: "12".into(),
+        }
     }
 }
 

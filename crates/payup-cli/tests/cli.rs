@@ -1,0 +1,161 @@
+//! The `payup` binary as a merchant's script runs it: exit codes, JSON shapes, the sandbox command, the demo.
+
+use payup_sandbox::{KCP_TEST_CERT_PEM, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+const PAYUP: &str = env!("CARGO_BIN_EXE_payup");
+const CANARY_PAN: &str = "4556737586899855";
+
+fn config(base: &str) -> String {
+    json!({
+        "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c", "base_url": base},
+        "payple": {"cst_id": "test", "cust_key": "abcd1234567890", "base_url": base},
+        "kcp": {"site_cd": "T0000", "cert_info": KCP_TEST_CERT_PEM, "base_url": base}
+    })
+    .to_string()
+}
+
+/// Runs `payup call`; returns (exit code, stdout JSON, stderr).
+fn call(config: &str, op: &str, request: &Value) -> (i32, Value, String) {
+    let mut child = Command::new(PAYUP)
+        .args(["call", op])
+        .env("PAYUP_CONFIG", config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("stdout is not JSON: {stdout}"));
+    (out.status.code().unwrap(), json, String::from_utf8(out.stderr).unwrap())
+}
+
+fn keyin(order: &str, card: &str) -> Value {
+    json!({"order_number": order, "card_no": card, "expire_month": "12", "expire_year": "30", "birthday": "731205",
+           "card_pw": "47", "amount": 1000, "quota": 0, "item_name": "상품", "user_name": "홍길동"})
+}
+
+fn assert_error_shape(v: &Value, kind: &str) {
+    let e = &v["error"];
+    for k in ["kind", "code", "message", "field", "gateway"] {
+        assert!(e.get(k).is_some(), "error.{k} missing in {v}");
+    }
+    assert_eq!(e["kind"], kind, "{v}");
+}
+
+#[test]
+fn call_exit_codes_and_json_shapes() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let cfg = config(sb.base_url());
+    let (code, ok, _) = call(&cfg, "payup.keyin.approve", &keyin("CLI-1", "4111111111111111"));
+    assert_eq!(code, 0, "{ok}");
+    assert_eq!(ok["amount"], 1000);
+
+    let (code, v, _) = call(&cfg, "payup.keyin.approve", &keyin("CLI-2", "4000000000000002"));
+    assert_eq!(code, 1);
+    assert_error_shape(&v, "declined");
+    assert_eq!((v["error"]["code"].as_str(), v["error"]["gateway"].as_str()), (Some("9101"), Some("payup")));
+
+    let (code, v, _) = call(&cfg, "payup.keyin.approve", &json!({"order_number": "CLI-3"}));
+    assert_eq!(code, 2);
+    assert_error_shape(&v, "invalid");
+    assert_eq!(v["error"]["field"], "card_no");
+
+    let (code, v, _) =
+        call("{\"payup\": {\"merchant_id\": \"tester\"}}", "payup.keyin.approve", &keyin("CLI-4", "4111111111111111"));
+    assert_eq!(code, 2);
+    assert_error_shape(&v, "config");
+    assert_eq!(v["error"]["field"], "payup.api_cert_key");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (code, v, _) =
+        call(&config(&format!("http://127.0.0.1:{port}")), "payup.keyin.approve", &keyin("CLI-5", "4111111111111111"));
+    assert_eq!(code, 3);
+    assert_error_shape(&v, "not_sent");
+
+    sb.arm_fault("payup.keyin.approve", "drop_after_commit", None, 1).unwrap();
+    let (code, v, _) = call(&cfg, "payup.keyin.approve", &keyin("CLI-6", "4111111111111111"));
+    assert_eq!(code, 4);
+    assert_error_shape(&v, "ambiguous");
+    assert_eq!(v["error"]["ambiguous"]["order_number"], "CLI-6");
+
+    let (code, v, _) = call(&cfg, "no.such.operation", &json!({}));
+    assert_eq!(code, 2);
+    assert_eq!(v["error"]["field"], "operation");
+}
+
+#[test]
+fn call_never_prints_card_data() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let cfg = config(sb.base_url());
+    for (order, card) in [("CAN-1", CANARY_PAN), ("CAN-2", "4556737586899800002")] {
+        let (_, v, err) = call(&cfg, "payup.keyin.approve", &keyin(order, card));
+        let all = format!("{v}{err}");
+        for canary in [CANARY_PAN, "731205", "\"47\"", "4556737586899800002"] {
+            assert!(!all.contains(canary), "{canary} leaked: {all}");
+        }
+    }
+    // Not JSON on stdin: the error gives the position, never the input.
+    let mut child = Command::new(PAYUP)
+        .args(["call", "payup.keyin.approve"])
+        .env("PAYUP_CONFIG", &cfg)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{{\"card_no\": {CANARY_PAN}x").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(CANARY_PAN));
+}
+
+#[test]
+fn sandbox_command_prints_its_url_and_stops_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("payup-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    let mut child = Command::new(PAYUP)
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--state", state.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let (code, v, _) = call(&config(&base), "payup.keyin.approve", &keyin("SBX-1", "4111111111111111"));
+    assert_eq!(code, 0, "{v}");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let saved = std::fs::read_to_string(&state).unwrap();
+    assert!(saved.contains("SBX-1") && !saved.contains("4111111111111111"));
+}
+
+#[test]
+fn demo_runs_every_gateway_and_exits_zero() {
+    let out = Command::new(PAYUP).arg("demo").output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for op in [
+        "payup.keyin.approve",
+        "payup.keyin.cancel",
+        "payup.kakaopay.approve",
+        "payup.kakaopay.cancel",
+        "payple.billing.pay",
+        "payple.status",
+        "payple.cancel",
+        "payple.card.confirm",
+        "kcp.keyin.approve",
+    ] {
+        assert!(stdout.contains(op), "{op} missing:\n{stdout}");
+    }
+    assert!(stdout.contains("all 17 steps behaved as expected"), "{stdout}");
+}
