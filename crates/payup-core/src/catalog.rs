@@ -486,3 +486,96 @@ pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> 
         undo: undo_for(request, response, "승인 금액 불일치(자동취소)"),
     })
 }
+
+/// The request document's operation, parsed: the common first step of the JSON entry points.
+fn request_of(operation: &str, request: &Value) -> Result<Request, Error> {
+    let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
+    Request::from_json(op, request)
+}
+
+/// A prepared HTTP request as a JSON document (for the bindings' vector tests and for debugging):
+/// `{"method", "target": {"path"} | {"url"}, "headers": {...}, "body": <the JSON body>}`.
+pub fn http_request_json(http: &HttpRequest) -> Value {
+    let target = match &http.target {
+        crate::http::Target::Path(p) => serde_json::json!({ "path": p }),
+        crate::http::Target::Url(u) => serde_json::json!({ "url": u }),
+    };
+    let headers: serde_json::Map<String, Value> =
+        http.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    serde_json::json!({
+        "method": http.method,
+        "target": target,
+        "headers": headers,
+        "body": http.json_body(),
+    })
+}
+
+/// Pure: the HTTP request an operation sends first, or after Payple's partner auth when
+/// `payple_auth` (a partner-auth answer: `{"cst_id", "cust_key", "auth_key", "return_url"}`) is given.
+/// This is what `tests/vectors/requests.json` checks in every language. The result holds card data and
+/// keys on the wire: never log it.
+pub fn prepare_json(
+    config: &Value,
+    operation: &str,
+    request: &Value,
+    now_unix: i64,
+    payple_auth: Option<&Value>,
+) -> Result<Value, Error> {
+    let cfg = crate::config::Config::from_json(config)?;
+    let mut x = Exchange::new(request_of(operation, request)?, crate::time::Timestamp(now_unix));
+    let mut next = x.start(&cfg.credentials);
+    if let (Some(auth), Next::Send(_)) = (payple_auth, &next) {
+        if !x.is_at_main_call() {
+            let s = |k: &str| auth.get(k).cloned().unwrap_or(Value::Null);
+            let answer = serde_json::json!({"result": "success", "cst_id": s("cst_id"), "custKey": s("cust_key"),
+                "AuthKey": s("auth_key"), "return_url": s("return_url")});
+            next = x.on_response(&cfg.credentials, &HttpResponse::new(200, answer.to_string()));
+        }
+    }
+    match next {
+        Next::Send(http) => Ok(http_request_json(&http)),
+        Next::Done(Ok(r)) => Ok(r.to_json()),
+        Next::Done(Err(e)) => Err(e),
+    }
+}
+
+/// Pure: the result (or error) of an operation's own call answered with `status` and `body`
+/// (for the bindings' response-vector tests). Payple's partner auth is assumed to have succeeded.
+pub fn parse_json(operation: &str, request: &Value, status: u16, body: &[u8]) -> Result<Value, Error> {
+    let creds = Credentials {
+        payup: Some(payup::PayupCredentials::new("merchant", "key")),
+        payple: Some({
+            let mut c = payple::PaypleCredentials::new("cst", "key");
+            c.refund_key = Some(crate::secret::Secret::opaque("refund"));
+            c
+        }),
+        kcp: Some(kcp::KcpCredentials::new("T0000", "-----BEGIN CERTIFICATE-----MA==-----END CERTIFICATE-----")),
+    };
+    let mut x = Exchange::new(request_of(operation, request)?, crate::time::Timestamp(0));
+    let mut next = x.start(&creds);
+    if !x.is_at_main_call() {
+        if let Next::Send(_) = next {
+            let auth = serde_json::json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
+                "return_url": "https://payple.invalid/next"});
+            next = x.on_response(&creds, &HttpResponse::new(200, auth.to_string()));
+        }
+    }
+    match next {
+        Next::Send(_) => match x.on_response(&creds, &HttpResponse::new(status, body.to_vec())) {
+            Next::Done(r) => r.map(|r| r.to_json()),
+            Next::Send(_) => unreachable!("an operation's own call is its last"),
+        },
+        Next::Done(r) => r.map(|r| r.to_json()),
+    }
+}
+
+/// Pure operations (`payup.kakaopay.window`, `payple.result`) as JSON, with no client.
+pub fn pure_json(operation: &str, request: &Value) -> Result<Value, Error> {
+    let req = request_of(operation, request)?;
+    match execute_pure(&req) {
+        Some(r) => r.map(|r| r.to_json()),
+        None => {
+            Err(Error::invalid_field("operation", format!("{operation} needs the network: call it through a client")))
+        }
+    }
+}

@@ -211,3 +211,41 @@ fn payup_approval_amount_mismatch_is_detected_with_its_undo() {
     assert_eq!((m.requested, m.approved), (1004, 2004));
     assert!(matches!(m.undo, Some(Request::PayupKeyinCancel(ref c)) if c.transaction_id == "20180212000000ST0000"));
 }
+
+/// The JSON entry points the bindings use give the same answers.
+#[test]
+fn json_entry_points_match_the_vectors() {
+    use payup_core::catalog::{parse_json, prepare_json};
+    for case in load("requests.json")["cases"].as_array().unwrap() {
+        let got = prepare_json(
+            &case["credentials"],
+            case["operation"].as_str().unwrap(),
+            &case["request"],
+            case["now_unix"].as_i64().unwrap(),
+            case.get("auth"),
+        )
+        .unwrap();
+        let want = &case["expected"];
+        assert_eq!(
+            (&got["method"], &got["target"], &got["body"]),
+            (&want["method"], &want["target"], &want["body"]),
+            "{}",
+            case["name"]
+        );
+        for (k, v) in want["headers"].as_object().unwrap() {
+            assert_eq!(&got["headers"][k], v, "{}", case["name"]);
+        }
+    }
+    for case in load("responses.json")["cases"].as_array().unwrap() {
+        let op = case["operation"].as_str().unwrap();
+        let body = response_of(case).body;
+        let status = case["status"].as_u64().unwrap() as u16;
+        match (parse_json(op, &some_request(Operation::from_name(op).unwrap()), status, &body), case.get("expected")) {
+            (Ok(v), Some(want)) => assert_eq!(&v, want, "{}", case["name"]),
+            (Err(e), None) => {
+                assert_eq!(serde_json::to_value(&e).unwrap()["kind"], case["error"]["kind"], "{}", case["name"])
+            }
+            (r, _) => panic!("{}: {r:?}", case["name"]),
+        }
+    }
+}
