@@ -118,6 +118,9 @@ fn some_request(op: Operation) -> Value {
         "kcp.keyin.approve" => {
             json!({"ordr_idxx": "T1", "good_name": "g", "buyr_name": "b", "amount": 1000, "card_no": "1234567800000000", "card_expiry": "2607"})
         }
+        "kcp.cancel" => {
+            json!({"tno": "26112200000001", "mod_type": "STPC", "mod_desc": "부분취소", "mod_mny": 1000, "rem_mny": 3000})
+        }
         other => panic!("no sample request for {other}"),
     }
 }
@@ -126,7 +129,8 @@ fn test_config() -> Config {
     Config::from_json(&json!({
         "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c"},
         "payple": {"cst_id": "test", "cust_key": "abcd1234567890", "refund_key": "k"},
-        "kcp": {"site_cd": "T0000", "cert_info": "-----BEGIN CERTIFICATE-----MIIB-----END CERTIFICATE-----"}
+        "kcp": {"site_cd": "T0000", "cert_info": "-----BEGIN CERTIFICATE-----MIIB-----END CERTIFICATE-----",
+                "private_key": include_str!("../../payup-sandbox/testdata/kcp_T0000_key.pem")}
     }))
     .unwrap()
 }

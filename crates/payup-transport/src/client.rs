@@ -285,6 +285,7 @@ fn ambiguous_context(request: &Request) -> AmbiguousContext {
         Request::PaypleBillingPay(r) => (Some(r.pay_oid.clone()), None, Some(r.pay_total)),
         Request::PaypleCancel(r) => (Some(r.pay_oid.clone()), None, Some(r.refund_total)),
         Request::KcpKeyinApprove(r) => (Some(r.ordr_idxx.clone()), None, Some(r.amount)),
+        Request::KcpCancel(r) => (None, Some(r.tno.clone()), r.mod_mny),
         _ => (None, None, None),
     };
     AmbiguousContext { operation: op, order_number, transaction_id, amount, tried: Vec::new() }
