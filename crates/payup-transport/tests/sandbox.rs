@@ -336,30 +336,80 @@ fn a_self_signed_certificate_is_refused_before_sending() {
     assert!(e.message.contains("TLS") || e.message.contains("certificate"), "{e}");
 }
 
+/// A one-connection stand-in server: reads one request, then writes `response` (and may stall).
+fn canned_server(response: Vec<u8>, stall_ms: u64) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        // Read the whole request (headers and body): closing with unread input would reset the connection.
+        let (mut got, mut buf) = (Vec::new(), [0u8; 8192]);
+        loop {
+            let n = s.read(&mut buf).unwrap();
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got).to_ascii_lowercase();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len = text
+                    .split("content-length:")
+                    .nth(1)
+                    .and_then(|r| r.split("\r\n").next())
+                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    .unwrap_or(0);
+                if got.len() >= end + 4 + len || n == 0 {
+                    break;
+                }
+            }
+        }
+        let _ = s.write_all(&response);
+        std::thread::sleep(std::time::Duration::from_millis(stall_ms));
+    });
+    (base, handle)
+}
+
+fn json_response(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 #[test]
 fn payple_next_url_off_the_configured_host_is_refused() {
     // A stand-in Payple whose partner auth points the next call at another host.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let served = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let (mut s, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = s.read(&mut buf).unwrap();
-        let body = json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
-            "return_url": "http://127.0.0.2:9/php/PayChkAct.php"})
-        .to_string();
-        let resp = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(resp.as_bytes()).unwrap();
-    });
+    let body = json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
+        "return_url": "http://127.0.0.2:9/php/PayChkAct.php"});
+    let (base, served) = canned_server(json_response(&body.to_string()), 0);
     let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
     let e = c.call_json("payple.status", &json!({"pay_oid": "o", "pay_date": "20260101"})).unwrap_err();
     served.join().unwrap();
     assert_eq!(e.kind, ErrorKind::Config, "{e}");
     assert!(e.message.contains("127.0.0.2"), "{e}");
+}
+
+#[test]
+fn response_bodies_are_capped() {
+    let big = format!("{{\"responseCode\": \"0000\", \"pad\": \"{}\"}}", "x".repeat(2 << 20));
+    let (base, served) = canned_server(json_response(&big), 0);
+    let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("BIG"), CARD_OK, 1000)).unwrap_err();
+    served.join().unwrap();
+    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
+    assert!(e.message.contains("exceeds"), "{e}");
+}
+
+#[test]
+fn a_body_that_stalls_after_the_headers_times_out() {
+    let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"respon".to_vec();
+    let (base, served) = canned_server(head, 1500);
+    let c = Client::from_json(&config_for(&base, 300).to_string()).unwrap();
+    let t = std::time::Instant::now();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("STALL"), CARD_OK, 1000)).unwrap_err();
+    assert!(t.elapsed() < std::time::Duration::from_millis(1400), "the body read timeout did not apply");
+    served.join().unwrap();
+    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
+    assert!(e.message.contains("timed out"), "{e}");
 }
 
 // ---- KCP cancel (issue: kcp.cancel, RSA-signed) -------------------------------------------------
