@@ -639,3 +639,51 @@ pub unsafe extern "C" fn payup_sandbox_free(sandbox: *mut payup_sandbox) {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_payup_panic_and_writes_nothing() {
+        let mut out: *mut c_char = ptr::null_mut();
+        let r = boundary(|| {
+            if out.is_null() {
+                panic!("a bug");
+            }
+            // SAFETY: not reached.
+            unsafe { finish(&mut out, Ok(Value::Null)) }
+        });
+        assert_eq!(r, payup_result::PAYUP_PANIC);
+        assert!(out.is_null());
+        assert_eq!(boundary_or(7u8, || panic!("a bug")), 7);
+    }
+
+    #[test]
+    fn every_error_kind_has_its_stable_number() {
+        let pairs = [
+            (ErrorKind::Declined, 1),
+            (ErrorKind::Invalid, 2),
+            (ErrorKind::NotSent, 3),
+            (ErrorKind::Ambiguous, 4),
+            (ErrorKind::Config, 5),
+        ];
+        for (kind, n) in pairs {
+            assert_eq!(payup_result::from(kind) as u32, n, "{kind:?}");
+            let name = unsafe { CStr::from_ptr(payup_result_name(n)) }.to_str().unwrap();
+            assert_eq!(name, format!("PAYUP_{}", kind.as_str().to_uppercase()));
+        }
+        assert_eq!(payup_result::PAYUP_NULL_ARGUMENT as u32, 6);
+        assert_eq!(payup_result::PAYUP_PANIC as u32, 7);
+    }
+
+    #[test]
+    fn bad_json_errors_give_a_position_and_never_the_text() {
+        let text = c"{\"card_no\": \"4556737586899855\", \"card_pw\": 47 x}";
+        let err = unsafe { arg_json(text.as_ptr(), "request_json") }.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Invalid);
+        let doc = err.to_json().to_string();
+        assert!(!doc.contains("4556737586899855") && !doc.contains("card_"), "{doc}");
+        assert!(doc.contains("line 1"), "{doc}");
+    }
+}
