@@ -357,7 +357,7 @@ fn home() -> Resp {
         page(
             "payup example shop",
             &format!(
-                "<h1>payup example shop</h1>\n<form method=\"post\" action=\"/checkout\" accept-charset=\"UTF-8\">\n{items}<label>구매자 이름 <input name=\"buyer_name\" id=\"buyer_name\" value=\"홍길동\" maxlength=\"16\"></label>\n<p>\n<button class=\"kakao\" id=\"pay-kakaopay\" name=\"method\" value=\"kakaopay\">카카오페이로 결제</button>\n<button class=\"payple\" id=\"pay-payple\" name=\"method\" value=\"payple\">페이플 카드 결제</button>\n<button class=\"payple\" id=\"pay-payple-callback\" name=\"method\" value=\"payple-callback\">페이플 카드 결제 (callbackFunction)</button>\n</p>\n</form>\n<p class=\"muted\">KakaoPay opens the mobile (WM) window on phones and tablets, the PC (WP) window elsewhere. The prices are the shop's own: the browser only picks a product.</p>"
+                "<h1>payup example shop</h1>\n<form method=\"post\" action=\"/checkout\" accept-charset=\"UTF-8\">\n{items}<label>구매자 이름 <input name=\"buyer_name\" id=\"buyer_name\" value=\"홍길동\" maxlength=\"30\"></label>\n<p>\n<button class=\"kakao\" id=\"pay-kakaopay\" name=\"method\" value=\"kakaopay\">카카오페이로 결제</button>\n<button class=\"payple\" id=\"pay-payple\" name=\"method\" value=\"payple\">페이플 카드 결제</button>\n<button class=\"payple\" id=\"pay-payple-callback\" name=\"method\" value=\"payple-callback\">페이플 카드 결제 (callbackFunction)</button>\n</p>\n</form>\n<p class=\"muted\">KakaoPay opens the mobile (WM) window on phones and tablets, the PC (WP) window elsewhere. The prices are the shop's own: the browser only picks a product.</p>"
             ),
         ),
     )
@@ -403,7 +403,7 @@ fn checkout(inner: &Inner, req: &Req) -> Resp {
             400,
             html::failure(
                 "주문할 수 없습니다",
-                "구매자 이름을 1–16자로 적어 주세요 (buyer name: 1–50 bytes)",
+                "구매자 이름을 1–30자로 적어 주세요 (buyer name: 1–50 bytes)",
                 "",
                 None,
             ),
