@@ -194,8 +194,8 @@ impl NativeSandbox {
             Some(text) => payup_sandbox::SandboxConfig::from_json(&text).map_err(sandbox_error)?,
             None => payup_sandbox::SandboxConfig::default(),
         };
-        let sb = payup_sandbox::Sandbox::start(cfg)
-            .map_err(|e| sandbox_error(format!("cannot start the sandbox: {e}")))?;
+        let sb =
+            payup_sandbox::Sandbox::start(cfg).map_err(|e| sandbox_error(format!("cannot start the sandbox: {e}")))?;
         let base_url = sb.base_url().to_string();
         Ok(NativeSandbox { inner: Some(sb), base_url })
     }
@@ -216,7 +216,13 @@ impl NativeSandbox {
     }
 
     #[napi]
-    pub fn arm_fault(&self, operation: String, fault: String, delay_ms: Option<u32>, times: Option<u32>) -> napi::Result<()> {
+    pub fn arm_fault(
+        &self,
+        operation: String,
+        fault: String,
+        delay_ms: Option<u32>,
+        times: Option<u32>,
+    ) -> napi::Result<()> {
         self.running()?
             .arm_fault(&operation, &fault, delay_ms.map(u64::from), times.unwrap_or(1))
             .map_err(|m| thrown(&Error::invalid_field("fault", m)))
