@@ -35,6 +35,8 @@ export interface AmbiguousContext {
  * - PAYUP_AMBIGUOUS: the gateway may have acted: never resend blindly (`ambiguous` has the identifiers).
  */
 export declare class PayupError extends Error {
+  /** From payup's error document (`{kind, gateway, code, message, field, fields, ...}`, snake_case). */
+  constructor(document: { [key: string]: unknown } | string)
   readonly name: 'PayupError'
   code: ErrorCode
   kind: ErrorKind
