@@ -1,0 +1,364 @@
+//! payup-node: the native half of the Node package `payup`.
+//!
+//! Every document crosses the boundary as a JSON string (the documents of `payup call`, snake_case):
+//! the JS half (`index.js`) converts camelCase, builds `PayupError`s and holds the public surface. So a
+//! JS value of the wrong type never meets napi's own conversion errors (which would quote the value,
+//! card numbers included): it reaches payup-core's validation, which names the field and never the value.
+//!
+//! Failures are thrown (or rejected) as a plain `Error` whose message is the `{"error": {...}}` document
+//! of payup-core; `index.js` turns it into a `PayupError`. Network calls are `AsyncTask`s on the libuv
+//! pool (the transport is blocking); pure calls are synchronous.
+
+use napi::bindgen_prelude::AsyncTask;
+use napi::{Env, Task};
+use napi_derive::napi;
+use payup_core::{Error, Operation, OperationClass};
+use payup_sandbox::person::{self, KakaoChoice, PaypleCard};
+use serde_json::{Map, Value, json};
+
+/// The rejection that `index.js` turns into a `PayupError`.
+fn thrown(e: &Error) -> napi::Error {
+    napi::Error::from_reason(e.to_json().to_string())
+}
+
+fn invalid(field: &str, rule: &str) -> napi::Error {
+    thrown(&Error::invalid_field(field, rule))
+}
+
+fn parse_doc(field: &str, text: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|_| Error::invalid_field(field, "is not a JSON document"))
+}
+
+// ---- client ------------------------------------------------------------------------------------
+
+/// A payup client: one keep-alive pool, shared by every call (clones are cheap and thread-safe).
+#[napi]
+pub struct NativeClient {
+    inner: payup_transport::Client,
+}
+
+#[napi]
+impl NativeClient {
+    /// `config`: the configuration document as JSON text (README "The configuration document").
+    #[napi(constructor)]
+    pub fn new(config: String) -> napi::Result<Self> {
+        payup_transport::Client::from_json(&config).map(|inner| NativeClient { inner }).map_err(|e| thrown(&e))
+    }
+
+    /// Runs `operation` with the JSON request document on the libuv pool; resolves to the result
+    /// document as JSON text, rejects with the error document.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn call(&self, operation: String, request: String) -> AsyncTask<CallTask> {
+        AsyncTask::new(CallTask { client: self.inner.clone(), operation, request })
+    }
+
+    /// A pure operation (`payup.kakaopay.window`, `payple.result`) on the calling thread.
+    #[napi]
+    pub fn call_pure(&self, operation: String, request: String) -> napi::Result<String> {
+        match Operation::from_name(&operation) {
+            Some(op) if op.class() == OperationClass::Pure => {}
+            Some(_) => return Err(invalid("operation", "needs the network: use the asynchronous call")),
+            None => return Err(thrown(&Operation::unknown(&operation))),
+        }
+        let req = parse_doc("request", &request).map_err(|e| thrown(&e))?;
+        self.inner.call_json(&operation, &req).map(|v| v.to_string()).map_err(|e| thrown(&e))
+    }
+}
+
+pub struct CallTask {
+    client: payup_transport::Client,
+    operation: String,
+    request: String,
+}
+
+impl Task for CallTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        let req = parse_doc("request", &self.request).map_err(|e| thrown(&e))?;
+        self.client.call_json(&self.operation, &req).map(|v| v.to_string()).map_err(|e| thrown(&e))
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
+// ---- pure functions ----------------------------------------------------------------------------
+
+/// The version of payup.
+#[napi]
+pub fn version() -> String {
+    payup_core::VERSION.to_string()
+}
+
+/// The catalogue as JSON text: `[{"name", "class": "pure" | "read_only" | "mutating"}]`.
+#[napi]
+pub fn operations() -> String {
+    let ops: Vec<Value> = Operation::ALL
+        .iter()
+        .map(|o| {
+            let class = match o.class() {
+                OperationClass::Pure => "pure",
+                OperationClass::ReadOnly => "read_only",
+                OperationClass::Mutating => "mutating",
+            };
+            json!({"name": o.name(), "class": class})
+        })
+        .collect();
+    Value::Array(ops).to_string()
+}
+
+/// A pure operation without a client (the window's script URL is then KCP's own).
+#[napi]
+pub fn pure_json(operation: String, request: String) -> napi::Result<String> {
+    let req = parse_doc("request", &request).map_err(|e| thrown(&e))?;
+    payup_core::catalog::pure_json(&operation, &req).map(|v| v.to_string()).map_err(|e| thrown(&e))
+}
+
+/// The HTTP request an operation sends (for the shared vectors); holds card data: never log it.
+#[napi]
+pub fn prepare_json(
+    config: String,
+    operation: String,
+    request: String,
+    now_unix: i64,
+    payple_auth: Option<String>,
+) -> napi::Result<String> {
+    let cfg = parse_doc("config", &config).map_err(|e| thrown(&e))?;
+    let req = parse_doc("request", &request).map_err(|e| thrown(&e))?;
+    let auth = payple_auth.map(|a| parse_doc("payple_auth", &a)).transpose().map_err(|e| thrown(&e))?;
+    payup_core::catalog::prepare_json(&cfg, &operation, &req, now_unix, auth.as_ref())
+        .map(|v| v.to_string())
+        .map_err(|e| thrown(&e))
+}
+
+/// The result of an operation's own call answered with `status` and `body` (for the shared vectors).
+#[napi]
+pub fn parse_json(operation: String, request: String, status: u32, body: String) -> napi::Result<String> {
+    let req = parse_doc("request", &request).map_err(|e| thrown(&e))?;
+    let status = u16::try_from(status).map_err(|_| invalid("status", "must be an HTTP status"))?;
+    payup_core::catalog::parse_json(&operation, &req, status, body.as_bytes())
+        .map(|v| v.to_string())
+        .map_err(|e| thrown(&e))
+}
+
+/// Payup's approval signature (payup-card-keyin.txt §2.1.1).
+#[napi]
+pub fn payup_approval_signature(
+    merchant_id: String,
+    order_number: String,
+    amount: f64,
+    api_cert_key: String,
+    timestamp: String,
+) -> napi::Result<String> {
+    if !(amount.is_finite() && amount >= 0.0 && amount.fract() == 0.0 && amount <= 9_007_199_254_740_991.0) {
+        return Err(invalid("amount", "must be a non-negative integer"));
+    }
+    Ok(payup_core::payup::approval_signature(&merchant_id, &order_number, amount as u64, &api_cert_key, &timestamp))
+}
+
+/// Payup's cancel signature (payup-card-keyin.txt §2.2.1).
+#[napi]
+pub fn payup_cancel_signature(merchant_id: String, transaction_id: String, api_cert_key: String) -> String {
+    payup_core::payup::cancel_signature(&merchant_id, &transaction_id, &api_cert_key)
+}
+
+/// The KCP test certificate (PEM) the sandbox accepts for site T0000.
+#[napi]
+pub fn kcp_test_cert_pem() -> String {
+    payup_sandbox::KCP_TEST_CERT_PEM.to_string()
+}
+
+// ---- sandbox -----------------------------------------------------------------------------------
+
+fn sandbox_error(message: impl Into<String>) -> napi::Error {
+    thrown(&Error::config(message))
+}
+
+/// The embedded sandbox: all four gateways on one loopback port, in this process.
+#[napi]
+pub struct NativeSandbox {
+    inner: Option<payup_sandbox::Sandbox>,
+    base_url: String,
+}
+
+#[napi]
+impl NativeSandbox {
+    /// `config`: the sandbox configuration as JSON text (crates/payup-sandbox/README.md), or nothing
+    /// for the specs' own test identities.
+    #[napi(constructor)]
+    pub fn new(config: Option<String>) -> napi::Result<Self> {
+        let cfg = match config {
+            Some(text) => payup_sandbox::SandboxConfig::from_json(&text).map_err(sandbox_error)?,
+            None => payup_sandbox::SandboxConfig::default(),
+        };
+        let sb =
+            payup_sandbox::Sandbox::start(cfg).map_err(|e| sandbox_error(format!("cannot start the sandbox: {e}")))?;
+        let base_url = sb.base_url().to_string();
+        Ok(NativeSandbox { inner: Some(sb), base_url })
+    }
+
+    fn running(&self) -> napi::Result<&payup_sandbox::Sandbox> {
+        self.inner.as_ref().ok_or_else(|| sandbox_error("the sandbox is closed"))
+    }
+
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// A client configuration for this sandbox as JSON text (its identities, test certificate and key).
+    #[napi]
+    pub fn client_config(&self) -> napi::Result<String> {
+        Ok(self.running()?.client_config().to_string())
+    }
+
+    /// The ledger as JSON text (`{"transactions", "kakaopay_orders", "payple_billing_keys"}`).
+    #[napi]
+    pub fn transactions(&self) -> napi::Result<String> {
+        Ok(self.running()?.transactions().to_string())
+    }
+
+    #[napi]
+    pub fn arm_fault(
+        &self,
+        operation: String,
+        fault: String,
+        delay_ms: Option<u32>,
+        times: Option<u32>,
+    ) -> napi::Result<()> {
+        self.running()?
+            .arm_fault(&operation, &fault, delay_ms.map(u64::from), times.unwrap_or(1))
+            .map_err(|m| thrown(&Error::invalid_field("fault", m)))
+    }
+
+    #[napi]
+    pub fn clear_faults(&self) -> napi::Result<()> {
+        self.running()?.clear_faults();
+        Ok(())
+    }
+
+    #[napi]
+    pub fn reset(&self) -> napi::Result<()> {
+        self.running()?.reset();
+        Ok(())
+    }
+
+    /// Registers a card for Payple billing; returns its billing key (`payer_id`).
+    #[napi]
+    pub fn register_payple_card(&self, card_no: String, payer_no: String) -> napi::Result<String> {
+        Ok(self.running()?.register_payple_card(&card_no, &payer_no))
+    }
+
+    /// Stops the server (idempotent).
+    #[napi]
+    pub fn close(&mut self) {
+        if let Some(sb) = self.inner.take() {
+            sb.shutdown();
+        }
+    }
+
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner.is_none()
+    }
+}
+
+// ---- the person at the payment windows (sandbox only) ------------------------------------------
+
+fn choice(s: &str) -> napi::Result<KakaoChoice> {
+    match s {
+        "card" => Ok(KakaoChoice::Card),
+        "money" => Ok(KakaoChoice::Money),
+        "cancel" => Ok(KakaoChoice::Cancel),
+        _ => Err(invalid("choice", "must be \"card\", \"money\" or \"cancel\"")),
+    }
+}
+
+pub enum PersonJob {
+    KakaoMobile { html: String, choice: KakaoChoice },
+    KakaoPc { base: String, ordr_idxx: String, choice: KakaoChoice },
+    Payple { auth: String, obj: String, card: Option<String> },
+}
+
+pub struct PersonTask(PersonJob);
+
+fn person_failed(m: String) -> napi::Error {
+    // The person's messages come from the sandbox's pages: no card data.
+    thrown(&Error::not_sent(payup_core::Gateway::Payup, format!("the simulated person could not pay: {m}")))
+}
+
+impl Task for PersonTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        match &self.0 {
+            PersonJob::KakaoMobile { html, choice } => {
+                let (url, fields) = person::kakaopay_mobile(html, *choice).map_err(person_failed)?;
+                let fields: Map<String, Value> = fields.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+                Ok(json!({"url": url, "fields": fields}).to_string())
+            }
+            PersonJob::KakaoPc { base, ordr_idxx, choice } => {
+                let fields = person::kakaopay_pc(base, ordr_idxx, *choice).map_err(person_failed)?;
+                Ok(json!({"fields": fields}).to_string())
+            }
+            PersonJob::Payple { auth, obj, card } => {
+                let auth = parse_doc("auth", auth).map_err(|e| thrown(&e))?;
+                let obj = match parse_doc("obj", obj).map_err(|e| thrown(&e))? {
+                    Value::Object(m) => m,
+                    _ => return Err(invalid("obj", "must be an object of PCD_ fields")),
+                };
+                let mut c = PaypleCard::default();
+                if let Some(card) = card {
+                    let v = parse_doc("card", card).map_err(|e| thrown(&e))?;
+                    let s = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+                    if let Some(x) = s("card_no") {
+                        c.card_no = x;
+                    }
+                    if let Some(x) = s("expiry_mmyy") {
+                        c.expiry_mmyy = x;
+                    }
+                    if let Some(x) = s("birth") {
+                        c.birth = x;
+                    }
+                    if let Some(x) = s("pw2") {
+                        c.pw2 = x;
+                    }
+                }
+                let fields = person::payple_window(&auth, &obj, &c).map_err(person_failed)?;
+                Ok(Value::Object(fields).to_string())
+            }
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
+/// KakaoPay mobile (WM) window: the person submits the window page and chooses; resolves to
+/// `{"url", "fields"}`, what the window posts back to the merchant's return URL.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn person_kakaopay_mobile(window_html: String, choice_name: String) -> napi::Result<AsyncTask<PersonTask>> {
+    Ok(AsyncTask::new(PersonTask(PersonJob::KakaoMobile { html: window_html, choice: choice(&choice_name)? })))
+}
+
+/// KakaoPay PC (WP) window; resolves to `{"fields"}`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn person_kakaopay_pc(
+    sandbox_base: String,
+    ordr_idxx: String,
+    choice_name: String,
+) -> napi::Result<AsyncTask<PersonTask>> {
+    Ok(AsyncTask::new(PersonTask(PersonJob::KakaoPc { base: sandbox_base, ordr_idxx, choice: choice(&choice_name)? })))
+}
+
+/// Payple's window: pays with `card` (JSON `{"card_no", "expiry_mmyy", "birth", "pw2"}`, defaults to an
+/// approved test card); resolves to the result fields the merchant receives.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn person_payple_window(auth: String, obj: String, card: Option<String>) -> AsyncTask<PersonTask> {
+    AsyncTask::new(PersonTask(PersonJob::Payple { auth, obj, card }))
+}

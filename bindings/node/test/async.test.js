@@ -1,0 +1,70 @@
+'use strict'
+// Network calls run off the main thread: the event loop keeps turning while a call waits, and many
+// calls share one client.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const payup = require('..')
+const { order, keyin, kcp, ledgerFor } = require('./helpers')
+
+const sandbox = new payup.Sandbox()
+test.after(() => sandbox.close())
+
+test('a timer keeps firing while a call waits on a delayed gateway', async () => {
+  const client = sandbox.client({ readMs: 10000 })
+  sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: 600, times: 1 })
+  let ticks = 0
+  const timer = setInterval(() => { ticks += 1 }, 20)
+  const started = Date.now()
+  const o = order('T')
+  try {
+    const r = await client.payupKeyinApprove(keyin(o))
+    assert.equal(r.orderNumber, o)
+  } finally {
+    clearInterval(timer)
+  }
+  const elapsed = Date.now() - started
+  assert.ok(elapsed >= 500, `the delay applied (${elapsed} ms)`)
+  // Generous bound: a blocked loop would give 0 ticks.
+  assert.ok(ticks >= 5, `the timer fired ${ticks} times during ${elapsed} ms`)
+})
+
+test('a delay beyond the read timeout is ambiguous, and the loop stayed free meanwhile', async () => {
+  const client = sandbox.client({ readMs: 300 })
+  sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: 1500 })
+  let ticks = 0
+  const timer = setInterval(() => { ticks += 1 }, 20)
+  try {
+    await assert.rejects(client.payupKeyinApprove(keyin(order('T'))), { code: 'PAYUP_AMBIGUOUS' })
+  } finally {
+    clearInterval(timer)
+  }
+  assert.ok(ticks >= 3, `the timer fired ${ticks} times`)
+})
+
+test('many concurrent calls on one client, all results correct', async () => {
+  const client = sandbox.client()
+  const n = 64
+  const jobs = []
+  for (let i = 0; i < n; i++) {
+    const amount = 1000 + i
+    if (i % 2 === 0) {
+      const o = order('M')
+      jobs.push(client.payupKeyinApprove(keyin(o, undefined, amount)).then((r) => {
+        assert.equal(r.orderNumber, o)
+        assert.equal(r.amount, amount)
+        return o
+      }))
+    } else {
+      const o = order('MK')
+      jobs.push(client.kcpKeyinApprove(kcp(o, undefined, amount)).then((r) => {
+        assert.equal(r.amount, amount)
+        assert.equal(r.resCd, '0000')
+        return r.tno
+      }))
+    }
+  }
+  const ids = await Promise.all(jobs)
+  assert.equal(new Set(ids).size, n)
+  for (const id of ids) assert.equal(ledgerFor(sandbox, id).length, 1, id)
+})
