@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import pickle
 import traceback
-from typing import Any, List
+from typing import Any, Dict, List
 
 import pytest
 from helpers import keyin
@@ -39,7 +39,7 @@ def assert_clean(*objs: Any) -> None:
             assert f"card_pw={PW}" not in text and f'"{PW}"' not in text and f"'{PW}'" not in text
 
 
-def canary_keyin(order_number: str, card_no: str = CARD, **extra: Any) -> dict:
+def canary_keyin(order_number: str, card_no: str = CARD, **extra: Any) -> Dict[str, Any]:
     doc = keyin(order_number, card_no=card_no, birthday=BIRTH, card_pw=PW)
     doc.update(extra)
     return doc
@@ -56,7 +56,7 @@ def test_results_errors_and_logs_hold_no_canary(sandbox: payup.Sandbox, caplog: 
         card_taxno=BIRTH, card_pwd=PW,
     )
     assert_clean(kcp)
-    errors: List[BaseException] = []
+    errors: List[payup.PayupError] = []
     for doc in (
         canary_keyin("CAN-2", card_no=CARD_BAD),  # the gateway refuses the number
         canary_keyin("CAN-3", amount=10),  # below the minimum
@@ -97,7 +97,7 @@ def test_keys_stay_out_of_clients_and_config_errors(sandbox: payup.Sandbox) -> N
     assert not hasattr(client, "__dict__")
     with pytest.raises(TypeError):
         pickle.dumps(client)
-    errors: List[BaseException] = []
+    errors: List[payup.PayupError] = []
     with pytest.raises(payup.ConfigError) as e:  # the sandbox refuses the signature (2001)
         client.call("payup.keyin.approve", canary_keyin("CAN-9"))
     errors.append(e.value)
@@ -109,7 +109,7 @@ def test_keys_stay_out_of_clients_and_config_errors(sandbox: payup.Sandbox) -> N
     with pytest.raises(payup.ConfigError) as e:
         payup.Client(bad)
     errors.append(e.value)
-    with pytest.raises(payup.PayupError) as e:
+    with pytest.raises(payup.PayupError) as any_error:
         payup.Client({"payup": {"merchant_id": 1, "api_cert_key": KEY}})
-    errors.append(e.value)
+    errors.append(any_error.value)
     assert_clean(*errors)

@@ -56,7 +56,7 @@ def test_requests(case: Dict[str, Any]) -> None:
 
 def some_request(op: str) -> Dict[str, Any]:
     """A minimal valid request per operation, so that a response can be parsed in context."""
-    return {
+    requests: Dict[str, Dict[str, Any]] = {
         "payup.keyin.approve": {
             "order_number": "TEST_00001", "card_no": "9490191412341234", "expire_month": "05", "expire_year": "19",
             "birthday": "890302", "card_pw": "00", "amount": 1004, "quota": 0, "item_name": "TEST 상품",
@@ -85,7 +85,8 @@ def some_request(op: str) -> Dict[str, Any]:
             "ordr_idxx": "T1", "good_name": "g", "buyr_name": "b", "amount": 1000, "card_no": "1234567800000000",
             "card_expiry": "2607",
         },
-    }[op]
+    }
+    return requests[op]
 
 
 @pytest.mark.parametrize("case", RESPONSES, ids=names(RESPONSES))

@@ -5,6 +5,24 @@
 
 from typing import List, Optional, Tuple, final
 
+__all__ = [
+    "VERSION",
+    "KCP_TEST_CERT_PEM",
+    "FAULTS",
+    "NativeClient",
+    "NativeSandbox",
+    "client_new",
+    "person_kakaopay_mobile",
+    "person_kakaopay_pc",
+    "person_payple_window",
+    "prepare_json",
+    "parse_json",
+    "pure_json",
+    "approval_signature",
+    "cancel_signature",
+    "operations",
+]
+
 VERSION: str
 KCP_TEST_CERT_PEM: str
 FAULTS: List[str]
