@@ -102,6 +102,8 @@ def main() -> int:
             card_pwd="12",
         )
         rows.append(("kcp.keyin.approve", f"tno {kcp['tno']} · app {kcp['app_no']} · {kcp['amount']}원"))
+        part = client.kcp_cancel(tno=kcp["tno"], mod_type="STPC", mod_desc="부분취소", mod_mny=2000, rem_mny=5000)
+        rows.append(("kcp.cancel", f"partial {part['mod_mny']}원 · {part['rem_mny']}원 left"))
 
         # An unknown outcome is reported as such, with what is needed to reconcile it.
         sandbox.arm_fault("payup.keyin.approve", "http_500")

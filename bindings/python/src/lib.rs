@@ -112,6 +112,12 @@ impl NativeSandbox {
         self.inner.lock().map(|g| g.is_none()).unwrap_or(true)
     }
 
+    /// A client configuration document for this sandbox's first merchant of each gateway (with the KCP
+    /// test certificate and key).
+    fn client_config(&self) -> PyResult<String> {
+        self.with(|sb| sb.client_config().to_string())
+    }
+
     /// The ledger document (`{"transactions": [...], "kakaopay_orders": [...], "payple_billing_keys": [...]}`).
     fn transactions(&self) -> PyResult<String> {
         self.with(|sb| sb.transactions().to_string())

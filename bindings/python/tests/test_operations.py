@@ -266,3 +266,34 @@ def test_wrong_amount_is_cancelled_and_reported(sandbox: payup.Sandbox, client: 
         client.call("payup.keyin.approve", keyin(o, amount=1000))
     assert e.value.code == "AMOUNT_MISMATCH" and "cancelled" in e.value.message
     assert ledger_for(sandbox, o)[0]["status"] == "cancelled"
+
+
+def test_kcp_full_and_partial_cancels(sandbox: payup.Sandbox, client: payup.Client, order: Order) -> None:
+    def approve(amount: int) -> str:
+        return client.kcp_keyin_approve(
+            ordr_idxx=order("KC"), good_name="g", buyr_name="b", amount=amount, card_no=payup.TEST_CARD_APPROVED,
+            card_expiry="3012",
+        )["tno"]
+
+    tno = approve(1000)
+    r = client.kcp_cancel(tno=tno, mod_desc="고객 요청")
+    assert (r["res_cd"], r["tno"], r["rem_mny"]) == ("0000", tno, 0)
+    assert ledger_for(sandbox, tno)[0]["status"] == "cancelled"
+    with pytest.raises(payup.DeclinedError) as e:
+        client.kcp_cancel(tno=tno, mod_desc="again")
+    assert (e.value.code, e.value.gateway) == ("8202", "kcp")
+    tno = approve(3000)
+    r = client.kcp_cancel(tno=tno, mod_type="STPC", mod_desc="부분취소", mod_mny=1000, rem_mny=3000)
+    assert (r["mod_mny"], r["rem_mny"]) == (1000, 2000)
+    assert ledger_for(sandbox, tno)[0]["status"] == "partially_cancelled"
+    with pytest.raises(payup.InvalidRequestError) as v:
+        client.kcp_cancel(tno=tno, mod_type="STPC", mod_desc="x", mod_mny=5000, rem_mny=2000)
+    assert v.value.field == "mod_mny"
+    rest = client.call("kcp.cancel", {"tno": tno, "mod_type": "STPC", "mod_desc": "나머지", "mod_mny": 2000, "rem_mny": 2000})
+    assert rest["rem_mny"] == 0 and ledger_for(sandbox, tno)[0]["status"] == "cancelled"
+    # Without the private key, kcp.cancel is a configuration error and nothing is sent.
+    cfg = sandbox.client_config()
+    del cfg["kcp"]["private_key"]
+    with pytest.raises(payup.ConfigError) as c:
+        payup.Client(cfg).kcp_cancel(tno=approve(1000), mod_desc="x")
+    assert "private_key" in c.value.message

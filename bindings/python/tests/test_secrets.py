@@ -109,6 +109,11 @@ def test_keys_stay_out_of_clients_and_config_errors(sandbox: payup.Sandbox) -> N
     with pytest.raises(payup.ConfigError) as e:
         payup.Client(bad)
     errors.append(e.value)
+    bad_key = dict(cfg)
+    bad_key["kcp"] = dict(cfg["kcp"], private_key=f"-----BEGIN PRIVATE KEY-----\n{KEY}\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(payup.ConfigError) as e:
+        payup.Client(bad_key)
+    errors.append(e.value)
     with pytest.raises(payup.PayupError) as any_error:
         payup.Client({"payup": {"merchant_id": 1, "api_cert_key": KEY}})
     errors.append(any_error.value)

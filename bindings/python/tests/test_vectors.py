@@ -54,39 +54,16 @@ def test_requests(case: Dict[str, Any]) -> None:
         assert got["headers"][k] == v, k
 
 
+MINIMAL_REQUESTS: Dict[str, Dict[str, Any]] = load("minimal_requests.json")["requests"]
+
+
 def some_request(op: str) -> Dict[str, Any]:
-    """A minimal valid request per operation, so that a response can be parsed in context."""
-    requests: Dict[str, Dict[str, Any]] = {
-        "payup.keyin.approve": {
-            "order_number": "TEST_00001", "card_no": "9490191412341234", "expire_month": "05", "expire_year": "19",
-            "birthday": "890302", "card_pw": "00", "amount": 1004, "quota": 0, "item_name": "TEST 상품",
-            "user_name": "최용수",
-        },
-        "payup.keyin.cancel": {"transaction_id": "20180205152504ST0009"},
-        "payup.kakaopay.order": {
-            "order_number": "ZP2017090911", "amount": 1004, "item_name": "카카오 상품", "user_name": "최용수",
-            "return_url": "https://shop.example/r",
-        },
-        "payup.kakaopay.approve": {
-            "res_cd": "0000", "enc_info": "i", "enc_data": "d", "card_pay_method": "KAKAO_CARD", "ordr_idxx": "X",
-            "amount": 1004,
-        },
-        "payup.kakaopay.cancel": {"transaction_id": "20180205152504ST0009", "cancel_reason": "고객 요청"},
-        "payple.auth": {},
-        "payple.billing.pay": {
-            "payer_id": "NS9q", "pay_goods": "정기구독", "pay_total": 1000, "pay_oid": "test201804000001",
-            "pay_year": "2019", "pay_month": "09",
-        },
-        "payple.cancel": {"pay_oid": "test201804000001", "pay_date": "20180502", "refund_total": 1000},
-        "payple.status": {"pay_oid": "test201804000001", "pay_date": "20180502"},
-        "payple.billing.info": {"payer_id": "NS9q"},
-        "payple.billing.delete": {"payer_id": "NS9q"},
-        "kcp.keyin.approve": {
-            "ordr_idxx": "T1", "good_name": "g", "buyr_name": "b", "amount": 1000, "card_no": "1234567800000000",
-            "card_expiry": "2607",
-        },
-    }
-    return requests[op]
+    """A minimal valid request per operation (tests/vectors/minimal_requests.json): a response's context."""
+    return MINIMAL_REQUESTS[op]
+
+
+def test_minimal_requests_cover_the_catalogue() -> None:
+    assert set(MINIMAL_REQUESTS) >= set(payup.OPERATIONS) - {"payple.result"}
 
 
 @pytest.mark.parametrize("case", RESPONSES, ids=names(RESPONSES))

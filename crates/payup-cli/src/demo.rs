@@ -1,7 +1,7 @@
 //! `payup demo`: every gateway, through the real client, against the embedded sandbox.
 
 use payup_sandbox::person::{self, KakaoChoice, PaypleCard};
-use payup_sandbox::{KCP_TEST_CERT_PEM, Sandbox, SandboxConfig};
+use payup_sandbox::{Sandbox, SandboxConfig};
 use payup_transport::Client;
 use serde_json::{Map, Value, json};
 use std::process::ExitCode;
@@ -84,14 +84,7 @@ pub fn run() -> ExitCode {
         }
     };
     let base = sandbox.base_url().to_string();
-    let config = json!({
-        "env": "test",
-        "timeouts": {"connect_ms": 2000, "read_ms": 10000},
-        "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c", "base_url": base},
-        "payple": {"cst_id": "test", "cust_key": "abcd1234567890",
-                   "refund_key": "a41ce010ede9fcbfb3be86b24858806596a9db68b79d138b147c3e563e1829a0", "base_url": base},
-        "kcp": {"site_cd": "T0000", "cert_info": KCP_TEST_CERT_PEM, "base_url": base}
-    });
+    let config = sandbox.client_config();
     let client = match Client::from_json(&config.to_string()) {
         Ok(c) => c,
         Err(e) => {
@@ -227,14 +220,25 @@ pub fn run() -> ExitCode {
         }
     }
 
-    // NHN KCP keyin, certified (11121000).
-    d.call(
+    // NHN KCP keyin, certified (11121000), then a partial and a final RSA-signed cancel.
+    let kcp = d.call(
         "kcp.keyin.approve",
         json!({"ordr_idxx": format!("DEMO-KCP{n}"), "good_name": "KCP 데모", "buyr_name": "이영희", "amount": 5000, "quota": 0,
                "card_no": "4111111111111111", "card_expiry": "3012", "card_taxno": "890302", "card_pwd": "12"}),
         None,
         |v| format!("tno {} · app {} · {}원", s(v, "tno"), s(v, "app_no"), s(v, "amount")),
     );
+    if let Some(a) = kcp {
+        let left =
+            |v: &Value| format!("tno {} · cancelled {}원 · {}원 left", s(v, "tno"), s(v, "mod_mny"), s(v, "rem_mny"));
+        d.call(
+            "kcp.cancel",
+            json!({"tno": a["tno"], "mod_type": "STPC", "mod_desc": "부분취소", "mod_mny": 2000, "rem_mny": 5000}),
+            None,
+            left,
+        );
+        d.call("kcp.cancel", json!({"tno": a["tno"], "mod_type": "STSC", "mod_desc": "전체취소"}), None, left);
+    }
 
     print_table(&base, &d.rows);
     drop(sandbox);

@@ -14,8 +14,9 @@ usage:
   payup call OPERATION [--config FILE]
                                  request JSON on stdin, result JSON on stdout
                                  (config from --config FILE or the PAYUP_CONFIG variable: a file path or JSON)
-  payup sandbox [--addr 127.0.0.1:0] [--config FILE] [--state FILE]
-                                 run the local gateways; prints the base URL first
+  payup sandbox [--addr 127.0.0.1:0] [--config FILE] [--state FILE] [--client-config FILE]
+                                 run the local gateways; prints the base URL first;
+                                 --client-config writes a ready `payup call --config` file for it
   payup operations               list the operations
   payup --version
 
@@ -102,6 +103,11 @@ fn call(args: &[String]) -> ExitCode {
         eprintln!("usage: payup call OPERATION [--config FILE] < request.json");
         return ExitCode::from(2);
     };
+    // Read the request first, so that a writer piping into us never sees a broken pipe.
+    let mut input = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut input) {
+        return fail(&Error::invalid_field("(request)", format!("cannot read standard input: {e}")));
+    }
     let config = match opt(&opts, "config").map(String::from).or_else(|| std::env::var("PAYUP_CONFIG").ok()) {
         Some(c) if c.trim_start().starts_with('{') => c,
         Some(path) => match std::fs::read_to_string(&path) {
@@ -114,10 +120,6 @@ fn call(args: &[String]) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    let mut input = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-        return fail(&Error::invalid_field("(request)", format!("cannot read standard input: {e}")));
-    }
     let request: serde_json::Value = match serde_json::from_str(if input.trim().is_empty() { "{}" } else { &input }) {
         Ok(v) => v,
         // serde's message may quote the input; we give only the position.
@@ -138,7 +140,7 @@ fn call(args: &[String]) -> ExitCode {
 }
 
 fn sandbox(args: &[String]) -> ExitCode {
-    let (pos, opts) = match options(args, &["addr", "config", "state"]) {
+    let (pos, opts) = match options(args, &["addr", "config", "state", "client-config"]) {
         Ok(x) => x,
         Err(m) => {
             eprintln!("payup sandbox: {m}");
@@ -178,6 +180,13 @@ fn sandbox(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Some(path) = opt(&opts, "client-config") {
+        let doc = serde_json::to_string_pretty(&sb.client_config()).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, doc + "\n") {
+            eprintln!("payup sandbox: cannot write --client-config {path}: {e}");
+            return ExitCode::from(1);
+        }
+    }
     println!("{}", sb.base_url());
     let _ = std::io::stdout().flush();
     eprintln!("payup sandbox: dashboard at {}/__sandbox/ — Ctrl-C to stop", sb.base_url());

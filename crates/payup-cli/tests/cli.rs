@@ -120,7 +120,8 @@ fn sandbox_command_prints_its_url_and_stops_on_sigterm() {
     std::fs::create_dir_all(&dir).unwrap();
     let state = dir.join("state.json");
     let mut child = Command::new(PAYUP)
-        .args(["sandbox", "--addr", "127.0.0.1:0", "--state", state.to_str().unwrap()])
+        .args(["sandbox", "--addr", "127.0.0.1:0", "--state", state.to_str().unwrap(), "--client-config"])
+        .arg(dir.join("client.json"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -129,7 +130,17 @@ fn sandbox_command_prints_its_url_and_stops_on_sigterm() {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let base = line.trim().to_string();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
-    let (code, v, _) = call(&config(&base), "payup.keyin.approve", &keyin("SBX-1", "4111111111111111"));
+    let written = std::fs::read_to_string(dir.join("client.json")).unwrap();
+    let (code, v, _) = call(&written, "payup.keyin.approve", &keyin("SBX-1", "4111111111111111"));
+    assert_eq!(code, 0, "{v}");
+    let (code, v, _) = call(
+        &written,
+        "kcp.keyin.approve",
+        &json!({"ordr_idxx": "SBX-2", "good_name": "g", "buyr_name": "b",
+        "amount": 1000, "card_no": "4111111111111111", "card_expiry": "3012"}),
+    );
+    assert_eq!(code, 0, "{v}");
+    let (code, v, _) = call(&written, "kcp.cancel", &json!({"tno": v["tno"], "mod_desc": "test"}));
     assert_eq!(code, 0, "{v}");
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
@@ -157,5 +168,5 @@ fn demo_runs_every_gateway_and_exits_zero() {
     ] {
         assert!(stdout.contains(op), "{op} missing:\n{stdout}");
     }
-    assert!(stdout.contains("all 17 steps behaved as expected"), "{stdout}");
+    assert!(stdout.contains("all 19 steps behaved as expected"), "{stdout}");
 }

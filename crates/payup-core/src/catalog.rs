@@ -60,6 +60,7 @@ operations! {
     PaypleStatus = "payple.status", Payple, ReadOnly;
     PaypleResult = "payple.result", Payple, Pure;
     KcpKeyinApprove = "kcp.keyin.approve", Kcp, Mutating;
+    KcpCancel = "kcp.cancel", Kcp, Mutating;
 }
 
 impl Operation {
@@ -99,6 +100,7 @@ pub enum Request {
     PaypleStatus(payple::Status),
     PaypleResult(payple::WindowResult),
     KcpKeyinApprove(kcp::KeyinApproval),
+    KcpCancel(kcp::Cancel),
 }
 
 impl Request {
@@ -121,6 +123,7 @@ impl Request {
             O::PaypleStatus => Request::PaypleStatus(payple::Status::from_json(v)?),
             O::PaypleResult => Request::PaypleResult(payple::WindowResult::from_json(v)?),
             O::KcpKeyinApprove => Request::KcpKeyinApprove(kcp::KeyinApproval::from_json(v)?),
+            O::KcpCancel => Request::KcpCancel(kcp::Cancel::from_json(v)?),
         })
     }
 
@@ -142,6 +145,7 @@ impl Request {
             Request::PaypleStatus(_) => O::PaypleStatus,
             Request::PaypleResult(_) => O::PaypleResult,
             Request::KcpKeyinApprove(_) => O::KcpKeyinApprove,
+            Request::KcpCancel(_) => O::KcpCancel,
         }
     }
 }
@@ -161,6 +165,7 @@ pub enum Response {
     PaypleBillingInfo(payple::BillingInfo),
     PaypleBillingDeleted(payple::BillingDeleted),
     KcpApproved(kcp::KeyinApproved),
+    KcpCancelled(kcp::Cancelled),
 }
 
 impl Response {
@@ -379,6 +384,7 @@ fn prepare_single(r: &Request, creds: &Credentials, now: crate::time::Timestamp)
         Request::PayupKakaopayCancel(x) => x.prepare(creds.payup(op)?),
         Request::PaypleCardConfirm(x) => x.prepare(creds.payple(op)?),
         Request::KcpKeyinApprove(x) => x.prepare(creds.kcp(op)?),
+        Request::KcpCancel(x) => x.prepare(creds.kcp(op)?),
         _ => unreachable!("{op} is not a single-call operation"),
     }
 }
@@ -399,6 +405,7 @@ fn parse_single(r: &Request, resp: &HttpResponse) -> Result<Response, Error> {
         Request::PaypleBillingDelete(_) => Response::PaypleBillingDeleted(payple::BillingDeleted::parse(resp)?),
         Request::PaypleCancel(_) => Response::PaypleCancelled(payple::Cancelled::parse(resp)?),
         Request::KcpKeyinApprove(_) => Response::KcpApproved(kcp::KeyinApproved::parse(resp)?),
+        Request::KcpCancel(_) => Response::KcpCancelled(kcp::Cancelled::parse(resp)?),
         Request::PayupKakaopayWindow(_) | Request::PaypleResult(_) => unreachable!("pure operations send nothing"),
     })
 }
@@ -434,7 +441,10 @@ pub fn undo_for(request: &Request, response: &Response, reason: &str) -> Option<
             pay_year: None,
             pay_month: None,
         })),
-        // kcp.cancel arrives with the KCP-cancel work.
+        // The net cancel KCP's samples send when the merchant cannot complete an approval (specs/README).
+        (Request::KcpKeyinApprove(_), Response::KcpApproved(a)) => {
+            Some(Request::KcpCancel(kcp::Cancel::full(&a.tno, reason)))
+        }
         _ => None,
     }
 }
@@ -542,31 +552,11 @@ pub fn prepare_json(
 /// Pure: the result (or error) of an operation's own call answered with `status` and `body`
 /// (for the bindings' response-vector tests). Payple's partner auth is assumed to have succeeded.
 pub fn parse_json(operation: &str, request: &Value, status: u16, body: &[u8]) -> Result<Value, Error> {
-    let creds = Credentials {
-        payup: Some(payup::PayupCredentials::new("merchant", "key")),
-        payple: Some({
-            let mut c = payple::PaypleCredentials::new("cst", "key");
-            c.refund_key = Some(crate::secret::Secret::opaque("refund"));
-            c
-        }),
-        kcp: Some(kcp::KcpCredentials::new("T0000", "-----BEGIN CERTIFICATE-----MA==-----END CERTIFICATE-----")),
-    };
-    let mut x = Exchange::new(request_of(operation, request)?, crate::time::Timestamp(0));
-    let mut next = x.start(&creds);
-    if !x.is_at_main_call() {
-        if let Next::Send(_) = next {
-            let auth = serde_json::json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
-                "return_url": "https://payple.invalid/next"});
-            next = x.on_response(&creds, &HttpResponse::new(200, auth.to_string()));
-        }
+    let req = request_of(operation, request)?;
+    if let Some(r) = execute_pure(&req) {
+        return r.map(|r| r.to_json());
     }
-    match next {
-        Next::Send(_) => match x.on_response(&creds, &HttpResponse::new(status, body.to_vec())) {
-            Next::Done(r) => r.map(|r| r.to_json()),
-            Next::Send(_) => unreachable!("an operation's own call is its last"),
-        },
-        Next::Done(r) => r.map(|r| r.to_json()),
-    }
+    parse_single(&req, &HttpResponse::new(status, body.to_vec())).map(|r| r.to_json())
 }
 
 /// Pure operations (`payup.kakaopay.window`, `payple.result`) as JSON, with no client.

@@ -5,7 +5,7 @@
 //!  "timeouts": {"connect_ms": 5000, "read_ms": 15000},
 //!  "payup":  {"merchant_id", "api_cert_key", "base_url"?, "kcp_script_url"?},
 //!  "payple": {"cst_id", "cust_key", "refund_key"?, "base_url"?, "referer"?},
-//!  "kcp":    {"site_cd", "cert_info", "base_url"?}}
+//!  "kcp":    {"site_cd", "cert_info", "private_key"?, "private_key_password"?, "base_url"?}}
 //! ```
 
 use crate::catalog::Credentials;
@@ -215,10 +215,16 @@ impl Config {
         if let Some(m) = kcp_v {
             let m = Value::Object(m);
             let mut d = Doc::new(&m)?;
-            let creds = kcp::KcpCredentials::new(d.str("site_cd"), d.str("cert_info"));
+            let mut creds = kcp::KcpCredentials::new(d.str("site_cd"), d.str("cert_info"));
+            let private_key = d.opt_str("private_key").map(Secret::opaque);
+            let password = d.opt_str("private_key_password").map(Secret::opaque);
             let base_url = d.opt_str("base_url");
             prefix(d.finish().into_result(), "kcp").map_err(to_config)?;
             creds.validate()?;
+            if let Some(pem) = &private_key {
+                let signer = kcp::KcpSigner::from_pem(pem.expose(), password.as_ref().map(|p| p.expose()))?;
+                creds.signer = Some(std::sync::Arc::new(signer));
+            }
             cfg.kcp_base = Some(base(Gateway::Kcp, base_url, "kcp")?);
             cfg.credentials.kcp = Some(creds);
         }

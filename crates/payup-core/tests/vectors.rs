@@ -95,38 +95,15 @@ fn response_of(case: &Value) -> HttpResponse {
 
 /// A minimal valid request per operation, so that a response can be parsed in context.
 fn some_request(op: Operation) -> Value {
-    match op.name() {
-        "payup.keyin.approve" => {
-            json!({"order_number": "TEST_00001", "card_no": "9490191412341234", "expire_month": "05",
-            "expire_year": "19", "birthday": "890302", "card_pw": "00", "amount": 1004, "quota": 0, "item_name": "TEST 상품", "user_name": "최용수"})
-        }
-        "payup.keyin.cancel" => json!({"transaction_id": "20180205152504ST0009"}),
-        "payup.kakaopay.order" => {
-            json!({"order_number": "ZP2017090911", "amount": 1004, "item_name": "카카오 상품", "user_name": "최용수", "return_url": "https://shop.example/r"})
-        }
-        "payup.kakaopay.approve" => {
-            json!({"res_cd": "0000", "enc_info": "i", "enc_data": "d", "card_pay_method": "KAKAO_CARD", "ordr_idxx": "X", "amount": 1004})
-        }
-        "payup.kakaopay.cancel" => json!({"transaction_id": "20180205152504ST0009", "cancel_reason": "고객 요청"}),
-        "payple.auth" => json!({}),
-        "payple.billing.pay" => {
-            json!({"payer_id": "NS9q", "pay_goods": "정기구독", "pay_total": 1000, "pay_oid": "test201804000001", "pay_year": "2019", "pay_month": "09"})
-        }
-        "payple.cancel" => json!({"pay_oid": "test201804000001", "pay_date": "20180502", "refund_total": 1000}),
-        "payple.status" => json!({"pay_oid": "test201804000001", "pay_date": "20180502"}),
-        "payple.billing.info" | "payple.billing.delete" => json!({"payer_id": "NS9q"}),
-        "kcp.keyin.approve" => {
-            json!({"ordr_idxx": "T1", "good_name": "g", "buyr_name": "b", "amount": 1000, "card_no": "1234567800000000", "card_expiry": "2607"})
-        }
-        other => panic!("no sample request for {other}"),
-    }
+    load("minimal_requests.json")["requests"][op.name()].clone()
 }
 
 fn test_config() -> Config {
     Config::from_json(&json!({
         "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c"},
         "payple": {"cst_id": "test", "cust_key": "abcd1234567890", "refund_key": "k"},
-        "kcp": {"site_cd": "T0000", "cert_info": "-----BEGIN CERTIFICATE-----MIIB-----END CERTIFICATE-----"}
+        "kcp": {"site_cd": "T0000", "cert_info": "-----BEGIN CERTIFICATE-----MIIB-----END CERTIFICATE-----",
+                "private_key": include_str!("../../payup-sandbox/testdata/kcp_T0000_key.pem")}
     }))
     .unwrap()
 }

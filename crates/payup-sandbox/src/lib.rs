@@ -446,6 +446,26 @@ impl Sandbox {
         &self.shared.base_url
     }
 
+    /// A client configuration document (the one payup's CLI and bindings read) for this sandbox's first
+    /// merchant of each gateway, with the test certificate and key: ready for `payup call --config`.
+    pub fn client_config(&self) -> serde_json::Value {
+        let base = self.base_url();
+        let cfg = &self.shared.config;
+        let mut doc = serde_json::json!({"env": "test", "timeouts": {"connect_ms": 2000, "read_ms": 10000}});
+        if let Some(m) = cfg.payup.first() {
+            doc["payup"] =
+                serde_json::json!({"merchant_id": m.merchant_id, "api_cert_key": m.api_cert_key, "base_url": base});
+        }
+        if let Some(m) = cfg.payple.first() {
+            doc["payple"] = serde_json::json!({"cst_id": m.cst_id, "cust_key": m.cust_key, "refund_key": m.refund_key, "base_url": base});
+        }
+        if let Some(k) = cfg.kcp.first() {
+            doc["kcp"] = serde_json::json!({"site_cd": k.site_cd, "cert_info": KCP_TEST_CERT_PEM,
+                "private_key": KCP_TEST_KEY_PEM, "base_url": base});
+        }
+        doc
+    }
+
     /// The ledger: the same JSON as `GET /__sandbox/transactions`.
     pub fn transactions(&self) -> serde_json::Value {
         self.shared.state().ledger_json()

@@ -186,8 +186,24 @@ impl Client {
 
     /// An approval of another amount or order is undone where the API allows it.
     fn undo_mismatch(&self, gateway: Gateway, m: &Mismatch) -> Error {
-        let cancelled = match &m.undo {
-            Some(undo) => self.execute(undo.clone()).map(|_| ()),
+        let cancelled = match m.undo.clone() {
+            Some(mut undo) => {
+                // A Payple refund names its amount: ask Payple what was really paid rather than trusting
+                // the answer that was already wrong once.
+                if let Request::PaypleCancel(c) = &mut undo {
+                    let status = payple::Status {
+                        pay_oid: c.pay_oid.clone(),
+                        pay_date: c.pay_date.clone(),
+                        reguler_flag: c.reguler_flag,
+                        pay_year: c.pay_year.clone(),
+                        pay_month: c.pay_month.clone(),
+                    };
+                    if let Ok(Response::PayplePayment(p)) = self.with_retries(&Request::PaypleStatus(status)) {
+                        c.refund_total = p.pay_total.unwrap_or(c.refund_total);
+                    }
+                }
+                self.execute(undo).map(|_| ())
+            }
             None => Err(Error::config("no cancel operation")),
         };
         catalog::amount_mismatch(gateway, m, cancelled.as_ref().map(|_| ()))
@@ -285,6 +301,7 @@ fn ambiguous_context(request: &Request) -> AmbiguousContext {
         Request::PaypleBillingPay(r) => (Some(r.pay_oid.clone()), None, Some(r.pay_total)),
         Request::PaypleCancel(r) => (Some(r.pay_oid.clone()), None, Some(r.refund_total)),
         Request::KcpKeyinApprove(r) => (Some(r.ordr_idxx.clone()), None, Some(r.amount)),
+        Request::KcpCancel(r) => (None, Some(r.tno.clone()), r.mod_mny),
         _ => (None, None, None),
     };
     AmbiguousContext { operation: op, order_number, transaction_id, amount, tried: Vec::new() }

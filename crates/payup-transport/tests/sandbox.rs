@@ -336,28 +336,178 @@ fn a_self_signed_certificate_is_refused_before_sending() {
     assert!(e.message.contains("TLS") || e.message.contains("certificate"), "{e}");
 }
 
+/// A one-connection stand-in server: reads one request, then writes `response` (and may stall).
+fn canned_server(response: Vec<u8>, stall_ms: u64) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        // Read the whole request (headers and body): closing with unread input would reset the connection.
+        let (mut got, mut buf) = (Vec::new(), [0u8; 8192]);
+        loop {
+            let n = s.read(&mut buf).unwrap();
+            got.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&got).to_ascii_lowercase();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len = text
+                    .split("content-length:")
+                    .nth(1)
+                    .and_then(|r| r.split("\r\n").next())
+                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    .unwrap_or(0);
+                if got.len() >= end + 4 + len || n == 0 {
+                    break;
+                }
+            }
+        }
+        let _ = s.write_all(&response);
+        std::thread::sleep(std::time::Duration::from_millis(stall_ms));
+    });
+    (base, handle)
+}
+
+fn json_response(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 #[test]
 fn payple_next_url_off_the_configured_host_is_refused() {
     // A stand-in Payple whose partner auth points the next call at another host.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let served = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let (mut s, _) = listener.accept().unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = s.read(&mut buf).unwrap();
-        let body = json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
-            "return_url": "http://127.0.0.2:9/php/PayChkAct.php"})
-        .to_string();
-        let resp = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        s.write_all(resp.as_bytes()).unwrap();
-    });
+    let body = json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
+        "return_url": "http://127.0.0.2:9/php/PayChkAct.php"});
+    let (base, served) = canned_server(json_response(&body.to_string()), 0);
     let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
     let e = c.call_json("payple.status", &json!({"pay_oid": "o", "pay_date": "20260101"})).unwrap_err();
     served.join().unwrap();
     assert_eq!(e.kind, ErrorKind::Config, "{e}");
     assert!(e.message.contains("127.0.0.2"), "{e}");
+}
+
+#[test]
+fn response_bodies_are_capped() {
+    let big = format!("{{\"responseCode\": \"0000\", \"pad\": \"{}\"}}", "x".repeat(2 << 20));
+    let (base, served) = canned_server(json_response(&big), 0);
+    let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("BIG"), CARD_OK, 1000)).unwrap_err();
+    served.join().unwrap();
+    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
+    assert!(e.message.contains("exceeds"), "{e}");
+}
+
+#[test]
+fn a_body_that_stalls_after_the_headers_times_out() {
+    let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"respon".to_vec();
+    let (base, served) = canned_server(head, 1500);
+    let c = Client::from_json(&config_for(&base, 300).to_string()).unwrap();
+    let t = std::time::Instant::now();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("STALL"), CARD_OK, 1000)).unwrap_err();
+    assert!(t.elapsed() < std::time::Duration::from_millis(1400), "the body read timeout did not apply");
+    served.join().unwrap();
+    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
+    assert!(e.message.contains("timed out"), "{e}");
+}
+
+// ---- KCP cancel (issue: kcp.cancel, RSA-signed) -------------------------------------------------
+
+fn kcp_client(sb: &Sandbox, key: &str) -> Client {
+    let mut cfg = config_for(sb.base_url(), 5000);
+    cfg["kcp"]["private_key"] = json!(key);
+    Client::from_json(&cfg.to_string()).unwrap()
+}
+
+fn kcp_approve(c: &Client, amount: u64) -> String {
+    let r = c
+        .call_json(
+            "kcp.keyin.approve",
+            &json!({"ordr_idxx": order("KC"), "good_name": "g", "buyr_name": "b", "amount": amount,
+            "card_no": CARD_OK, "card_expiry": "3012"}),
+        )
+        .unwrap();
+    r["tno"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn kcp_full_and_partial_cancels() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let c = kcp_client(&sb, payup_sandbox::KCP_TEST_KEY_PEM);
+    // Full cancel, then a cancel of the cancelled payment (8202).
+    let tno = kcp_approve(&c, 1000);
+    let r = c.call_json("kcp.cancel", &json!({"tno": tno, "mod_type": "STSC", "mod_desc": "고객 요청"})).unwrap();
+    assert_eq!((r["res_cd"].as_str(), r["rem_mny"].as_u64()), (Some("0000"), Some(0)));
+    assert_eq!(ledger_for(&sb, &tno)[0]["status"], "cancelled");
+    let e = c.call_json("kcp.cancel", &json!({"tno": tno, "mod_desc": "again"})).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("8202")));
+    // Two partial cancels down to zero; a wrong rem_mny is refused (8204).
+    let tno = kcp_approve(&c, 3000);
+    let part =
+        |m: u64, r: u64| json!({"tno": tno, "mod_type": "STPC", "mod_desc": "부분취소", "mod_mny": m, "rem_mny": r});
+    let e = c.call_json("kcp.cancel", &part(1000, 2500)).unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("8204"));
+    let r = c.call_json("kcp.cancel", &part(1000, 3000)).unwrap();
+    assert_eq!(r["rem_mny"], 2000);
+    assert_eq!(ledger_for(&sb, &tno)[0]["status"], "partially_cancelled");
+    let r = c.call_json("kcp.cancel", &part(2000, 2000)).unwrap();
+    assert_eq!(r["rem_mny"], 0);
+    assert_eq!(ledger_for(&sb, &tno)[0]["status"], "cancelled");
+    // Over-cancelling is caught before sending.
+    let e = c.call_json("kcp.cancel", &part(5000, 2000)).unwrap_err();
+    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Invalid, Some("mod_mny")));
+}
+
+#[test]
+fn kcp_cancel_signed_with_another_key_is_refused() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let dir = std::env::temp_dir().join(format!("payup-kcp-other-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
+        .output()
+        .unwrap();
+    let other = String::from_utf8(out.stdout).unwrap();
+    let good = kcp_client(&sb, payup_sandbox::KCP_TEST_KEY_PEM);
+    let tno = kcp_approve(&good, 1000);
+    let e = kcp_client(&sb, &other).call_json("kcp.cancel", &json!({"tno": tno, "mod_desc": "x"})).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Config, Some("8133")));
+    assert_eq!(ledger_for(&sb, &tno)[0]["status"], "approved");
+    // The encrypted test key with KCP's test password signs as well.
+    let mut cfg = config_for(sb.base_url(), 5000);
+    cfg["kcp"]["private_key"] = json!(payup_sandbox::KCP_TEST_KEY_ENC_PEM);
+    cfg["kcp"]["private_key_password"] = json!("changeit");
+    let enc = Client::from_json(&cfg.to_string()).unwrap();
+    enc.call_json("kcp.cancel", &json!({"tno": tno, "mod_desc": "x"})).unwrap();
+    // Without a key, kcp.cancel is a configuration error and nothing is sent.
+    let e = Client::from_json(&config_for(sb.base_url(), 5000).to_string())
+        .unwrap()
+        .call_json("kcp.cancel", &json!({"tno": tno, "mod_desc": "x"}))
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Config);
+}
+
+#[test]
+fn kcp_approve_then_and_amount_mismatch_cancel_automatically() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let c = kcp_client(&sb, payup_sandbox::KCP_TEST_KEY_PEM);
+    let o = order("KT");
+    let req = Request::from_json(
+        Operation::KcpKeyinApprove,
+        &json!({"ordr_idxx": o, "good_name": "g", "buyr_name": "b", "amount": 1000, "card_no": CARD_OK, "card_expiry": "3012"}),
+    )
+    .unwrap();
+    match c.approve_then(req, |_| Err::<(), _>("db write failed")) {
+        Err(ApproveThenError::Commit { cancel: Ok(Response::KcpCancelled(x)), .. }) => assert_eq!(x.rem_mny, Some(0)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
+    sb.arm_fault("kcp.keyin.approve", "wrong_amount", None, 1).unwrap();
+    let o = order("KW");
+    let e = c
+        .call_json("kcp.keyin.approve", &json!({"ordr_idxx": o, "good_name": "g", "buyr_name": "b", "amount": 1000, "card_no": CARD_OK, "card_expiry": "3012"}))
+        .unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("AMOUNT_MISMATCH"), "{e}");
+    assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
 }

@@ -13,6 +13,7 @@ from ._types import (
     KakaopayApproved,
     KakaopayOrdered,
     KakaopayWindow,
+    KcpCancelled,
     KcpKeyinApproved,
     PaypleAuth,
     PaypleBillingDeleted,
@@ -404,3 +405,18 @@ class Client:
             card_tx_type=card_tx_type,
         )
         return cast(KcpKeyinApproved, self.call("kcp.keyin.approve", doc))
+
+    def kcp_cancel(
+        self,
+        *,
+        tno: str,
+        mod_desc: str,
+        mod_type: Optional[Literal["STSC", "STPC"]] = None,
+        mod_mny: Optional[int] = None,
+        rem_mny: Optional[int] = None,
+    ) -> KcpCancelled:
+        """``kcp.cancel``: cancels a KCP approval (``tno``) with a reason (``mod_desc``): in full (``STSC``, the
+        default) or in part (``mod_type="STPC"`` with ``mod_mny``, the amount to cancel, and ``rem_mny``, the
+        balance before this cancel). Signed with ``kcp.private_key`` of the configuration."""
+        doc = _fields(tno=tno, mod_type=mod_type, mod_desc=mod_desc, mod_mny=mod_mny, rem_mny=rem_mny)
+        return cast(KcpCancelled, self.call("kcp.cancel", doc))

@@ -77,21 +77,12 @@ class Sandbox:
     # ---- a client for it -------------------------------------------------------------------------------
 
     def client_config(self, *, connect_ms: int = 2000, read_ms: int = 10000) -> Dict[str, Any]:
-        """The configuration document of a client against this sandbox, with its default test identities
-        (Payup ``tester``, Payple ``test``, KCP ``T0000``)."""
-        base = self.base_url
-        return {
-            "env": "test",
-            "timeouts": {"connect_ms": connect_ms, "read_ms": read_ms},
-            "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c", "base_url": base},
-            "payple": {
-                "cst_id": "test",
-                "cust_key": "abcd1234567890",
-                "refund_key": "a41ce010ede9fcbfb3be86b24858806596a9db68b79d138b147c3e563e1829a0",
-                "base_url": base,
-            },
-            "kcp": {"site_cd": "T0000", "cert_info": KCP_TEST_CERT_PEM, "base_url": base},
-        }
+        """The configuration document of a client against this sandbox, for its first merchant of each
+        gateway (by default the specs' test identities: Payup ``tester``, Payple ``test``, KCP ``T0000`` with
+        the test certificate and private key, so that ``kcp.cancel`` can be signed)."""
+        doc = cast(Dict[str, Any], json.loads(self._native.client_config()))
+        doc["timeouts"] = {"connect_ms": connect_ms, "read_ms": read_ms}
+        return doc
 
     def client(self, *, connect_ms: int = 2000, read_ms: int = 10000) -> Client:
         """A :class:`payup.Client` configured by :meth:`client_config`."""

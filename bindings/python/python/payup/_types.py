@@ -25,6 +25,7 @@ __all__ = [
     "PaypleBillingInfo",
     "PaypleBillingDeleted",
     "KcpKeyinApproved",
+    "KcpCancelled",
     "SandboxLedger",
     "Result",
 ]
@@ -236,6 +237,23 @@ class KcpKeyinApproved(TypedDict):
     card_bin_type_01: Optional[str]
     card_bin_type_02: Optional[str]
     card_bin_bank_cd: Optional[str]
+
+
+class KcpCancelled(TypedDict):
+    """``kcp.cancel``."""
+
+    res_cd: str
+    res_msg: str
+    tno: str
+    #: ``STSC`` (full) or ``STPC`` (partial).
+    mod_type: Optional[str]
+    #: The original amount.
+    amount: Optional[int]
+    #: The amount this cancel took back.
+    mod_mny: Optional[int]
+    #: The balance after this cancel.
+    rem_mny: Optional[int]
+    canc_time: Optional[str]
 
 
 class SandboxLedger(TypedDict):

@@ -1,0 +1,43 @@
+//! kcp_sign_data: our SHA256withRSA signature equals `openssl dgst -sha256 -sign` for the same key, in
+//! each key format merchants have (PKCS#8, encrypted PKCS#8 with KCP's test password, PKCS#1).
+
+use payup_core::ErrorKind;
+use payup_core::kcp::{KcpSigner, cancel_sign_input};
+use std::process::Command;
+
+fn openssl(dir: &std::path::Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl (scripts/test installs it)");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[test]
+fn signature_equals_openssl_for_every_key_format() {
+    let dir = std::env::temp_dir().join(format!("payup-kcp-sign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    openssl(&dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "key.pem"]);
+    openssl(
+        &dir,
+        &["pkcs8", "-topk8", "-in", "key.pem", "-v2", "aes-256-cbc", "-passout", "pass:changeit", "-out", "enc.pem"],
+    );
+    openssl(&dir, &["rsa", "-in", "key.pem", "-traditional", "-out", "pkcs1.pem"]);
+    let data = cancel_sign_input("T0000", "26112200000001", "STSC");
+    assert_eq!(data, "T0000^26112200000001^STSC");
+    std::fs::write(dir.join("data.txt"), &data).unwrap();
+    let sig = openssl(&dir, &["dgst", "-sha256", "-sign", "key.pem", "data.txt"]);
+    std::fs::write(dir.join("sig.bin"), &sig).unwrap();
+    let expected = String::from_utf8(openssl(&dir, &["base64", "-A", "-in", "sig.bin"])).unwrap();
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    for (file, password) in [("key.pem", None), ("enc.pem", Some("changeit")), ("pkcs1.pem", None)] {
+        let signer = KcpSigner::from_pem(&read(file), password).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(signer.sign(&data), expected.trim(), "{file}");
+        assert!(!format!("{signer:?}").contains("PRIVATE"), "Debug shows no key");
+    }
+    // A wrong password and a missing one are configuration errors that quote nothing.
+    let e = KcpSigner::from_pem(&read("enc.pem"), Some("wrong-password")).unwrap_err();
+    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Config, Some("kcp.private_key")));
+    assert!(!e.to_string().contains("wrong-password"));
+    let e = KcpSigner::from_pem(&read("enc.pem"), None).unwrap_err();
+    assert!(e.to_string().contains("private_key_password"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

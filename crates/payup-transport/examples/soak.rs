@@ -1,0 +1,232 @@
+//! Soak: many approvals across the four gateways through the real client, faults of every kind armed on
+//! about a fifth of them, then a reconciliation of the sandbox ledger against what the client reported.
+//!
+//!     cargo run --release -p payup-transport --example soak -- [--approvals 10000] [--threads 4] [--seed 1]
+//!
+//! Fails (exit 1) on any double approval of an order, any approval the client does not know about
+//! (neither a success nor an `ambiguous` error naming it), or any success the ledger does not hold.
+
+use payup_core::ErrorKind;
+use payup_sandbox::person::{self, KakaoChoice};
+use payup_sandbox::{Sandbox, SandboxConfig};
+use payup_transport::Client;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Instant;
+
+const FAULTS: [&str; 6] =
+    ["delay", "http_500", "malformed_body", "reset_before_commit", "drop_after_commit", "wrong_amount"];
+const READ_MS: u64 = 400;
+
+#[derive(Clone, Debug)]
+enum Outcome {
+    Approved {
+        amount: u64,
+    },
+    /// An approval of the wrong amount, cancelled by the client.
+    Undone,
+    Failed(ErrorKind),
+    Ambiguous(String),
+}
+
+fn arg(args: &[String], name: &str, default: u64) -> u64 {
+    args.windows(2).find(|w| w[0] == name).and_then(|w| w[1].parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let total = arg(&args, "--approvals", 10_000);
+    let threads = arg(&args, "--threads", 4).max(1);
+    let seed = arg(&args, "--seed", 1);
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let mut cfg = sb.client_config();
+    cfg["timeouts"] = json!({"connect_ms": 1000, "read_ms": READ_MS});
+    let client = Client::from_json(&cfg.to_string()).expect("client");
+    let payer_id = sb.register_payple_card("4111111111111111", "1");
+    let outcomes: Mutex<BTreeMap<String, (String, Outcome)>> = Mutex::new(BTreeMap::new());
+    let armed = std::sync::atomic::AtomicU64::new(0);
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let (client, sb, outcomes, payer_id, armed) = (&client, &sb, &outcomes, &payer_id, &armed);
+            s.spawn(move || {
+                let mut rng = StdRng::seed_from_u64(seed * 1000 + t);
+                let mut i = t;
+                while i < total {
+                    let gateway = ["payup", "kakaopay", "payple", "kcp"][(i % 4) as usize];
+                    let amount = 1000 + rng.random_range(0..100) * 100;
+                    let order = format!("SOAK-{seed}-{i}");
+                    let op = match gateway {
+                        "payup" => "payup.keyin.approve",
+                        "kakaopay" => "payup.kakaopay.approve",
+                        "payple" => "payple.billing.pay",
+                        _ => "kcp.keyin.approve",
+                    };
+                    if rng.random_range(0..5) == 0 {
+                        let fault = FAULTS[rng.random_range(0..FAULTS.len())];
+                        let delay = if rng.random_bool(0.5) { 20 } else { READ_MS + 300 };
+                        sb.arm_fault(op, fault, Some(delay), 1).expect("arm");
+                        armed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    let outcome = run(client, sb, gateway, &order, amount, payer_id);
+                    outcomes.lock().unwrap().insert(order, (gateway.to_string(), outcome));
+                    i += threads;
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let outcomes = outcomes.into_inner().unwrap();
+    std::process::exit(reconcile(&sb, &outcomes, armed.into_inner(), elapsed));
+}
+
+fn classify(r: Result<Value, payup_core::Error>, amount_of: impl Fn(&Value) -> u64) -> Outcome {
+    match r {
+        Ok(v) => Outcome::Approved { amount: amount_of(&v) },
+        Err(e) if e.code.as_deref() == Some("AMOUNT_MISMATCH") && e.kind != ErrorKind::Ambiguous => Outcome::Undone,
+        Err(e) if e.kind == ErrorKind::Ambiguous => {
+            let ctx = e
+                .ambiguous
+                .as_ref()
+                .map(|c| format!("{:?} {:?} tried {:?}", c.order_number, c.transaction_id, c.tried));
+            Outcome::Ambiguous(format!("{} [{}]", e.message, ctx.unwrap_or_default()))
+        }
+        Err(e) => Outcome::Failed(e.kind),
+    }
+}
+
+fn run(c: &Client, sb: &Sandbox, gateway: &str, order: &str, amount: u64, payer_id: &str) -> Outcome {
+    let n = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0);
+    match gateway {
+        "payup" => classify(
+            c.call_json("payup.keyin.approve", &json!({"order_number": order, "card_no": "4111111111111111", "expire_month": "12",
+                "expire_year": "30", "birthday": "890302", "card_pw": "12", "amount": amount, "quota": 0, "item_name": "soak", "user_name": "soak"})),
+            |v| n(v, "amount"),
+        ),
+        "kakaopay" => {
+            let ordered = match c.call_json("payup.kakaopay.order", &json!({"order_number": order, "user_agent": "WP", "amount": amount,
+                "item_name": "soak", "user_name": "soak", "return_url": "https://shop.example/r"})) {
+                Ok(o) => o,
+                Err(e) => return Outcome::Failed(e.kind),
+            };
+            let ordr = ordered["ordr_idxx"].as_str().unwrap_or_default();
+            let f = match person::kakaopay_pc(sb.base_url(), ordr, KakaoChoice::Card) {
+                Ok(f) => f,
+                Err(_) => return Outcome::Failed(ErrorKind::Declined),
+            };
+            let mut req = serde_json::Map::new();
+            for k in ["res_cd", "enc_info", "enc_data", "tran_cd", "card_pay_method", "ordr_idxx"] {
+                req.insert(k.into(), f.get(k).cloned().unwrap_or(Value::Null));
+            }
+            req.insert("amount".into(), json!(amount));
+            classify(c.call_json("payup.kakaopay.approve", &Value::Object(req)), |v| n(v, "amount"))
+        }
+        "payple" => classify(
+            c.call_json("payple.billing.pay", &json!({"payer_id": payer_id, "pay_goods": "soak", "pay_total": amount, "pay_oid": order,
+                "pay_year": "2026", "pay_month": "11", "simple_flag": true})),
+            |v| n(v, "pay_total"),
+        ),
+        _ => classify(
+            c.call_json("kcp.keyin.approve", &json!({"ordr_idxx": order, "good_name": "soak", "buyr_name": "soak", "amount": amount,
+                "card_no": "4111111111111111", "card_expiry": "3012"})),
+            |v| n(v, "amount"),
+        ),
+    }
+}
+
+fn reconcile(
+    sb: &Sandbox,
+    outcomes: &BTreeMap<String, (String, Outcome)>,
+    armed: u64,
+    elapsed: std::time::Duration,
+) -> i32 {
+    let ledger = sb.transactions();
+    let mut by_order: HashMap<String, Vec<&Value>> = HashMap::new();
+    for t in ledger["transactions"].as_array().into_iter().flatten() {
+        if let Some(o) = t["order_number"].as_str() {
+            by_order.entry(o.to_string()).or_default().push(t);
+        }
+    }
+    let mut problems = Vec::new();
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut ambiguous = Vec::new();
+    for (order, (gateway, outcome)) in outcomes {
+        let entries = by_order.get(order).map(Vec::as_slice).unwrap_or(&[]);
+        let standing: Vec<&&Value> = entries.iter().filter(|t| t["status"] == "approved").collect();
+        if entries.len() > 1 {
+            problems.push(format!("{order} ({gateway}): {} approvals in the ledger", entries.len()));
+        }
+        match outcome {
+            Outcome::Approved { amount } => {
+                *counts.entry("approved").or_default() += 1;
+                if standing.len() != 1 || standing[0]["amount"].as_u64() != Some(*amount) {
+                    problems.push(format!(
+                        "{order} ({gateway}): the client reports an approval of {amount} the ledger does not hold"
+                    ));
+                }
+            }
+            Outcome::Undone => {
+                *counts.entry("wrong amount, cancelled by the client").or_default() += 1;
+                if !standing.is_empty() {
+                    problems.push(format!(
+                        "{order} ({gateway}): the client cancelled it, the ledger still has it approved"
+                    ));
+                }
+            }
+            Outcome::Failed(kind) => {
+                *counts.entry(kind.as_str()).or_default() += 1;
+                if !standing.is_empty() {
+                    problems.push(format!(
+                        "{order} ({gateway}): an approval the client does not know about (it reported {})",
+                        kind.as_str()
+                    ));
+                }
+            }
+            Outcome::Ambiguous(what) => {
+                *counts.entry("ambiguous (reported with identifiers)").or_default() += 1;
+                ambiguous.push(format!("{order} ({gateway}) ledger: {} standing — {what}", standing.len()));
+            }
+        }
+    }
+    println!(
+        "soak: {} approvals across 4 gateways in {:.1} s ({} faults armed)",
+        outcomes.len(),
+        elapsed.as_secs_f64(),
+        armed
+    );
+    for (k, v) in &counts {
+        println!("  {k:<40} {v}");
+    }
+    println!(
+        "  {:<40} {}",
+        "double approvals",
+        problems.iter().filter(|p| p.contains("approvals in the ledger")).count()
+    );
+    println!(
+        "  {:<40} {}",
+        "approvals unknown to the client",
+        problems.iter().filter(|p| p.contains("does not know")).count()
+    );
+    if !ambiguous.is_empty() {
+        println!("ambiguous outcomes (the caller must reconcile these; each names its order):");
+        for a in ambiguous.iter().take(50) {
+            println!("  {a}");
+        }
+        if ambiguous.len() > 50 {
+            println!("  … and {} more", ambiguous.len() - 50);
+        }
+    }
+    if problems.is_empty() {
+        println!("reconciliation: OK");
+        0
+    } else {
+        println!("reconciliation FAILED:");
+        for p in &problems {
+            println!("  {p}");
+        }
+        1
+    }
+}
