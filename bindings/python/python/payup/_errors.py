@@ -1,0 +1,184 @@
+"""payup's exceptions: one class per error kind (DESIGN §3), all under :class:`PayupError`.
+
+The native module never raises these itself: it hands back the ``{"error": {...}}`` document, and
+:func:`error_from_document` builds the exception here. Messages come from payup's core, which builds them
+from field names, rules and gateway codes only: they never hold a card number, password digits, a birth
+date or a key.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional, Type
+
+__all__ = [
+    "PayupError",
+    "InvalidRequestError",
+    "ConfigError",
+    "DeclinedError",
+    "NotSentError",
+    "AmbiguousOutcomeError",
+    "error_from_document",
+]
+
+
+class PayupError(Exception):
+    """Any failure of a payup operation.
+
+    Attributes:
+        kind: ``"invalid"``, ``"config"``, ``"declined"``, ``"not_sent"`` or ``"ambiguous"``.
+        code: the gateway's response code (``"9101"``, ``"PAYC0003"``…), when it answered with one.
+        message: what went wrong (the gateway's own message for a gateway code).
+        field: the first broken field of the request (``invalid``), in the request's naming.
+        gateway: ``"payup"``, ``"payple"`` or ``"kcp"`` when one gateway is concerned.
+        message_en: an English message for a known gateway code.
+        fields: every broken field with its rule: ``[{"field": ..., "rule": ...}]``.
+        ambiguous: for ``ambiguous`` outcomes, what is known to reconcile them: ``{"operation",
+            "order_number", "transaction_id", "amount", "tried"}``.
+        document: the whole error document, as ``payup call`` prints it under ``"error"``.
+    """
+
+    kind: str = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: Optional[str] = None,
+        code: Optional[str] = None,
+        field: Optional[str] = None,
+        gateway: Optional[str] = None,
+        message_en: Optional[str] = None,
+        fields: Optional[List[Dict[str, str]]] = None,
+        ambiguous: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+        self.code = code
+        self.message = message
+        self.field = field
+        self.gateway = gateway
+        self.message_en = message_en
+        self.fields: List[Dict[str, str]] = list(fields or [])
+        self.ambiguous = ambiguous
+
+    @property
+    def document(self) -> Dict[str, Any]:
+        doc: Dict[str, Any] = {
+            "kind": self.kind,
+            "gateway": self.gateway,
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+        }
+        if self.message_en is not None:
+            doc["message_en"] = self.message_en
+        if self.fields:
+            doc["fields"] = [dict(f) for f in self.fields]
+        if self.ambiguous is not None:
+            doc["ambiguous"] = dict(self.ambiguous)
+        return doc
+
+    def __str__(self) -> str:
+        # The same rendering as the Rust error's Display: "payup: declined [9101]: message (english)".
+        s = f"{self.gateway}: " if self.gateway else ""
+        s += self.kind
+        if self.code:
+            s += f" [{self.code}]"
+        s += f": {self.message}"
+        if self.message_en:
+            s += f" ({self.message_en})"
+        return s
+
+    def __repr__(self) -> str:
+        parts = [f"kind={self.kind!r}"]
+        for name in ("gateway", "code", "field"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}={value!r}")
+        parts.append(f"message={self.message!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __reduce__(self) -> Any:
+        # Picklable (e.g. across multiprocessing) with every attribute.
+        return (_rebuild, (type(self), self.document))
+
+
+class InvalidRequestError(PayupError, ValueError):
+    """The request broke a rule of the spec (``field`` says which); nothing was sent. Fix it, then send."""
+
+    kind = "invalid"
+
+
+class ConfigError(PayupError):
+    """Bad or missing configuration: a key the gateway refused, a base URL, a missing gateway section."""
+
+    kind = "config"
+
+
+class DeclinedError(PayupError):
+    """The gateway answered with a non-success code (``code``, ``message``). A new request may be made."""
+
+    kind = "declined"
+
+
+class NotSentError(PayupError):
+    """Nothing left this machine (DNS, refused connection, connect timeout, TLS): safe to send again."""
+
+    kind = "not_sent"
+
+
+class AmbiguousOutcomeError(PayupError):
+    """The request may have reached the gateway and its outcome is unknown: **never resend blindly**.
+
+    Query the gateway, cancel, or hand ``ambiguous`` (order number, transaction id, amount, what was
+    tried) to a person.
+    """
+
+    kind = "ambiguous"
+
+
+_BY_KIND: Dict[str, Type[PayupError]] = {
+    "invalid": InvalidRequestError,
+    "config": ConfigError,
+    "declined": DeclinedError,
+    "not_sent": NotSentError,
+    "ambiguous": AmbiguousOutcomeError,
+}
+
+
+def _opt_str(doc: Mapping[str, Any], key: str) -> Optional[str]:
+    value = doc.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _build(cls: Type[PayupError], doc: Mapping[str, Any]) -> PayupError:
+    fields = doc.get("fields")
+    ambiguous = doc.get("ambiguous")
+    return cls(
+        str(doc.get("message", "")),
+        kind=_opt_str(doc, "kind"),
+        code=_opt_str(doc, "code"),
+        field=_opt_str(doc, "field"),
+        gateway=_opt_str(doc, "gateway"),
+        message_en=_opt_str(doc, "message_en"),
+        fields=[dict(f) for f in fields] if isinstance(fields, list) else None,
+        ambiguous=dict(ambiguous) if isinstance(ambiguous, dict) else None,
+    )
+
+
+def _rebuild(cls: Type[PayupError], doc: Mapping[str, Any]) -> PayupError:
+    return _build(cls, doc)
+
+
+def error_from_document(document: Any) -> PayupError:
+    """The exception for an error document: ``{"error": {...}}`` or its inner object, as a dict or JSON text."""
+    if isinstance(document, (str, bytes)):
+        document = json.loads(document)
+    if isinstance(document, Mapping) and isinstance(document.get("error"), Mapping):
+        document = document["error"]
+    if not isinstance(document, Mapping):
+        raise TypeError("an error document is a JSON object")
+    cls = _BY_KIND.get(str(document.get("kind")), PayupError)
+    return _build(cls, document)

@@ -1,0 +1,286 @@
+//! `payup._payup`: the native half of the Python package `payup`.
+//!
+//! The boundary is deliberately narrow: JSON documents (the same ones `payup call` reads and prints) go
+//! in and out as `str`, and a failure comes back as the `{"error": {...}}` document, never as a native
+//! exception, so that the exception classes live in Python (`payup/_errors.py`). Every network call
+//! runs inside `py.detach`, i.e. without the GIL: other Python threads keep running meanwhile, and
+//! one `Client` may be shared between threads (the Rust client is `Send + Sync` with one pool).
+
+use payup_core::Error;
+use payup_sandbox::person::{self, KakaoChoice, PaypleCard};
+use payup_sandbox::{Sandbox, SandboxConfig};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use serde_json::Value;
+use std::sync::Mutex;
+
+/// `(True, result_json)` or `(False, error_json)`: what every fallible entry point returns.
+type Outcome = (bool, String);
+
+fn outcome(r: Result<Value, Error>) -> Outcome {
+    match r {
+        Ok(v) => (true, v.to_string()),
+        Err(e) => (false, e.to_json().to_string()),
+    }
+}
+
+fn invalid_json(what: &str, e: &serde_json::Error) -> Error {
+    // serde_json's message names a line and column, never the offending text.
+    Error::invalid_field(what, format!("is not a JSON document ({e})"))
+}
+
+fn parse(what: &str, text: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| invalid_json(what, &e))
+}
+
+/// A configured client (`payup_transport::Client`): thread-safe, one keep-alive pool.
+#[pyclass(frozen, module = "payup._payup", name = "NativeClient")]
+struct NativeClient {
+    inner: payup_transport::Client,
+}
+
+#[pymethods]
+impl NativeClient {
+    /// Runs one operation without the GIL.
+    fn call(&self, py: Python<'_>, operation: String, request_json: String) -> Outcome {
+        let client = &self.inner;
+        py.detach(move || outcome(parse("request", &request_json).and_then(|r| client.call_json(&operation, &r))))
+    }
+
+    fn __repr__(&self) -> String {
+        "<payup._payup.NativeClient>".to_string()
+    }
+}
+
+/// Builds a client from the configuration document: `(client, None)` or `(None, error_json)`.
+#[pyfunction]
+fn client_new(config_json: String) -> (Option<NativeClient>, Option<String>) {
+    match payup_transport::Client::from_json(&config_json) {
+        Ok(inner) => (Some(NativeClient { inner }), None),
+        Err(e) => (None, Some(e.to_json().to_string())),
+    }
+}
+
+/// The sandbox running in this process, on a loopback port.
+#[pyclass(frozen, module = "payup._payup", name = "NativeSandbox")]
+struct NativeSandbox {
+    inner: Mutex<Option<Sandbox>>,
+    base_url: String,
+}
+
+impl NativeSandbox {
+    fn with<T>(&self, f: impl FnOnce(&Sandbox) -> T) -> PyResult<T> {
+        let guard = self.inner.lock().map_err(|_| PyRuntimeError::new_err("the sandbox lock is poisoned"))?;
+        match guard.as_ref() {
+            Some(sb) => Ok(f(sb)),
+            None => Err(PyRuntimeError::new_err("the sandbox is closed")),
+        }
+    }
+}
+
+fn choice(name: &str) -> PyResult<KakaoChoice> {
+    match name {
+        "card" => Ok(KakaoChoice::Card),
+        "money" => Ok(KakaoChoice::Money),
+        "cancel" => Ok(KakaoChoice::Cancel),
+        _ => Err(PyValueError::new_err("choice must be \"card\", \"money\" or \"cancel\"")),
+    }
+}
+
+#[pymethods]
+impl NativeSandbox {
+    /// Starts a sandbox; `config_json` is the sandbox configuration (see crates/payup-sandbox/README.md).
+    #[new]
+    #[pyo3(signature = (config_json=None))]
+    fn new(py: Python<'_>, config_json: Option<String>) -> PyResult<Self> {
+        let config = match config_json {
+            Some(text) => SandboxConfig::from_json(&text).map_err(PyValueError::new_err)?,
+            None => SandboxConfig::default(),
+        };
+        let sb = py.detach(|| Sandbox::start(config)).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let base_url = sb.base_url().to_string();
+        Ok(NativeSandbox { inner: Mutex::new(Some(sb)), base_url })
+    }
+
+    #[getter]
+    fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.lock().map(|g| g.is_none()).unwrap_or(true)
+    }
+
+    /// A client configuration document for this sandbox's first merchant of each gateway (with the KCP
+    /// test certificate and key).
+    fn client_config(&self) -> PyResult<String> {
+        self.with(|sb| sb.client_config().to_string())
+    }
+
+    /// The ledger document (`{"transactions": [...], "kakaopay_orders": [...], "payple_billing_keys": [...]}`).
+    fn transactions(&self) -> PyResult<String> {
+        self.with(|sb| sb.transactions().to_string())
+    }
+
+    #[pyo3(signature = (operation, fault, delay_ms=None, times=1))]
+    fn arm_fault(&self, operation: &str, fault: &str, delay_ms: Option<u64>, times: u32) -> PyResult<()> {
+        self.with(|sb| sb.arm_fault(operation, fault, delay_ms, times))?.map_err(PyValueError::new_err)
+    }
+
+    fn clear_faults(&self) -> PyResult<()> {
+        self.with(|sb| sb.clear_faults())
+    }
+
+    fn reset(&self) -> PyResult<()> {
+        self.with(|sb| sb.reset())
+    }
+
+    /// Registers a card for Payple billing; returns its billing key (`payer_id`). Only a mask is kept.
+    fn register_payple_card(&self, card_no: &str, payer_no: &str) -> PyResult<String> {
+        self.with(|sb| sb.register_payple_card(card_no, payer_no))
+    }
+
+    /// Stops the server (idempotent); waits for its accept thread without the GIL.
+    fn close(&self, py: Python<'_>) {
+        let taken = self.inner.lock().ok().and_then(|mut g| g.take());
+        if let Some(sb) = taken {
+            py.detach(move || sb.shutdown());
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.closed() { "closed" } else { "running" };
+        format!("<payup._payup.NativeSandbox {} ({state})>", self.base_url)
+    }
+}
+
+/// The person at KakaoPay's mobile (WM) window: submits the window page, chooses, and returns the fields
+/// the window posts back to the merchant's return URL, with that URL.
+#[pyfunction]
+fn person_kakaopay_mobile(
+    py: Python<'_>,
+    window_html: String,
+    choice_name: &str,
+) -> PyResult<(String, Vec<(String, String)>)> {
+    let c = choice(choice_name)?;
+    py.detach(move || person::kakaopay_mobile(&window_html, c)).map_err(PyRuntimeError::new_err)
+}
+
+/// The person at KakaoPay's PC (WP) window; returns the result fields as a JSON object.
+#[pyfunction]
+fn person_kakaopay_pc(py: Python<'_>, sandbox_base: String, ordr_idxx: String, choice_name: &str) -> PyResult<String> {
+    let c = choice(choice_name)?;
+    py.detach(move || person::kakaopay_pc(&sandbox_base, &ordr_idxx, c))
+        .map(|m| Value::Object(m).to_string())
+        .map_err(PyRuntimeError::new_err)
+}
+
+/// The person at Payple's window: pays with a card; returns the result fields as a JSON object.
+#[pyfunction]
+#[pyo3(signature = (auth_json, obj_json, card_no, expiry_mmyy, birth, pw2))]
+fn person_payple_window(
+    py: Python<'_>,
+    auth_json: String,
+    obj_json: String,
+    card_no: String,
+    expiry_mmyy: String,
+    birth: String,
+    pw2: String,
+) -> PyResult<String> {
+    let auth: Value = serde_json::from_str(&auth_json).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let obj = match serde_json::from_str(&obj_json) {
+        Ok(Value::Object(m)) => m,
+        _ => return Err(PyValueError::new_err("the window fields must be a JSON object")),
+    };
+    let card = PaypleCard { card_no, expiry_mmyy, birth, pw2 };
+    py.detach(move || person::payple_window(&auth, &obj, &card))
+        .map(|m| Value::Object(m).to_string())
+        .map_err(PyRuntimeError::new_err)
+}
+
+/// Pure: the HTTP request an operation sends (after Payple's partner auth when `payple_auth_json` is given).
+/// The result holds card data and keys on the wire: never log it.
+#[pyfunction]
+#[pyo3(signature = (config_json, operation, request_json, now_unix, payple_auth_json=None))]
+fn prepare_json(
+    config_json: &str,
+    operation: &str,
+    request_json: &str,
+    now_unix: i64,
+    payple_auth_json: Option<&str>,
+) -> Outcome {
+    let run = || -> Result<Value, Error> {
+        let config = parse("config", config_json)?;
+        let request = parse("request", request_json)?;
+        let auth = payple_auth_json.map(|a| parse("payple_auth", a)).transpose()?;
+        payup_core::catalog::prepare_json(&config, operation, &request, now_unix, auth.as_ref())
+    };
+    outcome(run())
+}
+
+/// Pure: the result (or error) a gateway's answer gives for `operation`.
+#[pyfunction]
+fn parse_json(operation: &str, request_json: &str, status: u16, body: &[u8]) -> Outcome {
+    outcome(parse("request", request_json).and_then(|r| payup_core::catalog::parse_json(operation, &r, status, body)))
+}
+
+/// Pure: runs an operation that needs no network (`payup.kakaopay.window`, `payple.result`).
+#[pyfunction]
+fn pure_json(operation: &str, request_json: &str) -> Outcome {
+    outcome(parse("request", request_json).and_then(|r| payup_core::catalog::pure_json(operation, &r)))
+}
+
+#[pyfunction]
+fn approval_signature(
+    merchant_id: &str,
+    order_number: &str,
+    amount: u64,
+    api_cert_key: &str,
+    timestamp: &str,
+) -> String {
+    payup_core::payup::approval_signature(merchant_id, order_number, amount, api_cert_key, timestamp)
+}
+
+#[pyfunction]
+fn cancel_signature(merchant_id: &str, transaction_id: &str, api_cert_key: &str) -> String {
+    payup_core::payup::cancel_signature(merchant_id, transaction_id, api_cert_key)
+}
+
+/// The catalogue: `(name, class)` with class `"pure"`, `"read_only"` or `"mutating"`.
+#[pyfunction]
+fn operations() -> Vec<(&'static str, &'static str)> {
+    use payup_core::catalog::OperationClass;
+    payup_core::Operation::ALL
+        .iter()
+        .map(|o| {
+            let class = match o.class() {
+                OperationClass::Pure => "pure",
+                OperationClass::ReadOnly => "read_only",
+                OperationClass::Mutating => "mutating",
+            };
+            (o.name(), class)
+        })
+        .collect()
+}
+
+#[pymodule]
+#[pyo3(name = "_payup")]
+fn payup_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("VERSION", payup_core::VERSION)?;
+    m.add("KCP_TEST_CERT_PEM", payup_sandbox::KCP_TEST_CERT_PEM)?;
+    m.add("FAULTS", payup_sandbox::FAULTS.to_vec())?;
+    m.add_class::<NativeClient>()?;
+    m.add_class::<NativeSandbox>()?;
+    m.add_function(wrap_pyfunction!(client_new, m)?)?;
+    m.add_function(wrap_pyfunction!(person_kakaopay_mobile, m)?)?;
+    m.add_function(wrap_pyfunction!(person_kakaopay_pc, m)?)?;
+    m.add_function(wrap_pyfunction!(person_payple_window, m)?)?;
+    m.add_function(wrap_pyfunction!(prepare_json, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_json, m)?)?;
+    m.add_function(wrap_pyfunction!(pure_json, m)?)?;
+    m.add_function(wrap_pyfunction!(approval_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(cancel_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(operations, m)?)?;
+    Ok(())
+}
