@@ -541,29 +541,8 @@ pub unsafe extern "C" fn payup_sandbox_client_config(
     boundary(|| {
         // SAFETY: checked non-NULL, live.
         let sb = unsafe { &*sandbox };
-        let base = sb.sandbox.base_url();
-        let mut doc = serde_json::Map::new();
-        if let Some(m) = sb.config.payup.first() {
-            doc.insert(
-                "payup".into(),
-                serde_json::json!({"merchant_id": m.merchant_id, "api_cert_key": m.api_cert_key, "base_url": base}),
-            );
-        }
-        if let Some(m) = sb.config.payple.first() {
-            doc.insert(
-                "payple".into(),
-                serde_json::json!({"cst_id": m.cst_id, "cust_key": m.cust_key, "refund_key": m.refund_key,
-                    "base_url": base}),
-            );
-        }
-        if let Some(s) = sb.config.kcp.first() {
-            doc.insert(
-                "kcp".into(),
-                serde_json::json!({"site_cd": s.site_cd, "cert_info": KCP_TEST_CERT_PEM, "base_url": base}),
-            );
-        }
         // SAFETY: checked non-NULL.
-        unsafe { finish(out_json, Ok(Value::Object(doc))) }
+        unsafe { finish(out_json, Ok(sb.sandbox.client_config())) }
     })
 }
 
