@@ -16,7 +16,7 @@
 
 #![allow(non_camel_case_types)]
 
-use ::payup_sandbox::{KCP_TEST_CERT_PEM, Sandbox, SandboxConfig};
+use ::payup_sandbox::{Sandbox, SandboxConfig};
 use payup_core::{Error, ErrorKind, Operation, OperationClass};
 use payup_transport::Client;
 use serde_json::Value;
@@ -78,7 +78,6 @@ pub struct payup_client {
 pub struct payup_sandbox {
     sandbox: Sandbox,
     base_url: CString,
-    config: SandboxConfig,
 }
 
 static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
@@ -504,10 +503,10 @@ pub unsafe extern "C" fn payup_sandbox_start(
                 Err(_) => return payup_result::PAYUP_CONFIG,
             }
         };
-        let Ok(sandbox) = Sandbox::start(config.clone()) else { return payup_result::PAYUP_CONFIG };
+        let Ok(sandbox) = Sandbox::start(config) else { return payup_result::PAYUP_CONFIG };
         let base_url = CString::new(sandbox.base_url()).unwrap_or_default();
         // SAFETY: checked non-NULL.
-        unsafe { *out_sandbox = Box::into_raw(Box::new(payup_sandbox { sandbox, base_url, config })) };
+        unsafe { *out_sandbox = Box::into_raw(Box::new(payup_sandbox { sandbox, base_url })) };
         payup_result::PAYUP_OK
     })
 }
