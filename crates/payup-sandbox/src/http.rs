@@ -106,15 +106,25 @@ pub fn serialize(resp: &Response, keep_alive: bool, head_only: bool) -> Vec<u8> 
 }
 
 pub fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    // Live connections are joined on stop (each notices the stop flag within one read poll), so that a
+    // stopped sandbox leaves no thread, and no reference to its state, behind: an embedding C program may
+    // exit right after freeing it. (No clone of the socket is kept: it would delay the resets of faults.)
+    let mut live: Vec<std::thread::JoinHandle<()>> = Vec::new();
     for conn in listener.incoming() {
         if shared.stop.load(Ordering::SeqCst) {
             break;
         }
         let Ok(stream) = conn else { continue };
+        live.retain(|h| !h.is_finished());
         let shared = shared.clone();
-        let _ = std::thread::Builder::new().name("sandbox-conn".into()).spawn(move || {
+        if let Ok(h) = std::thread::Builder::new().name("sandbox-conn".into()).spawn(move || {
             let _ = connection(stream, &shared);
-        });
+        }) {
+            live.push(h);
+        }
+    }
+    for h in live {
+        let _ = h.join();
     }
 }
 
@@ -253,7 +263,7 @@ fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, shared: &Shared) -> i
 
 fn connection(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    stream.set_read_timeout(Some(Duration::from_millis(500)))?;
+    stream.set_read_timeout(Some(Duration::from_millis(100)))?; // the stop-flag poll
     let mut buf = Vec::with_capacity(8 * 1024);
     loop {
         let (req, keep_alive) = match read_request(&mut stream, &mut buf, shared)? {

@@ -86,7 +86,9 @@ impl Wire {
     pub fn new(connect: Duration, read: Duration) -> Wire {
         let config = ureq::config::Config::builder()
             .http_status_as_error(false) // error bodies carry the gateway's codes
-            .timeout_resolve(Some(connect))
+            // No resolve timeout (nor a global one): with either set, ureq 3.5 resolves the host on a new
+            // thread for every request, pooled connection or not (ureq resolver.rs `resolve_async`), which
+            // cost 4× the throughput (bench/README.md). The system resolver's own timeouts bound a lookup.
             .timeout_connect(Some(connect))
             .timeout_send_request(Some(read))
             .timeout_send_body(Some(read))
