@@ -1,0 +1,45 @@
+"""What the Python drivers share with the others: argv, the approval, timing and the report line."""
+import json
+import sys
+import time
+
+
+def args():
+    if len(sys.argv) < 2:
+        sys.exit("usage: DRIVER CONFIG_FILE [CALLS [WARMUP]]")
+    with open(sys.argv[1], encoding="utf-8") as f:
+        config = json.load(f)
+    calls = int(sys.argv[2]) if len(sys.argv) > 2 else 3000
+    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 300
+    return config, calls, warmup
+
+
+def peak_rss_kb():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(name, calls, warmup, fn):
+    for i in range(warmup):
+        fn(i)
+    lat = []
+    clock = time.perf_counter_ns
+    start = clock()
+    for i in range(warmup, warmup + calls):
+        t = clock()
+        fn(i)
+        lat.append(clock() - t)
+    total = (clock() - start) / 1e9
+    lat.sort()
+
+    def pct(p):
+        return lat[max(0, min(len(lat), -(-len(lat) * p // 100)) - 1)] / 1e3
+
+    print(json.dumps({"name": name, "calls": calls, "seconds": total, "per_second": calls / total,
+                      "p50_us": pct(50), "p99_us": pct(99), "rss_kb": peak_rss_kb()}))
