@@ -11,7 +11,7 @@ fn main() {
     let cfg = Config::from_json_str(&args.config).unwrap_or_else(|e| panic!("config: {}", e.message));
     let req = Request::from_json(Operation::PayupKeyinApprove, &payup_bench::approval("BU1")).expect("valid");
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let mut x = Exchange::new(req, Timestamp(now));
+    let mut x = Exchange::new(&req, Timestamp(now));
     let Next::Send(http) = x.start(&cfg.credentials) else { panic!("nothing to send") };
     let Target::Path(path) = &http.target else { panic!("an absolute target") };
     let base = cfg.base(http.gateway).expect("a payup section").url.clone();

@@ -50,7 +50,7 @@ fn main() {
     let cfg = Config::from_json_str(&args.config).unwrap_or_else(|e| panic!("config: {}", e.message));
     let req = Request::from_json(Operation::PayupKeyinApprove, &payup_bench::approval("BD1")).expect("valid");
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let mut x = Exchange::new(req, Timestamp(now));
+    let mut x = Exchange::new(&req, Timestamp(now));
     let Next::Send(http) = x.start(&cfg.credentials) else { panic!("nothing to send") };
     let Target::Path(path) = &http.target else { panic!("an absolute target") };
     let url = format!("{}{}", cfg.base(http.gateway).expect("payup").url, path);

@@ -27,7 +27,7 @@ fn benches(c: &mut Criterion) {
     let req = Request::from_json(Operation::PayupKeyinApprove, &doc).unwrap();
     c.bench_function("prepare_approval", |b| {
         b.iter(|| {
-            let mut x = Exchange::new(black_box(req.clone()), Timestamp(1_518_361_200));
+            let mut x = Exchange::new(black_box(&req), Timestamp(1_518_361_200));
             match x.start(&cfg.credentials) {
                 Next::Send(http) => http.body.len(),
                 Next::Done(_) => 0,
@@ -42,7 +42,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("parse_approval", |b| b.iter(|| payup::KeyinApproved::parse(black_box(&resp)).unwrap()));
     c.bench_function("approval_round_trip", |b| {
         b.iter(|| {
-            let mut x = Exchange::new(req.clone(), Timestamp(1_518_361_200));
+            let mut x = Exchange::new(&req, Timestamp(1_518_361_200));
             let _ = x.start(&cfg.credentials);
             x.on_response(&cfg.credentials, black_box(&resp))
         })

@@ -258,24 +258,24 @@ enum Stage {
 /// One operation as a sans-I/O exchange of HTTP messages (partner auth first for Payple's calls).
 ///
 /// ```text
-/// let mut x = Exchange::new(request, now);
+/// let mut x = Exchange::new(&request, now);
 /// let mut next = x.start(&creds);
 /// while let Next::Send(http) = next { next = x.on_response(&creds, &send(http)?); }
 /// ```
 #[derive(Debug)]
-pub struct Exchange {
-    request: Request,
+pub struct Exchange<'r> {
+    request: &'r Request,
     now: crate::time::Timestamp,
     stage: Stage,
 }
 
-impl Exchange {
-    pub fn new(request: Request, now: crate::time::Timestamp) -> Self {
+impl<'r> Exchange<'r> {
+    pub fn new(request: &'r Request, now: crate::time::Timestamp) -> Self {
         Exchange { request, now, stage: Stage::Start }
     }
 
-    pub fn request(&self) -> &Request {
-        &self.request
+    pub fn request(&self) -> &'r Request {
+        self.request
     }
 
     /// True once the operation's own call (not just Payple's partner auth) has been prepared: from then
@@ -285,7 +285,7 @@ impl Exchange {
     }
 
     fn payple_auth_for(&self) -> Option<payple::AuthRequest> {
-        match &self.request {
+        match self.request {
             Request::PaypleAuth(a) => Some(a.clone()),
             Request::PaypleBillingPay(b) => Some(b.auth()),
             Request::PaypleBillingInfo(_) => Some(payple::AuthRequest::work("PUSERINFO")),
@@ -303,11 +303,11 @@ impl Exchange {
 
     pub fn start(&mut self, creds: &Credentials) -> Next {
         assert_eq!(self.stage, Stage::Start, "Exchange::start called twice");
-        if let Some(r) = execute_pure(&self.request) {
+        if let Some(r) = execute_pure(self.request) {
             return self.finish(r);
         }
         let op = self.request.operation();
-        let prepared = match (&self.request, self.payple_auth_for()) {
+        let prepared = match (self.request, self.payple_auth_for()) {
             (Request::PaypleAuth(a), _) => {
                 self.stage = Stage::Call;
                 creds.payple(op).and_then(|c| a.prepare(c))
@@ -332,7 +332,7 @@ impl Exchange {
         &self,
         creds: &'c payple::PaypleCredentials,
     ) -> Result<&'c payple::PaypleCredentials, Error> {
-        if let Request::PaypleCancel(_) = &self.request {
+        if let Request::PaypleCancel(_) = self.request {
             if creds.refund_key.is_none() {
                 return Err(Error::config(
                     "payple.refund_key is required for payple.cancel (PCD_REFUND_KEY, from Payple's admin pages)",
@@ -349,7 +349,7 @@ impl Exchange {
                 let op = self.request.operation();
                 let step = creds.payple(op).and_then(|c| {
                     let auth = payple::PaypleAuth::parse(resp)?;
-                    match &self.request {
+                    match self.request {
                         Request::PaypleBillingPay(b) => b.prepare(c, &auth),
                         Request::PaypleBillingInfo(k) | Request::PaypleBillingDelete(k) => k.prepare(c, &auth),
                         Request::PaypleCancel(x) => x.prepare(c, &auth),
@@ -366,7 +366,7 @@ impl Exchange {
                 }
             }
             Stage::Call => {
-                let r = parse_single(&self.request, resp);
+                let r = parse_single(self.request, resp);
                 self.finish(r)
             }
             Stage::Start | Stage::Finished => panic!("Exchange::on_response called without a request in flight"),
@@ -532,7 +532,8 @@ pub fn prepare_json(
     payple_auth: Option<&Value>,
 ) -> Result<Value, Error> {
     let cfg = crate::config::Config::from_json(config)?;
-    let mut x = Exchange::new(request_of(operation, request)?, crate::time::Timestamp(now_unix));
+    let req = request_of(operation, request)?;
+    let mut x = Exchange::new(&req, crate::time::Timestamp(now_unix));
     let mut next = x.start(&cfg.credentials);
     if let (Some(auth), Next::Send(_)) = (payple_auth, &next) {
         if !x.is_at_main_call() {

@@ -191,7 +191,7 @@ fn cross_field_rules() {
     d["res_cd"] = json!("3001");
     let req = Request::from_json(Operation::PayupKakaopayApprove, &d).unwrap();
     let cfg = Config::from_json(&json!({"payup": {"merchant_id": "tester", "api_cert_key": "k"}})).unwrap();
-    let Next::Done(Err(e)) = Exchange::new(req, Timestamp(0)).start(&cfg.credentials) else {
+    let Next::Done(Err(e)) = Exchange::new(&req, Timestamp(0)).start(&cfg.credentials) else {
         panic!("should not send")
     };
     assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("3001")));
@@ -201,7 +201,7 @@ fn cross_field_rules() {
 fn missing_gateway_section_is_a_config_error() {
     let cfg = Config::from_json(&json!({})).unwrap();
     let req = Request::from_json(Operation::KcpKeyinApprove, &base("kcp.keyin.approve")).unwrap();
-    let Next::Done(Err(e)) = Exchange::new(req, Timestamp(0)).start(&cfg.credentials) else { panic!() };
+    let Next::Done(Err(e)) = Exchange::new(&req, Timestamp(0)).start(&cfg.credentials) else { panic!() };
     assert_eq!(e.kind, ErrorKind::Config);
     assert!(e.message.contains("\"kcp\""), "{e}");
 }
@@ -229,7 +229,7 @@ fn canary_debug_and_display_hold_no_card_data_or_keys() {
         "kcp": {"site_cd": "T0000", "cert_info": "-----BEGIN CERTIFICATE-----MIIB-----END CERTIFICATE-----"}}))
     .unwrap();
     assert_clean("config Debug", &format!("{cfg:?}"));
-    let mut x = Exchange::new(req, Timestamp(0));
+    let mut x = Exchange::new(&req, Timestamp(0));
     let Next::Send(http) = x.start(&cfg.credentials) else { panic!() };
     assert_clean("prepared request Debug", &format!("{http:?} {x:?}"));
     assert!(String::from_utf8_lossy(&http.body).contains(CANARY_PAN), "the wire body must hold the card");
@@ -253,7 +253,7 @@ fn canary_debug_and_display_hold_no_card_data_or_keys() {
     assert_clean("kcp request Debug", &format!("{req:?}"));
     // Gateway answers that echo a full card number are masked in results.
     let resp = json!({"res_cd": "0000", "tno": "1", "amount": "1", "card_no": CANARY_PAN});
-    let mut x = Exchange::new(req, Timestamp(0));
+    let mut x = Exchange::new(&req, Timestamp(0));
     x.start(&cfg.credentials);
     let Next::Done(Ok(r)) = x.on_response(&cfg.credentials, &payup_core::HttpResponse::new(200, resp.to_string()))
     else {

@@ -39,7 +39,7 @@ fn prepare(case: &Value) -> HttpRequest {
     let cfg = Config::from_json(&case["credentials"]).expect("credentials");
     let op = Operation::from_name(case["operation"].as_str().unwrap()).unwrap();
     let req = Request::from_json(op, &case["request"]).unwrap_or_else(|e| panic!("{}: {e}", case["name"]));
-    let mut x = Exchange::new(req, Timestamp(case["now_unix"].as_i64().unwrap()));
+    let mut x = Exchange::new(&req, Timestamp(case["now_unix"].as_i64().unwrap()));
     let mut next = x.start(&cfg.credentials);
     if let Some(auth) = case.get("auth") {
         let Next::Send(http) = next else { panic!("{}: expected partner auth", case["name"]) };
@@ -116,7 +116,7 @@ fn spec_response_samples_parse() {
         let name = case["name"].as_str().unwrap();
         let op = Operation::from_name(case["operation"].as_str().unwrap()).unwrap();
         let req = Request::from_json(op, &some_request(op)).unwrap();
-        let mut x = Exchange::new(req, Timestamp(0));
+        let mut x = Exchange::new(&req, Timestamp(0));
         let mut next = x.start(&cfg.credentials);
         if !x.is_at_main_call() {
             let auth = json!({"result": "success", "cst_id": "t", "custKey": "k", "AuthKey": "a",
@@ -142,7 +142,7 @@ fn spec_response_samples_parse() {
 fn payple_partner_auth_error_stops_before_the_call() {
     let cfg = test_config();
     let req = Request::from_json(Operation::PaypleStatus, &some_request(Operation::PaypleStatus)).unwrap();
-    let mut x = Exchange::new(req, Timestamp(0));
+    let mut x = Exchange::new(&req, Timestamp(0));
     assert!(matches!(x.start(&cfg.credentials), Next::Send(_)));
     let refused = json!({"result": "error", "result_code": "AUTH0002", "result_msg": "인증키 불일치"});
     let Next::Done(Err(e)) = x.on_response(&cfg.credentials, &HttpResponse::new(200, refused.to_string())) else {
@@ -158,7 +158,7 @@ fn payple_window_results() {
     for case in v["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let req = Request::from_json(Operation::PaypleResult, &case["request"]).unwrap();
-        let Next::Done(r) = Exchange::new(req, Timestamp(0)).start(&Default::default()) else { panic!("{name}") };
+        let Next::Done(r) = Exchange::new(&req, Timestamp(0)).start(&Default::default()) else { panic!("{name}") };
         match (r, case.get("expected"), case.get("error")) {
             (Ok(r), Some(want), None) => assert_eq!(&r.to_json(), want, "{name}"),
             (Err(e), None, Some(want)) => {
@@ -179,7 +179,7 @@ fn payup_approval_amount_mismatch_is_detected_with_its_undo() {
     let resp = json!({"responseCode": "0000", "responseMsg": "성공", "transactionId": "20180212000000ST0000",
         "orderNumber": "TEST_00001", "amount": "2004"});
     let cfg = test_config();
-    let mut x = Exchange::new(req.clone(), Timestamp(0));
+    let mut x = Exchange::new(&req, Timestamp(0));
     x.start(&cfg.credentials);
     let Next::Done(Ok(r)) = x.on_response(&cfg.credentials, &HttpResponse::new(200, resp.to_string())) else {
         panic!()

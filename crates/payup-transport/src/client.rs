@@ -124,7 +124,7 @@ impl Client {
     /// Drives the sans-I/O exchange over the wire.
     fn run(&self, request: &Request) -> Result<Response, Error> {
         let creds = &self.config.credentials;
-        let mut x = Exchange::new(request.clone(), now());
+        let mut x = Exchange::new(request, now());
         let mut next = x.start(creds);
         loop {
             match next {
