@@ -369,11 +369,13 @@ pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
     if sh.config.payup_merchant(mid).is_none() {
         return err("1001", None);
     }
-    tri!(f.require(&["res_cd", "enc_info", "enc_data", "card_pay_method", "ordr_idxx"]));
-    // §3.3 비고: "인증데이터 중 res_cd 필드값이 '0000' 일 경우 승인요청".
+    tri!(f.require(&["res_cd", "ordr_idxx"]));
+    // §3.3 비고: "인증데이터 중 res_cd 필드값이 '0000' 일 경우 승인요청". Checked before the enc_* fields:
+    // a refused window posts them empty, and §4.1 documents 9002 for exactly that post.
     if f.s("res_cd") != "0000" {
         return err("9002", None);
     }
+    tri!(f.require(&["enc_info", "enc_data", "card_pay_method"]));
     let now = Kst::now();
     let mut st = sh.state();
     let ordr = f.s("ordr_idxx");

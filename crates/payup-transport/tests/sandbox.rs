@@ -160,6 +160,123 @@ fn payple_billing_pay_info_status_cancel_delete() {
     assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("SPCD0011")));
 }
 
+fn kakao_order(c: &Client, ua: &str, amount: u64) -> Value {
+    c.call_json(
+        "payup.kakaopay.order",
+        &json!({"order_number": order("KKO"), "user_agent": ua, "amount": amount, "item_name": "카카오 \"<상품>\" & '할인'",
+            "user_name": "김철수", "return_url": "https://shop.example/kakao/return"}),
+    )
+    .unwrap()
+}
+
+fn approve_request(fields: &[(String, String)], amount: u64) -> Value {
+    let mut req: serde_json::Map<String, Value> = fields
+        .iter()
+        .filter(|(k, _)| {
+            ["res_cd", "enc_info", "enc_data", "tran_cd", "card_pay_method", "ordr_idxx"].contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    req.insert("amount".into(), json!(amount));
+    Value::Object(req)
+}
+
+#[test]
+fn kakaopay_order_window_approve_cancel_and_its_codes() {
+    use payup_sandbox::person::{self, KakaoChoice};
+    let (sb, c) = setup();
+    // Mobile (WM): the window page posts to pay_url; the person pays by card; the post-back approves.
+    let o = kakao_order(&c, "WM", 2500);
+    assert_eq!(o["good_mny"], 2500);
+    assert!(o["pay_url"].as_str().unwrap().starts_with(sb.base_url()));
+    let html = c.call_json("payup.kakaopay.window", &json!({"order": o, "user_agent": "WM"})).unwrap();
+    let html = html["html"].as_str().unwrap();
+    assert!(
+        html.contains("accept-charset=\"euc-kr\"")
+            && html.contains("카카오 &quot;&lt;상품&gt;&quot; &amp; &#39;할인&#39;")
+    );
+    let (ret_url, fields) = person::kakaopay_mobile(html, KakaoChoice::Card).unwrap();
+    assert_eq!(ret_url, "https://shop.example/kakao/return");
+    let a = c.call_json("payup.kakaopay.approve", &approve_request(&fields, 2500)).unwrap();
+    assert_eq!((a["type"].as_str(), a["amount"].as_u64()), (Some("KAKAO_CARD"), Some(2500)));
+    // 8002: the same post-back again (the order is paid).
+    let e = c.call_json("payup.kakaopay.approve", &approve_request(&fields, 2500)).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("8002")));
+    let tx = a["transaction_id"].as_str().unwrap();
+    let x = c.call_json("payup.kakaopay.cancel", &json!({"transaction_id": tx, "cancel_reason": "고객 요청"})).unwrap();
+    assert_eq!(x["transaction_id"], tx);
+    let e = c.call_json("payup.kakaopay.cancel", &json!({"transaction_id": tx, "cancel_reason": "again"})).unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("1005"));
+    // PC (WP) with KakaoPay money.
+    let o = kakao_order(&c, "WP", 3000);
+    let f = person::kakaopay_pc(sb.base_url(), o["ordr_idxx"].as_str().unwrap(), KakaoChoice::Money).unwrap();
+    let fields: Vec<(String, String)> =
+        f.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect();
+    let a = c.call_json("payup.kakaopay.approve", &approve_request(&fields, 3000)).unwrap();
+    assert_eq!((a["type"].as_str(), a["cash_receipt"].as_u64()), (Some("KAKAO_MONEY"), Some(3000)));
+    // The person closes the window: declined before anything is sent, with the window's code.
+    let o = kakao_order(&c, "WP", 1000);
+    let f = person::kakaopay_pc(sb.base_url(), o["ordr_idxx"].as_str().unwrap(), KakaoChoice::Cancel).unwrap();
+    let fields: Vec<(String, String)> =
+        f.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect();
+    let e = c.call_json("payup.kakaopay.approve", &approve_request(&fields, 1000)).unwrap_err();
+    assert_eq!(
+        (e.kind, e.code.as_deref(), e.gateway.map(|g| g.as_str())),
+        (ErrorKind::Declined, Some("3001"), Some("kcp"))
+    );
+    // 8001: an order the gateway does not know; 6002: a forged enc_data.
+    let forged = json!({"res_cd": "0000", "enc_info": "x", "enc_data": "forged", "card_pay_method": "KAKAO_CARD",
+        "ordr_idxx": "20000101000000ST9999", "amount": 1000});
+    let e = c.call_json("payup.kakaopay.approve", &forged).unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("8001"));
+    let mut forged = forged;
+    forged["ordr_idxx"] = o["ordr_idxx"].clone();
+    let e = c.call_json("payup.kakaopay.approve", &forged).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Invalid, Some("6002")));
+    // 9002: a refused window result forced through the raw gateway (the client itself refuses to send it).
+    let base = sb.base_url();
+    let (status, body) = payup_sandbox::person::post(
+        &format!("{base}/ep/api/kakao/tester/pay"),
+        "application/json",
+        json!({"res_cd": "3001", "enc_info": "", "enc_data": "", "card_pay_method": "", "ordr_idxx": o["ordr_idxx"]})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["responseCode"], "9002");
+    // A WM order with a desktop User-Agent is refused before sending.
+    let e = c
+        .call_json("payup.kakaopay.order", &json!({"order_number": order("KKO"), "user_agent": "WM", "amount": 1000, "item_name": "i",
+            "user_name": "u", "return_url": "https://shop.example/r", "http_user_agent": "Mozilla/5.0 (Windows NT 10.0)"}))
+        .unwrap_err();
+    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Invalid, Some("http_user_agent")));
+}
+
+#[test]
+fn payple_window_cert_confirm_and_forged_reqkey() {
+    use payup_sandbox::person::{self, PaypleCard};
+    let (sb, c) = setup();
+    let auth = c.call_json("payple.auth", &json!({})).unwrap();
+    let oid = order("PW");
+    let obj = json!({"PCD_PAY_TYPE": "card", "PCD_PAY_WORK": "CERT", "PCD_CARD_VER": "02", "PCD_PAYER_NO": "7",
+        "PCD_PAY_GOODS": "상품", "PCD_PAY_TOTAL": "3000", "PCD_PAY_OID": oid});
+    let w = person::payple_window(&auth, obj.as_object().unwrap(), &PaypleCard::default()).unwrap();
+    let r = c.call_json("payple.result", &json!({"fields": w})).unwrap();
+    assert_eq!((r["pay_oid"].as_str(), r["pay_total"].as_u64()), (Some(oid.as_str()), Some(3000)));
+    // A post-back with a made-up PCD_PAY_REQKEY approves nothing.
+    let mut forged = json!({"auth_key": r["auth_key"], "pay_reqkey": "made-up", "pay_cofurl": r["pay_cofurl"], "pay_oid": oid, "amount": 3000});
+    let e = c.call_json("payple.card.confirm", &forged).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid, "{e}");
+    assert!(ledger_for(&sb, &oid).iter().all(|t| t["status"] != "approved"));
+    // The merchant's own amount is checked: confirming for another amount is refused and undone.
+    forged["pay_reqkey"] = r["pay_reqkey"].clone();
+    forged["amount"] = json!(2000);
+    let e = c.call_json("payple.card.confirm", &forged).unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("AMOUNT_MISMATCH"), "{e}");
+    assert!(ledger_for(&sb, &oid).iter().all(|t| t["status"] != "approved"), "{:?}", ledger_for(&sb, &oid));
+}
+
 #[test]
 fn payple_auth_answers_tokens_for_the_window() {
     let (sb, c) = setup();
