@@ -202,10 +202,11 @@ fn mobile_window_person_cancels_and_money() {
     let (_, f) = forms(&r.text()).remove(0);
     assert_eq!(field(&f, "res_cd"), "3001");
     assert_eq!(field(&f, "enc_data"), "");
+    // A refused window's post-back (empty enc fields) gets 9002, the code §4.1 documents for it.
     assert_eq!(
         pay(base, &json!({"res_cd": "3001", "enc_info": "", "enc_data": "", "card_pay_method": "", "ordr_idxx": ordr}))
             ["responseCode"],
-        "6001"
+        "9002"
     );
     assert_eq!(
         pay(
