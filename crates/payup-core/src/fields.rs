@@ -23,6 +23,13 @@ impl Problems {
     pub fn into_result(self) -> Result<(), Error> {
         if self.0.is_empty() { Ok(()) } else { Err(Error::invalid(self.0)) }
     }
+
+    /// Runs a request's checks: `invalid` listing every broken field, or Ok.
+    pub fn run(check: impl FnOnce(&mut Problems)) -> Result<(), Error> {
+        let mut p = Problems::default();
+        check(&mut p);
+        p.into_result()
+    }
 }
 
 /// A request document being read.
@@ -123,6 +130,14 @@ impl<'a> Doc<'a> {
                 None
             }
         }
+    }
+
+    /// Finishes reading `r` and runs its checks too, so that one error lists every broken field.
+    pub fn finish_with<T>(self, r: T, check: impl FnOnce(&T, &mut Problems)) -> Result<T, Error> {
+        let mut p = self.finish();
+        check(&r, &mut p);
+        p.into_result()?;
+        Ok(r)
     }
 
     /// Reports fields this request does not know (a typo would otherwise be silently ignored).

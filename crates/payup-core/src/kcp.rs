@@ -179,9 +179,7 @@ impl KeyinApproval {
     }
 
     pub fn validate(&self) -> Result<(), Error> {
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()
+        Problems::run(|p| self.check(p))
     }
 
     pub fn prepare(&self, creds: &KcpCredentials) -> Result<HttpRequest, Error> {
@@ -376,10 +374,7 @@ impl Cancel {
             mod_mny: d.opt_u64("mod_mny"),
             rem_mny: d.opt_u64("rem_mny"),
         };
-        let mut p = d.finish();
-        r.check(&mut p);
-        p.into_result()?;
-        Ok(r)
+        d.finish_with(r, Self::check)
     }
 
     fn check(&self, p: &mut Problems) {
@@ -412,9 +407,7 @@ impl Cancel {
             Error::config("kcp.private_key is required for kcp.cancel (kcp_sign_data is signed with it)")
                 .with_gateway(Gateway::Kcp)
         })?;
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         let cert = serialize_cert_info(&creds.cert_info).expect("validated");
         let sign = signer.sign(&cancel_sign_input(&creds.site_cd, &self.tno, &self.mod_type));
         let mut b = Map::new();

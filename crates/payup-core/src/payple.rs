@@ -163,9 +163,7 @@ impl AuthRequest {
 
     pub fn prepare(&self, creds: &PaypleCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         let mut b = Map::new();
         b.insert("cst_id".into(), Value::String(creds.cst_id.clone()));
         b.insert("custKey".into(), Value::String(creds.cust_key.expose().to_string()));
@@ -409,10 +407,7 @@ impl BillingPay {
             user_define1: d.opt_str("user_define1"),
             user_define2: d.opt_str("user_define2"),
         };
-        let mut p = d.finish();
-        r.check(&mut p);
-        p.into_result()?;
-        Ok(r)
+        d.finish_with(r, Self::check)
     }
 
     fn check(&self, p: &mut Problems) {
@@ -455,9 +450,7 @@ impl BillingPay {
     }
 
     pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         let mut b = Map::new();
         auth.tokens(&mut b);
         let mut put = |k: &str, v: Value| {
@@ -527,10 +520,7 @@ impl CardConfirm {
             pay_oid: d.str("pay_oid"),
             amount: d.u64("amount"),
         };
-        let mut p = d.finish();
-        r.check(&mut p);
-        p.into_result()?;
-        Ok(r)
+        d.finish_with(r, Self::check)
     }
 
     fn check(&self, p: &mut Problems) {
@@ -552,9 +542,7 @@ impl CardConfirm {
     /// partner auth: the window's `PCD_AUTH_KEY` authorizes it).
     pub fn prepare(&self, creds: &PaypleCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         let mut b = Map::new();
         b.insert("PCD_CST_ID".into(), json!(creds.cst_id));
         b.insert("PCD_CUST_KEY".into(), json!(creds.cust_key.expose()));
@@ -623,10 +611,7 @@ impl Cancel {
             pay_year: d.opt_str("pay_year"),
             pay_month: d.opt_str("pay_month"),
         };
-        let mut p = d.finish();
-        r.check(&mut p);
-        p.into_result()?;
-        Ok(r)
+        d.finish_with(r, Self::check)
     }
 
     fn check(&self, p: &mut Problems) {
@@ -643,9 +628,7 @@ impl Cancel {
             Error::config("payple.refund_key is required for payple.cancel (PCD_REFUND_KEY, from Payple's admin pages)")
                 .with_gateway(Gateway::Payple)
         })?;
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         let mut b = Map::new();
         auth.tokens(&mut b);
         b.insert("PCD_REFUND_KEY".into(), json!(refund_key.expose()));
@@ -729,10 +712,7 @@ impl Status {
             pay_year: d.opt_str("pay_year"),
             pay_month: d.opt_str("pay_month"),
         };
-        let mut p = d.finish();
-        r.check(&mut p);
-        p.into_result()?;
-        Ok(r)
+        d.finish_with(r, Self::check)
     }
 
     fn check(&self, p: &mut Problems) {
@@ -742,9 +722,7 @@ impl Status {
     }
 
     pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         let mut b = Map::new();
         auth.tokens(&mut b);
         b.insert("PCD_PAYCHK_FLAG".into(), json!("Y"));

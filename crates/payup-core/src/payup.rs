@@ -232,9 +232,7 @@ impl KeyinApproval {
     }
 
     pub fn validate(&self) -> Result<(), Error> {
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()
+        Problems::run(|p| self.check(p))
     }
 
     /// The HTTP request for this approval at time `now`.
@@ -549,9 +547,7 @@ impl KakaoOrder {
 
     pub fn prepare(&self, creds: &PayupCredentials, now: Timestamp) -> Result<HttpRequest, Error> {
         creds.validate()?;
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         let timestamp = now.kst_14();
         let key = creds.api_cert_key.expose();
         let signature = approval_signature(&creds.merchant_id, &self.order_number, self.amount, key, &timestamp);
@@ -865,10 +861,7 @@ impl KakaoApprove {
             ordr_idxx: d.str("ordr_idxx"),
             amount: d.u64("amount"),
         };
-        let mut p = d.finish();
-        r.check(&mut p);
-        p.into_result()?;
-        Ok(r)
+        d.finish_with(r, Self::check)
     }
 
     fn check(&self, p: &mut Problems) {
@@ -888,9 +881,7 @@ impl KakaoApprove {
     /// answer 9002, §3.3 비고), as a `declined` error carrying the window's code: nothing is sent.
     pub fn prepare(&self, creds: &PayupCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         if self.res_cd != "0000" {
             let mut e = Error::from_gateway_code(Gateway::Kcp, &self.res_cd, "");
             e.message = format!(
@@ -1005,10 +996,7 @@ impl KakaoCancel {
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let r = KakaoCancel { transaction_id: d.str("transaction_id"), cancel_reason: d.str("cancel_reason") };
-        let mut p = d.finish();
-        r.check(&mut p);
-        p.into_result()?;
-        Ok(r)
+        d.finish_with(r, Self::check)
     }
 
     fn check(&self, p: &mut Problems) {
@@ -1024,9 +1012,7 @@ impl KakaoCancel {
 
     pub fn prepare(&self, creds: &PayupCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
-        let mut p = Problems::default();
-        self.check(&mut p);
-        p.into_result()?;
+        Problems::run(|p| self.check(p))?;
         let sig = cancel_signature(&creds.merchant_id, &self.transaction_id, creds.api_cert_key.expose());
         // §3.4 lists exactly these three fields (unlike keyin's cancel, no merchantId in the body).
         let body =

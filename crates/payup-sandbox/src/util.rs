@@ -196,21 +196,9 @@ pub fn random_alnum(label: &str, len: usize) -> String {
     s
 }
 
-/// Escape text for HTML element content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Escape text for HTML element content and attribute values (core's escaper: escaping is not part of
+/// what the sandbox must check independently of the client).
+pub use payup_core::payup::html_escape;
 
 /// A JavaScript string literal safe to put inside a `<script>` element.
 pub fn js_string(s: &str) -> String {
