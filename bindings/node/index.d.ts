@@ -310,6 +310,11 @@ export interface PaypleBillingPayRequest {
   userDefine2?: string
 }
 
+/** PUSERINFO's table marks PCD_PAYER_NO required (payple-card.txt 6). */
+export interface PaypleBillingInfoRequest extends PaypleBillingKeyRequest {
+  payerNo: string
+}
+
 export interface PaypleBillingKeyRequest {
   payerId: string
   payerNo?: string
@@ -469,7 +474,7 @@ export interface Operations {
   'payple.auth': [PaypleAuthRequest, PaypleAuth]
   'payple.card.confirm': [PaypleCardConfirmRequest, PayplePayment]
   'payple.billing.pay': [PaypleBillingPayRequest, PayplePayment]
-  'payple.billing.info': [PaypleBillingKeyRequest, PaypleBillingInfo]
+  'payple.billing.info': [PaypleBillingInfoRequest, PaypleBillingInfo]
   'payple.billing.delete': [PaypleBillingKeyRequest, PaypleBillingDeleted]
   'payple.cancel': [PaypleCancelRequest, PaypleCancelled]
   'payple.status': [PaypleStatusRequest, PayplePayment]
@@ -508,7 +513,7 @@ export declare class Client {
   paypleAuth(request?: PaypleAuthRequest): Promise<PaypleAuth>
   paypleCardConfirm(request: PaypleCardConfirmRequest): Promise<PayplePayment>
   paypleBillingPay(request: PaypleBillingPayRequest): Promise<PayplePayment>
-  paypleBillingInfo(request: PaypleBillingKeyRequest): Promise<PaypleBillingInfo>
+  paypleBillingInfo(request: PaypleBillingInfoRequest): Promise<PaypleBillingInfo>
   paypleBillingDelete(request: PaypleBillingKeyRequest): Promise<PaypleBillingDeleted>
   paypleCancel(request: PaypleCancelRequest): Promise<PaypleCancelled>
   paypleStatus(request: PaypleStatusRequest): Promise<PayplePayment>

@@ -109,10 +109,16 @@ fn call(args: &[String]) -> ExitCode {
         return fail(&Error::invalid_field("(request)", format!("cannot read standard input: {e}")));
     }
     let config = match opt(&opts, "config").map(String::from).or_else(|| std::env::var("PAYUP_CONFIG").ok()) {
-        Some(c) if c.trim_start().starts_with('{') => c,
+        Some(c) if c.trim_start_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}').starts_with('{') => c,
+        // Never echo the value: it may be the configuration itself (keys included) that failed to look like JSON.
         Some(path) => match std::fs::read_to_string(&path) {
             Ok(c) => c,
-            Err(e) => return fail(&Error::config(format!("cannot read the configuration file {path}: {e}"))),
+            Err(e) => {
+                return fail(&Error::config(format!(
+                    "cannot read the configuration file named by --config or PAYUP_CONFIG ({}); give a file path or the JSON itself",
+                    e.kind()
+                )));
+            }
         },
         None => return fail(&Error::config("no configuration: pass --config FILE or set PAYUP_CONFIG")),
     };

@@ -115,6 +115,17 @@ fn call_never_prints_card_data() {
 }
 
 #[test]
+fn a_configuration_that_is_not_json_is_never_echoed() {
+    // A BOM before the JSON, or the JSON quoted by a shell script: still read or refused, never printed.
+    let cfg = config("http://127.0.0.1:9").replace("25bcd7a82f5b4058818462cc7715964c", "CANARYKEY0123456789abcdef");
+    let (code, v, err) = call(&format!("\u{feff}{cfg}"), "payup.keyin.approve", &keyin("BOM-1", "4111111111111111"));
+    assert_eq!(code, 3, "{v}"); // read (BOM skipped), then not_sent to the closed port
+    let (code, v, err2) = call(&format!("'{cfg}'"), "payup.keyin.approve", &keyin("Q-1", "4111111111111111"));
+    assert_eq!(code, 2, "{v}");
+    assert!(!format!("{v}{err}{err2}").contains("CANARYKEY"), "{v}");
+}
+
+#[test]
 fn sandbox_command_prints_its_url_and_stops_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("payup-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -117,7 +117,7 @@ impl Request {
             O::PaypleAuth => Request::PaypleAuth(payple::AuthRequest::from_json(v)?),
             O::PaypleCardConfirm => Request::PaypleCardConfirm(payple::CardConfirm::from_json(v)?),
             O::PaypleBillingPay => Request::PaypleBillingPay(payple::BillingPay::from_json(v)?),
-            O::PaypleBillingInfo => Request::PaypleBillingInfo(payple::BillingKey::from_json(v)?),
+            O::PaypleBillingInfo => Request::PaypleBillingInfo(payple::BillingKey::from_json_info(v)?),
             O::PaypleBillingDelete => Request::PaypleBillingDelete(payple::BillingKey::from_json(v)?),
             O::PaypleCancel => Request::PaypleCancel(payple::Cancel::from_json(v)?),
             O::PaypleStatus => Request::PaypleStatus(payple::Status::from_json(v)?),
@@ -184,29 +184,70 @@ pub fn execute_pure(request: &Request) -> Option<Result<Response, Error>> {
     }
 }
 
-/// An approval whose amount is not the one asked for is not a success (DESIGN §4): the error the
-/// caller gets when the transport had to undo it. `cancelled` says whether the undo succeeded.
-pub fn amount_mismatch(gateway: Gateway, m: &Mismatch, cancelled: Result<(), &Error>) -> Error {
-    let (requested, approved, transaction_id) = (m.requested, m.approved, &m.transaction_id);
-    let what = if m.what == "amount" {
-        format!("the gateway approved {approved} instead of the requested {requested} (transaction {transaction_id})")
-    } else {
-        format!("the gateway approved another {} than requested (transaction {transaction_id})", m.what)
+/// What is known about a request, for an `ambiguous` error: which operation, order, transaction and amount.
+pub fn ambiguous_context(request: &Request) -> crate::error::AmbiguousContext {
+    let op = request.operation().name().to_string();
+    let (order_number, transaction_id, amount) = match request {
+        Request::PayupKeyinApprove(r) => (Some(r.order_number.clone()), None, Some(r.amount)),
+        Request::PayupKeyinCancel(r) => (None, Some(r.transaction_id.clone()), None),
+        Request::PayupKakaopayOrder(r) => (Some(r.order_number.clone()), None, Some(r.amount)),
+        Request::PayupKakaopayApprove(r) => (None, Some(r.ordr_idxx.clone()), Some(r.amount)),
+        Request::PayupKakaopayCancel(r) => (None, Some(r.transaction_id.clone()), None),
+        Request::PaypleCardConfirm(r) => (Some(r.pay_oid.clone()), None, Some(r.amount)),
+        Request::PaypleBillingPay(r) => (Some(r.pay_oid.clone()), None, Some(r.pay_total)),
+        Request::PaypleCancel(r) => (Some(r.pay_oid.clone()), None, Some(r.refund_total)),
+        Request::KcpKeyinApprove(r) => (Some(r.ordr_idxx.clone()), None, Some(r.amount)),
+        Request::KcpCancel(r) => (None, Some(r.tno.clone()), r.mod_mny),
+        _ => (None, None, None),
     };
-    let mut e = match cancelled {
-        Ok(()) => {
+    crate::error::AmbiguousContext { operation: op, order_number, transaction_id, amount, tried: Vec::new() }
+}
+
+/// A success that is not one (DESIGN §4), after the transport tried to undo it (`cancelled`):
+/// - another amount, undone: `declined` [AMOUNT_MISMATCH] — nothing stands;
+/// - another amount, not undone (no cancel API, or the cancel failed): `ambiguous` with the identifiers;
+/// - another order, or a cancel/refund of another amount than asked: `ambiguous` [ORDER_MISMATCH /
+///   AMOUNT_MISMATCH], never undone automatically (the transaction named is not ours to cancel, and the outcome
+///   of our own request is unknown).
+pub fn mismatch_error(request: &Request, m: &Mismatch, cancelled: Result<(), &Error>) -> Error {
+    let gateway = request.operation().gateway();
+    let (requested, approved, id) = (m.requested, m.approved, &m.transaction_id);
+    let mut ctx = ambiguous_context(request);
+    if m.what == "order_number" {
+        let mut e = Error::ambiguous(
+            gateway,
+            format!(
+                "the gateway reported success for another order (transaction {id}): the outcome of this request is unknown and nothing was cancelled; reconcile it by hand"
+            ),
+        );
+        e.code = Some("ORDER_MISMATCH".into());
+        ctx.transaction_id.get_or_insert_with(|| id.clone());
+        return e.with_ambiguous(ctx);
+    }
+    let what = format!("the gateway reports {approved} instead of the requested {requested} (transaction {id})");
+    let mut e = match (&m.undo, cancelled) {
+        (Some(_), Ok(())) => {
             let mut e = Error::from_gateway_code(gateway, "AMOUNT_MISMATCH", "");
             e.message = format!("{what}; the approval was cancelled");
             e
         }
-        Err(_) if m.undo.is_none() => Error::ambiguous(
-            gateway,
-            format!("{what}; this gateway's API offers no cancel here: reconcile this transaction by hand"),
-        ),
-        Err(cancel_error) => Error::ambiguous(
-            gateway,
-            format!("{what}; cancelling it failed ({}): reconcile this transaction by hand", cancel_error.message),
-        ),
+        (None, _) => {
+            ctx.tried.push("no automatic cancel for this operation".into());
+            Error::ambiguous(gateway, format!("{what}; nothing was cancelled: reconcile this transaction by hand"))
+                .with_ambiguous(ctx)
+        }
+        (Some(_), Err(cancel_error)) => {
+            ctx.tried.push(format!(
+                "cancel: {} {}",
+                cancel_error.kind.as_str(),
+                cancel_error.code.as_deref().unwrap_or("")
+            ));
+            Error::ambiguous(
+                gateway,
+                format!("{what}; cancelling it failed ({}): reconcile this transaction by hand", cancel_error.message),
+            )
+            .with_ambiguous(ctx)
+        }
     };
     e.code = Some("AMOUNT_MISMATCH".into());
     e
@@ -479,22 +520,33 @@ pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> 
         }
         // kcp-keyin.txt 승인응답: "반드시 업체의 DB금액과 비교하여 검증하시기 바랍니다".
         (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => (q.amount, a.amount, &a.tno, true),
+        // A refund or cancel of another amount than asked is not the one asked for either (never undone).
+        (Request::PaypleCancel(q), Response::PaypleCancelled(a)) => {
+            (q.refund_total, a.refund_total, &a.pay_oid, a.pay_oid.is_empty() || a.pay_oid == q.pay_oid)
+        }
+        (Request::KcpCancel(q), Response::KcpCancelled(a)) => match (q.mod_mny, a.mod_mny) {
+            (Some(asked), Some(done)) if asked != done => {
+                return Some(Mismatch {
+                    requested: asked,
+                    approved: done,
+                    transaction_id: a.tno.clone(),
+                    what: "amount".into(),
+                    undo: None,
+                });
+            }
+            _ => return None,
+        },
         _ => return None,
     };
-    let what = if approved != requested {
-        "amount"
+    let (what, undo) = if approved != requested {
+        ("amount", undo_for(request, response, "승인 금액 불일치(자동취소)"))
     } else if !same_order {
-        "order_number"
+        // Never undone: the transaction in the answer is not the one we asked for.
+        ("order_number", None)
     } else {
         return None;
     };
-    Some(Mismatch {
-        requested,
-        approved,
-        transaction_id: id.clone(),
-        what: what.into(),
-        undo: undo_for(request, response, "승인 금액 불일치(자동취소)"),
-    })
+    Some(Mismatch { requested, approved, transaction_id: id.clone(), what: what.into(), undo })
 }
 
 /// The request document's operation, parsed: the common first step of the JSON entry points.

@@ -47,6 +47,9 @@ pub enum Outcome {
     Invalid,
     /// The gateway does not accept our credentials or configuration (unknown merchant, bad key).
     Config,
+    /// The gateway itself does not know how the payment ended (no answer from the card company, a
+    /// processing error): `ambiguous`, never a safe-to-retry decline.
+    Unknown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -84,7 +87,7 @@ const fn row(
 }
 
 use Gateway::{Kcp, Payple, Payup};
-use Outcome::{Config, Declined, Invalid, Success};
+use Outcome::{Config, Declined, Invalid, Success, Unknown};
 use Source::{Public, Sandbox, Spec};
 
 /// Every code we know, all gateways.
@@ -219,10 +222,10 @@ pub static CODES: &[CodeInfo] = &[
     row(Payple, "SPCD0011", "등록되지 않은 결제고객입니다.", "Unknown PCD_PAYER_ID", Declined, Public),
     row(Payple, "SPCD0012", "등록되지 않은 결제고객입니다.", "Unknown PCD_PAYER_ID", Declined, Public),
     row(Payple, "SPCD0014", "중복된 결제요청입니다.", "Duplicate payment request", Declined, Public),
-    row(Payple, "SPCD1001", "카드사 응답이 없습니다.", "No answer from the card company", Declined, Public),
+    row(Payple, "SPCD1001", "카드사 응답이 없습니다.", "No answer from the card company", Unknown, Public),
     row(Payple, "SPCD1003", "승인 후 자동취소되었습니다.", "Approved, then cancelled automatically", Declined, Public),
-    row(Payple, "SPCD9991", "결제 처리 중 오류가 발생했습니다.", "Payment processing error", Declined, Public),
-    row(Payple, "SPCD9999", "결제 처리 중 오류가 발생했습니다.", "Payment processing error", Declined, Public),
+    row(Payple, "SPCD9991", "결제 처리 중 오류가 발생했습니다.", "Payment processing error", Unknown, Public),
+    row(Payple, "SPCD9999", "결제 처리 중 오류가 발생했습니다.", "Payment processing error", Unknown, Public),
     row(
         Payple,
         "RPCD0015",

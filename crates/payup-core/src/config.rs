@@ -131,6 +131,8 @@ pub const DEFAULT_READ_TIMEOUT_MS: u64 = 15_000;
 
 impl Config {
     pub fn from_json_str(s: &str) -> Result<Config, Error> {
+        // Windows editors save UTF-8 with a byte-order mark; JSON has none.
+        let s = s.trim_start_matches('\u{feff}');
         let v: Value = serde_json::from_str(s).map_err(|e| {
             config_field("(config)", &format!("is not valid JSON (line {}, column {})", e.line(), e.column()))
         })?;

@@ -118,13 +118,15 @@ impl Error {
         let kind = match info.map(|i| i.outcome) {
             Some(Outcome::Invalid) => ErrorKind::Invalid,
             Some(Outcome::Config) => ErrorKind::Config,
-            // A success code in an error path means the response contradicted itself.
-            Some(Outcome::Declined) | Some(Outcome::Success) | None => ErrorKind::Declined,
+            // A success code in an error path means the response contradicted itself: unknown outcome.
+            Some(Outcome::Success) | Some(Outcome::Unknown) => ErrorKind::Ambiguous,
+            Some(Outcome::Declined) | None => ErrorKind::Declined,
         };
         let message = if gateway_message.is_empty() {
             info.map(|i| i.message.to_string()).unwrap_or_default()
         } else {
-            gateway_message.to_string()
+            // A gateway message may echo what we sent: mask anything that looks like a card number.
+            crate::secret::redact_card_numbers(gateway_message)
         };
         let mut e = Self::base(kind, Some(gateway), message);
         e.code = Some(code.to_string());

@@ -748,9 +748,20 @@ pub struct BillingKey {
 }
 
 impl BillingKey {
+    /// PUSERDEL (5): `payer_no` optional ("-" in its table).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
+        Self::read(v, false)
+    }
+
+    /// PUSERINFO (6): its table marks `PCD_PAYER_NO` required (O).
+    pub fn from_json_info(v: &Value) -> Result<Self, Error> {
+        Self::read(v, true)
+    }
+
+    fn read(v: &Value, payer_no_required: bool) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
-        let r = BillingKey { payer_id: d.str("payer_id"), payer_no: d.opt_str("payer_no") };
+        let payer_no = if payer_no_required { Some(d.str("payer_no")) } else { d.opt_str("payer_no") };
+        let r = BillingKey { payer_id: d.str("payer_id"), payer_no };
         let mut p = d.finish();
         check_bytes(&mut p, "payer_id", &r.payer_id, 255);
         p.into_result()?;

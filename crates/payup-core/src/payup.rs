@@ -733,6 +733,8 @@ impl KakaoWindow {
         if let Some(u) = &self.kcp_script_url {
             fields::check_url(&mut p, "kcp_script_url", u, 2048);
         }
+        // The WP form posts to Ret_URL: never let a `javascript:` or relative value become its action.
+        fields::check_url(&mut p, "order.ret_url", &self.order.ret_url, 2048);
         p.into_result()
     }
 

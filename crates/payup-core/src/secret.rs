@@ -95,15 +95,59 @@ pub fn mask_card_number(number: &str) -> String {
     format!("{}{}{}", &number[..prefix], "*".repeat(hidden), &number[n - suffix..])
 }
 
-/// Masks a card number received from a gateway unless it is already masked: a gateway that returns a
-/// full number must not make us print one.
+/// Masks a card number received from a gateway, masked or not: at most its first 6 and last 4 digits stay
+/// (KCP masks only the third group, `12345678****1234`; DESIGN §4 allows 6 + 4), separators and stars kept.
 pub fn mask_card_number_if_full(number: &str) -> String {
-    let digits = number.chars().filter(char::is_ascii_digit).count();
-    if number.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ') && digits >= 11 {
-        mask_card_number(&number.chars().filter(char::is_ascii_digit).collect::<String>())
-    } else {
-        number.to_string()
+    if number.chars().all(|c| c.is_ascii_digit()) {
+        return mask_card_number(number);
     }
+    let n = number.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    number
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen <= 6 || seen > n.saturating_sub(4) { c } else { '*' }
+        })
+        .collect()
+}
+
+/// Masks every run of 11 or more digits (spaces and '-' allowed inside) in free text, such as a gateway's
+/// message that echoes a field: a card number never passes through it whole.
+pub fn redact_card_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let mut j = i;
+            let mut digits = 0;
+            while j < chars.len() && (chars[j].is_ascii_digit() || ((chars[j] == ' ' || chars[j] == '-') && digits > 0))
+            {
+                if chars[j].is_ascii_digit() {
+                    digits += 1;
+                }
+                j += 1;
+            }
+            while j > i && !chars[j - 1].is_ascii_digit() {
+                j -= 1; // a trailing separator is not part of the number
+            }
+            let run: String = chars[i..j].iter().collect();
+            if digits >= 11 {
+                out.push_str(&mask_card_number_if_full(&run));
+            } else {
+                out.push_str(&run);
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -122,6 +166,21 @@ mod tests {
             assert!(shown <= 10 && n - shown >= 6.min(n - n / 4), "{n}: {m}");
         }
         assert_eq!(mask_card_number("1234-5678"), "*********");
+    }
+
+    #[test]
+    fn gateway_masks_are_narrowed_and_messages_redacted() {
+        assert_eq!(mask_card_number_if_full("12345678****1234"), "123456******1234");
+        assert_eq!(mask_card_number_if_full("1111-****-****-1111"), "1111-****-****-1111");
+        assert_eq!(mask_card_number_if_full("12345678 ** ** 1234"), "123456** ** ** 1234");
+        assert_eq!(
+            redact_card_numbers("cardNo(9490191412341234)이 잘못되었습니다 6001"),
+            "cardNo(949019******1234)이 잘못되었습니다 6001"
+        );
+        assert_eq!(redact_card_numbers("4111 1111 1111 1111, amount 1004"), "4111 11** **** 1111, amount 1004");
+        // Safe over-redaction: a 14-digit time is indistinguishable from an 14-digit card number.
+        assert_eq!(redact_card_numbers("20180212000000ST0000"), "20180******000ST0000");
+        assert_eq!(redact_card_numbers("code 6001, 2 items"), "code 6001, 2 items");
     }
 
     #[test]

@@ -24,7 +24,7 @@ impl Timestamp {
 
     /// This instant on a Korean wall clock.
     pub fn kst(self) -> CivilTime {
-        let t = self.0 + KST_OFFSET_SECS;
+        let t = self.0.saturating_add(KST_OFFSET_SECS);
         let days = t.div_euclid(86_400);
         let secs = t.rem_euclid(86_400) as u32;
         let (year, month, day) = civil_from_days(days);

@@ -1,4 +1,5 @@
 use crate::wire::{SendFailure, Wire};
+use payup_core::catalog::ambiguous_context;
 use payup_core::catalog::{self, Exchange, Mismatch, Next};
 use payup_core::{AmbiguousContext, Config, Error, ErrorKind, Gateway, HttpRequest, Operation, OperationClass};
 use payup_core::{Request, Response, Target, Timestamp, payple};
@@ -69,15 +70,17 @@ impl Client {
 
     /// Runs one operation with every safety of this crate.
     pub fn execute(&self, request: Request) -> Result<Response, Error> {
+        // The day the payment was asked for (KST): a recovery query that runs after midnight still looks there.
+        let asked_on = now().kst_date();
         let op = request.operation();
         let result =
             if op.class() == OperationClass::ReadOnly { self.with_retries(&request) } else { self.run(&request) };
         match result {
             Ok(response) => match catalog::check_result(&request, &response) {
                 None => Ok(response),
-                Some(m) => Err(self.undo_mismatch(op.gateway(), &m)),
+                Some(m) => Err(self.undo_mismatch(&request, &m)),
             },
-            Err(e) if e.kind == ErrorKind::Ambiguous => self.recover(&request, e),
+            Err(e) if e.kind == ErrorKind::Ambiguous => self.recover(&request, e, &asked_on),
             Err(e) => Err(e),
         }
     }
@@ -185,7 +188,7 @@ impl Client {
     }
 
     /// An approval of another amount or order is undone where the API allows it.
-    fn undo_mismatch(&self, gateway: Gateway, m: &Mismatch) -> Error {
+    fn undo_mismatch(&self, request: &Request, m: &Mismatch) -> Error {
         let cancelled = match m.undo.clone() {
             Some(mut undo) => {
                 // A Payple refund names its amount: ask Payple what was really paid rather than trusting
@@ -206,18 +209,18 @@ impl Client {
             }
             None => Err(Error::config("no cancel operation")),
         };
-        catalog::amount_mismatch(gateway, m, cancelled.as_ref().map(|_| ()))
+        catalog::mismatch_error(request, m, cancelled.as_ref().map(|_| ()))
     }
 
     /// After an ambiguous outcome: find out what happened where the gateway lets us (a recovered
     /// success is returned as a success), else say exactly what is unknown.
-    fn recover(&self, request: &Request, error: Error) -> Result<Response, Error> {
+    fn recover(&self, request: &Request, error: Error, asked_on: &str) -> Result<Response, Error> {
         let mut ctx = ambiguous_context(request);
         match request {
             Request::PaypleBillingPay(b) => {
                 let status = payple::Status {
                     pay_oid: b.pay_oid.clone(),
-                    pay_date: now().kst_date(),
+                    pay_date: asked_on.to_string(),
                     reguler_flag: !b.simple_flag,
                     pay_year: Some(b.pay_year.clone()),
                     pay_month: Some(b.pay_month.clone()),
@@ -227,7 +230,7 @@ impl Client {
             Request::PaypleCardConfirm(c) => {
                 let status = payple::Status {
                     pay_oid: c.pay_oid.clone(),
-                    pay_date: now().kst_date(),
+                    pay_date: asked_on.to_string(),
                     reguler_flag: false,
                     pay_year: None,
                     pay_month: None,
@@ -240,7 +243,7 @@ impl Client {
                 match self.run(request) {
                     Ok(r) => match catalog::check_result(request, &r) {
                         None => Ok(r),
-                        Some(m) => Err(self.undo_mismatch(Gateway::Payup, &m)),
+                        Some(m) => Err(self.undo_mismatch(request, &m)),
                     },
                     Err(e) if e.code.as_deref() == Some("8002") => {
                         ctx.tried.push("payup.kakaopay.approve again: 8002, the order is already paid".into());
@@ -273,7 +276,7 @@ impl Client {
                 let found = Response::PayplePayment(p);
                 match catalog::check_result(request, &found) {
                     None => Ok(found),
-                    Some(m) => Err(self.undo_mismatch(Gateway::Payple, &m)),
+                    Some(m) => Err(self.undo_mismatch(request, &m)),
                 }
             }
             Ok(_) => Err(error.with_ambiguous(ctx)),
@@ -287,22 +290,4 @@ impl Client {
             }
         }
     }
-}
-
-fn ambiguous_context(request: &Request) -> AmbiguousContext {
-    let op = request.operation().name().to_string();
-    let (order_number, transaction_id, amount) = match request {
-        Request::PayupKeyinApprove(r) => (Some(r.order_number.clone()), None, Some(r.amount)),
-        Request::PayupKeyinCancel(r) => (None, Some(r.transaction_id.clone()), None),
-        Request::PayupKakaopayOrder(r) => (Some(r.order_number.clone()), None, Some(r.amount)),
-        Request::PayupKakaopayApprove(r) => (None, Some(r.ordr_idxx.clone()), Some(r.amount)),
-        Request::PayupKakaopayCancel(r) => (None, Some(r.transaction_id.clone()), None),
-        Request::PaypleCardConfirm(r) => (Some(r.pay_oid.clone()), None, Some(r.amount)),
-        Request::PaypleBillingPay(r) => (Some(r.pay_oid.clone()), None, Some(r.pay_total)),
-        Request::PaypleCancel(r) => (Some(r.pay_oid.clone()), None, Some(r.refund_total)),
-        Request::KcpKeyinApprove(r) => (Some(r.ordr_idxx.clone()), None, Some(r.amount)),
-        Request::KcpCancel(r) => (None, Some(r.tno.clone()), r.mod_mny),
-        _ => (None, None, None),
-    };
-    AmbiguousContext { operation: op, order_number, transaction_id, amount, tried: Vec::new() }
 }

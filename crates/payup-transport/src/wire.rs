@@ -94,6 +94,11 @@ impl Wire {
             .timeout_send_body(Some(read))
             .timeout_recv_response(Some(read))
             .timeout_recv_body(Some(read))
+            // A redirect would turn the POST into a GET to any host, past the loopback-only http rule and
+            // Payple's same-host check, and its answer would read as the operation's: a 3xx is not an answer.
+            .max_redirects(0)
+            // The connector chain has no proxy layer: ignore HTTPS_PROXY & co. rather than fail every call.
+            .proxy(None)
             .max_idle_connections_per_host(16)
             .max_response_header_size(64 * 1024)
             .user_agent(format!("payup/{}", payup_core::VERSION))

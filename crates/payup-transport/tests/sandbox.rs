@@ -374,7 +374,7 @@ fn read_only_calls_are_retried_when_nothing_was_sent() {
     let payer_id = sb.register_payple_card(CARD_OK, "1");
     // Partner auth is reset once: the query itself was never sent, so it is retried and succeeds.
     sb.arm_fault("payple.auth", "reset_before_commit", None, 1).unwrap();
-    let info = c.call_json("payple.billing.info", &json!({"payer_id": payer_id})).unwrap();
+    let info = c.call_json("payple.billing.info", &json!({"payer_id": payer_id, "payer_no": "1"})).unwrap();
     assert_eq!(info["pay_rst"], "success");
     // A payment is never retried: the same failure gives not_sent and no payment.
     sb.arm_fault("payple.auth", "reset_before_commit", None, 1).unwrap();
@@ -503,6 +503,35 @@ fn payple_next_url_off_the_configured_host_is_refused() {
     served.join().unwrap();
     assert_eq!(e.kind, ErrorKind::Config, "{e}");
     assert!(e.message.contains("127.0.0.2"), "{e}");
+}
+
+#[test]
+fn a_success_for_another_order_is_ambiguous_and_nothing_is_cancelled() {
+    let body = json!({"responseCode": "0000", "responseMsg": "성공", "transactionId": "20260101000000ST0001",
+        "orderNumber": "SOMEONE_ELSE", "amount": "1000"});
+    // One connection only: a cancel attempt would find nobody listening and show up as a different error.
+    let (base, served) = canned_server(json_response(&body.to_string()), 0);
+    let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
+    let o = order("OM");
+    let e = c.call_json("payup.keyin.approve", &keyin(&o, CARD_OK, 1000)).unwrap_err();
+    served.join().unwrap();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
+    let ctx = e.ambiguous.expect("context");
+    assert_eq!(
+        (ctx.order_number.as_deref(), ctx.transaction_id.as_deref()),
+        (Some(o.as_str()), Some("20260101000000ST0001"))
+    );
+    assert!(e.message.contains("nothing was cancelled"), "{}", e.message);
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_not_an_answer() {
+    let redirect = b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let (base, served) = canned_server(redirect, 0);
+    let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
+    let e = c.call_json("payup.keyin.approve", &keyin(&order("RD"), CARD_OK, 1000)).unwrap_err();
+    served.join().unwrap();
+    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
 }
 
 #[test]

@@ -309,8 +309,8 @@ class Client:
         )
         return cast(PayplePayment, self.call("payple.billing.pay", doc))
 
-    def payple_billing_info(self, *, payer_id: str, payer_no: Optional[str] = None) -> PaypleBillingInfo:
-        """``payple.billing.info``: what Payple knows of a billing key (read-only)."""
+    def payple_billing_info(self, *, payer_id: str, payer_no: str) -> PaypleBillingInfo:
+        """``payple.billing.info``: what Payple knows of a billing key (read-only; PUSERINFO needs payer_no)."""
         doc = _fields(payer_id=payer_id, payer_no=payer_no)
         return cast(PaypleBillingInfo, self.call("payple.billing.info", doc))
 
