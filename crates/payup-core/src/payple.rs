@@ -367,7 +367,10 @@ pub struct BillingPay {
     pub pay_oid: String,
     pub pay_year: String,
     pub pay_month: String,
-    /// Twice or more a month: `PCD_SIMPLE_FLAG` auth instead of `PCD_REGULER_FLAG` (3. 이후결제 comment).
+    /// Twice or more a month: `PCD_SIMPLE_FLAG` instead of `PCD_REGULER_FLAG` (3. 이후결제: "월 1회 정기결제 :
+    /// PCD_REGULER_FLAG / 월 2회 이상 : PCD_SIMPLE_FLAG 이용"). The spec shows that choice on the auth step only;
+    /// we send the same flag in the pay request, where the table's fixed `PCD_REGULER_FLAG: Y` would claim a
+    /// monthly charge (and draw RPCD0015 on the second one).
     pub simple_flag: bool,
     pub user_define1: Option<String>,
     pub user_define2: Option<String>,
