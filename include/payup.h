@@ -76,7 +76,8 @@ typedef enum {
    */
   PAYUP_NULL_ARGUMENT = 6,
   /**
-   * libpayup panicked (a bug); the panic was caught and nothing was written.
+   * libpayup panicked (a bug); the panic was caught and nothing was written. For a call that may have sent
+   * a request (approvals, cancels) the outcome is unknown: treat it as `PAYUP_AMBIGUOUS` and never resend blindly.
    */
   PAYUP_PANIC = 7,
 } payup_result;

@@ -320,6 +320,12 @@ class Sandbox {
    */
   armFault(operation, fault, options = {}) {
     const { delayMs, times } = options
+    for (const [name, v] of [['delayMs', delayMs], ['times', times]]) {
+      if (v !== undefined && v !== null && !(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
+        throw new PayupError({ kind: 'invalid', code: null, message: `invalid request: ${name}: must be a whole number ≥ 0`,
+          field: name, gateway: null, fields: [{ field: name, rule: 'must be a whole number ≥ 0' }] })
+      }
+    }
     sync(() => this.#native.armFault(String(operation), String(fault), delayMs ?? undefined, times ?? undefined))
   }
 

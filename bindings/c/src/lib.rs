@@ -4,7 +4,8 @@
 //!   the matching `*_free`; passing NULL to a free function does nothing.
 //! * Every function returns a stable [`payup_result`] (never renumbered) or a value that cannot fail.
 //! * Owned strings (`char **out_…`) are NUL-terminated UTF-8 allocated by libpayup and released with
-//!   [`payup_string_free`]. Borrowed strings (`const char *` returns) are never freed by the caller.
+//!   [`payup_string_free`], unmodified (do not write into them). Borrowed strings (`const char *` returns) are
+//!   never freed by the caller.
 //! * Outputs: on `PAYUP_OK` the out parameter receives the result; on `PAYUP_DECLINED`, `PAYUP_INVALID`,
 //!   `PAYUP_NOT_SENT`, `PAYUP_AMBIGUOUS` and `PAYUP_CONFIG` it receives the error document
 //!   `{"error": {...}}` (as `payup call` prints it); on `PAYUP_NULL_ARGUMENT` and `PAYUP_PANIC` nothing
@@ -52,7 +53,8 @@ pub enum payup_result {
     PAYUP_CONFIG = 5,
     /// A required pointer argument was NULL; nothing was written.
     PAYUP_NULL_ARGUMENT = 6,
-    /// libpayup panicked (a bug); the panic was caught and nothing was written.
+    /// libpayup panicked (a bug); the panic was caught and nothing was written. For a call that may have sent
+    /// a request (approvals, cancels) the outcome is unknown: treat it as `PAYUP_AMBIGUOUS` and never resend blindly.
     PAYUP_PANIC = 7,
 }
 

@@ -76,8 +76,13 @@ impl Task for CallTask {
     type JsValue = String;
 
     fn compute(&mut self) -> napi::Result<String> {
-        let req = parse_doc("request", &self.request).map_err(|e| thrown(&e))?;
-        self.client.call_json(&self.operation, &req).map(|v| v.to_string()).map_err(|e| thrown(&e))
+        let run = || {
+            let req = parse_doc("request", &self.request).map_err(|e| thrown(&e))?;
+            self.client.call_json(&self.operation, &req).map(|v| v.to_string()).map_err(|e| thrown(&e))
+        };
+        // napi runs compute() inside an extern "C" callback: a panic would abort the whole Node process.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .unwrap_or_else(|_| Err(thrown(&Operation::internal_failure(&self.operation))))
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
@@ -287,7 +292,8 @@ pub struct PersonTask(PersonJob);
 
 fn person_failed(m: String) -> napi::Error {
     // The person's messages come from the sandbox's pages: no card data.
-    thrown(&Error::not_sent(payup_core::Gateway::Payup, format!("the simulated person could not pay: {m}")))
+    // Not `not_sent`: the person's POST may already have paid in the sandbox.
+    thrown(&Error::ambiguous(payup_core::Gateway::Payup, format!("the simulated person could not pay: {m}")))
 }
 
 impl Task for PersonTask {
@@ -295,6 +301,17 @@ impl Task for PersonTask {
     type JsValue = String;
 
     fn compute(&mut self) -> napi::Result<String> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run()))
+            .unwrap_or_else(|_| Err(person_failed("payup failed internally".into())))
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
+impl PersonTask {
+    fn run(&self) -> napi::Result<String> {
         match &self.0 {
             PersonJob::KakaoMobile { html, choice } => {
                 let (url, fields) = person::kakaopay_mobile(html, *choice).map_err(person_failed)?;
@@ -332,10 +349,6 @@ impl Task for PersonTask {
                 Ok(Value::Object(fields).to_string())
             }
         }
-    }
-
-    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
-        Ok(output)
     }
 }
 

@@ -87,3 +87,20 @@ test('results and the ledger hold only masked cards', async () => {
   assertClean('ledger', JSON.stringify(sandbox.transactions()))
   assertClean('sandbox inspect', util.inspect(sandbox, { showHidden: true }))
 })
+
+test('a request document passed where the operation goes is not echoed back', async () => {
+  const client = sandbox.client()
+  const doc = { order_number: order('MIS'), card_no: CARD, expire_month: '12', expire_year: '30', birthday: BIRTH,
+    card_pw: PW, amount: 1000, quota: 0, item_name: 'x', user_name: 'y' }
+  await assert.rejects(client.call(JSON.stringify(doc), {}), (e) => {
+    assert.equal(e.code, 'PAYUP_INVALID')
+    assert.equal(e.field, 'operation')
+    everyView('misplaced document', e)
+    return true
+  })
+})
+
+test('armFault rejects options of the wrong type with a PayupError', () => {
+  assert.throws(() => sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: '5' }),
+    (e) => e instanceof payup.PayupError && e.code === 'PAYUP_INVALID' && e.field === 'delayMs')
+})

@@ -44,7 +44,13 @@ impl NativeClient {
     /// Runs one operation without the GIL.
     fn call(&self, py: Python<'_>, operation: String, request_json: String) -> Outcome {
         let client = &self.inner;
-        py.detach(move || outcome(parse("request", &request_json).and_then(|r| client.call_json(&operation, &r))))
+        py.detach(move || {
+            let run = || parse("request", &request_json).and_then(|r| client.call_json(&operation, &r));
+            // A panic must not cross into Python as a bare PanicException: it is an unknown outcome.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+                .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure(&operation)));
+            outcome(result)
+        })
     }
 
     fn __repr__(&self) -> String {

@@ -118,3 +118,27 @@ def test_keys_stay_out_of_clients_and_config_errors(sandbox: payup.Sandbox) -> N
         payup.Client({"payup": {"merchant_id": 1, "api_cert_key": KEY}})
     errors.append(any_error.value)
     assert_clean(*errors)
+
+
+def test_lone_surrogates_and_misplaced_documents_leak_nothing(client: payup.Client, sandbox: payup.Sandbox) -> None:
+    # A lone surrogate in any field: refused as invalid, with no copy of the request (or config) attached.
+    with pytest.raises(payup.InvalidRequestError) as bad:
+        client.call("payup.keyin.approve", canary_keyin("SUR-1", item_name="x\ud800"))
+    assert_clean(bad.value)
+    chain = bad.value.__context__
+    while chain is not None:
+        assert_clean(chain)
+        chain = chain.__context__
+    config = sandbox.client_config()
+    config["payup"]["api_cert_key"] = KEY
+    config["payup"]["merchant_id"] = "tester\udfff"
+    with pytest.raises(payup.PayupError) as cfg_error:
+        payup.Client(config)
+    assert_clean(cfg_error.value)
+    # A request document passed where the operation name goes is not echoed back.
+    import json
+
+    with pytest.raises(payup.InvalidRequestError) as misplaced:
+        client.call(json.dumps(canary_keyin("MIS-1")), {})
+    assert misplaced.value.field == "operation"
+    assert_clean(misplaced.value)

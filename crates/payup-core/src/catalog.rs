@@ -68,11 +68,31 @@ impl Operation {
         Operation::ALL.iter().copied().find(|o| o.name() == name)
     }
 
-    /// An `invalid` error for an unknown operation name, listing the known ones.
+    /// An `invalid` error for an unknown operation name, listing the known ones. The name is shown only
+    /// when it looks like one: a request document passed by mistake in its place must not be echoed.
     pub fn unknown(name: &str) -> Error {
         let known: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
-        let shown: String = name.chars().take(64).filter(|c| !c.is_control()).collect();
-        Error::invalid_field("operation", format!("unknown operation \"{shown}\"; known: {}", known.join(", ")))
+        let looks_like_a_name = (1..=40).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+        let shown = if looks_like_a_name { format!("\"{name}\"") } else { "(not shown)".to_string() };
+        Error::invalid_field("operation", format!("unknown operation {shown}; known: {}", known.join(", ")))
+    }
+
+    /// The error a binding reports when payup itself failed (a panic) during `operation`: for anything
+    /// that may have sent a request the outcome is unknown, so it is `ambiguous` — never a safe resend.
+    pub fn internal_failure(operation: &str) -> Error {
+        let op = Operation::from_name(operation);
+        let mut e = match op.map(|o| o.class()) {
+            Some(OperationClass::Pure) => {
+                Error::invalid_field("(internal)", "payup failed internally; nothing was sent")
+            }
+            _ => Error::ambiguous(
+                op.map(|o| o.gateway()).unwrap_or(Gateway::Payup),
+                "payup failed internally during the call: the outcome is unknown; never resend blindly",
+            ),
+        };
+        e.code = Some("INTERNAL".into());
+        e
     }
 }
 

@@ -261,3 +261,14 @@ fn canary_debug_and_display_hold_no_card_data_or_keys() {
     };
     assert_clean("kcp result", &format!("{r:?} {}", r.to_json()));
 }
+
+#[test]
+fn an_unknown_operation_is_named_only_when_it_looks_like_one() {
+    let e = Operation::unknown("payup.keyin.aprove");
+    assert!(e.message.contains("\"payup.keyin.aprove\""), "{e}");
+    let doc = format!("{{\"card_no\": \"{CANARY_PAN}\"}}");
+    let e = Operation::unknown(&doc);
+    assert!(!e.message.contains(CANARY_PAN) && e.message.contains("(not shown)"), "{e}");
+    let e = payup_core::Operation::internal_failure("payup.keyin.approve");
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("INTERNAL")));
+}

@@ -155,7 +155,9 @@ impl SandboxConfig {
     /// Parse the `--config` JSON. Its merchants are added to the default (spec) identities; an entry
     /// with the same id replaces the default one.
     pub fn from_json(s: &str) -> Result<SandboxConfig, String> {
-        let f: ConfigFile = serde_json::from_str(s).map_err(|e| format!("sandbox config: {e}"))?;
+        // Position only: serde's message may quote a value (a key).
+        let f: ConfigFile = serde_json::from_str(s)
+            .map_err(|e| format!("sandbox config: not valid (line {}, column {})", e.line(), e.column()))?;
         let mut c = SandboxConfig::default();
         for m in f.payup {
             if m.merchant_id.is_empty() || m.api_cert_key.is_empty() {

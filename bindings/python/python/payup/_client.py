@@ -37,7 +37,9 @@ def _dumps(what: str, document: Any) -> str:
     if not isinstance(document, Mapping):
         raise TypeError(f"the {what} must be a mapping (a dict), not {type(document).__name__}")
     try:
-        return json.dumps(document, ensure_ascii=False, allow_nan=False)
+        # ASCII escapes: a lone surrogate becomes a JSON escape the core refuses by position, instead of a
+        # UnicodeEncodeError that would carry the whole document (card data, keys) in its .object.
+        return json.dumps(document, allow_nan=False)
     except (TypeError, ValueError) as e:
         # json's message names the offending type ("Object of type X is not JSON serializable"), not the value.
         raise InvalidRequestError(f"the {what} is not a JSON document: {e}", field=what) from None
