@@ -142,3 +142,13 @@ def test_lone_surrogates_and_misplaced_documents_leak_nothing(client: payup.Clie
         client.call(json.dumps(canary_keyin("MIS-1")), {})
     assert misplaced.value.field == "operation"
     assert_clean(misplaced.value)
+
+
+def test_signature_helpers_refuse_a_surrogate_key_without_quoting_it() -> None:
+    from payup import core
+
+    with pytest.raises(payup.InvalidRequestError) as e:
+        core.approval_signature("tester", "O-1", 1000, KEY + "\ud800", "20260101000000")
+    assert e.value.field == "api_cert_key"
+    assert_clean(e.value)
+    assert e.value.__context__ is None

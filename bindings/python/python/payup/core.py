@@ -10,7 +10,7 @@ import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union, cast
 
 from . import _payup
-from ._errors import error_from_document
+from ._errors import InvalidRequestError, error_from_document
 
 __all__ = ["prepare", "parse", "pure", "approval_signature", "cancel_signature", "operations"]
 
@@ -50,13 +50,29 @@ def pure(operation: str, request: Mapping[str, Any]) -> Dict[str, Any]:
     return _result(_payup.pure_json(operation, json.dumps(dict(request))))
 
 
+def _utf8(**values: str) -> None:
+    """Refuses text that is not valid UTF-8 (a lone surrogate) by name, before the native layer's own
+    UnicodeEncodeError could carry the value (a key) in its ``.object``."""
+    bad = None
+    for name, value in values.items():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            bad = name
+            break
+    if bad is not None:  # raised outside the except block: no __context__ holding the value
+        raise InvalidRequestError(f"invalid request: {bad}: must be valid UTF-8 text", field=bad)
+
+
 def approval_signature(merchant_id: str, order_number: str, amount: int, api_cert_key: str, timestamp: str) -> str:
     """Payup's approval signature: SHA-256 of ``merchantId|orderNumber|amount|apiCertKey|timestamp``."""
+    _utf8(merchant_id=merchant_id, order_number=order_number, api_cert_key=api_cert_key, timestamp=timestamp)
     return _payup.approval_signature(merchant_id, order_number, amount, api_cert_key, timestamp)
 
 
 def cancel_signature(merchant_id: str, transaction_id: str, api_cert_key: str) -> str:
     """Payup's cancel signature: SHA-256 of ``merchantId|transactionId|apiCertKey``."""
+    _utf8(merchant_id=merchant_id, transaction_id=transaction_id, api_cert_key=api_cert_key)
     return _payup.cancel_signature(merchant_id, transaction_id, api_cert_key)
 
 
