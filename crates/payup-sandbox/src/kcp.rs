@@ -87,10 +87,16 @@ pub(crate) fn cert_der(info: &str) -> Option<Vec<u8>> {
     (der.first() == Some(&0x30) && der.len() > 64).then_some(der)
 }
 
+/// The site and its certificate: `kcp_cert_info` must be the certificate KCP issued to that site
+/// (kcp-keyin.txt 서비스 인증서), and a cancel's `kcp_sign_data` is verified with that certificate's key.
 fn check_site_and_cert<'a>(sh: &'a Shared, f: &Fields) -> Result<(&'a crate::KcpSite, Vec<u8>), Response> {
     let site = sh.config.kcp_site(f.s("site_cd")).ok_or_else(|| err("V002", None))?;
     let der = cert_der(f.s("kcp_cert_info")).ok_or_else(|| err("V003", None))?;
-    Ok((site, der))
+    let issued = site.cert_pem.as_deref().map(cert_der);
+    match issued {
+        Some(Some(issued)) if issued != der => Err(err("V003", None)),
+        _ => Ok((site, der)),
+    }
 }
 
 fn digits(s: &str) -> bool {

@@ -75,6 +75,9 @@ pub struct PayupMerchant {
     pub min_amount: u64,
     #[serde(default = "default_max")]
     pub max_amount: u64,
+    /// Set up for mixed taxation (§2.1 taxFlag: "복합과세 사용 가맹점으로 설정이 되어야합니다"); off unless said.
+    #[serde(default)]
+    pub mixed_tax: bool,
 }
 
 /// A Payple partner (payple-card.txt "가맹점 인증": cst_id + custKey; refund key from the admin page).
@@ -95,6 +98,9 @@ pub struct PaypleMerchant {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KcpSite {
     pub site_cd: String,
+    /// The certificate issued to the site (PEM): `kcp_cert_info` must be it. None: any well-formed certificate.
+    #[serde(default)]
+    pub cert_pem: Option<String>,
 }
 
 /// Merchants and settings. `Default` holds the specs' own test identities.
@@ -116,6 +122,8 @@ impl Default for SandboxConfig {
                 api_cert_key: "25bcd7a82f5b4058818462cc7715964c".into(),
                 min_amount: 100,
                 max_amount: 10_000_000,
+                // The spec's test merchant is set up for every feature the spec shows.
+                mixed_tax: true,
             }],
             // payple-card.txt 호출정보 (test account) and §4's sample PCD_REFUND_KEY.
             payple: vec![PaypleMerchant {
@@ -126,7 +134,7 @@ impl Default for SandboxConfig {
                 referers: Vec::new(),
             }],
             // kcp-keyin.txt 승인요청 파라미터: "테스트코드 : T0000".
-            kcp: vec![KcpSite { site_cd: "T0000".into() }],
+            kcp: vec![KcpSite { site_cd: "T0000".into(), cert_pem: Some(KCP_TEST_CERT_PEM.into()) }],
             payple_auth_ttl_secs: 180,
         }
     }
@@ -149,6 +157,9 @@ struct ConfigFile {
 #[derive(Deserialize)]
 struct KcpSiteFile {
     site_cd: String,
+    /// The site's certificate (the same key name as the client configuration's).
+    #[serde(default)]
+    cert_info: Option<String>,
 }
 
 impl SandboxConfig {
@@ -181,7 +192,7 @@ impl SandboxConfig {
                 return Err("sandbox config: kcp site_cd must not be empty".into());
             }
             c.kcp.retain(|x| x.site_cd != k.site_cd);
-            c.kcp.push(KcpSite { site_cd: k.site_cd });
+            c.kcp.push(KcpSite { site_cd: k.site_cd, cert_pem: k.cert_info });
         }
         c.payple_auth_ttl_secs = f.payple_auth_ttl_secs;
         Ok(c)

@@ -503,6 +503,10 @@ pub fn confirm(sh: &Shared, req: &Request) -> Response {
         return perr("SPCD0100", Some("PCD_PAY_REQKEY"));
     }
     let payer_id = tx.detail_str("payer_id");
+    // 1-1: PCD_PAYER_ID "정기결제(PCD_CARD_VER=01) 시 필수" — a recurring window payment issued one.
+    if !payer_id.is_empty() && !f.has("PCD_PAYER_ID") {
+        return perr("SPCD0100", Some("PCD_PAYER_ID"));
+    }
     if f.has("PCD_PAYER_ID") && !payer_id.is_empty() && f.s("PCD_PAYER_ID") != payer_id {
         return perr("SPCD0011", None);
     }
@@ -534,7 +538,20 @@ pub fn confirm(sh: &Shared, req: &Request) -> Response {
 pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
     let f = tri!(PFields::parse(req));
     let (m, _) = tri!(second_step(sh, &f, PaypleWork::Billing));
-    tri!(f.require(&["PCD_PAY_TYPE", "PCD_PAYER_ID", "PCD_PAY_GOODS", "PCD_PAY_TOTAL", "PCD_PAY_OID"]));
+    // §3 table: PCD_PAY_YEAR, PCD_PAY_MONTH and PCD_REGULER_FLAG ('Y') are required; PCD_SIMPLE_FLAG 'Y' stands
+    // in for the flag on a simple (more than monthly) payment (§3's auth comment).
+    tri!(f.require(&[
+        "PCD_PAY_TYPE",
+        "PCD_PAYER_ID",
+        "PCD_PAY_GOODS",
+        "PCD_PAY_TOTAL",
+        "PCD_PAY_OID",
+        "PCD_PAY_YEAR",
+        "PCD_PAY_MONTH"
+    ]));
+    if f.s("PCD_REGULER_FLAG") != "Y" && f.s("PCD_SIMPLE_FLAG") != "Y" {
+        return perr("SPCD0100", Some("PCD_REGULER_FLAG"));
+    }
     tri!(f.check("PCD_PAY_TYPE", |s| s == "card"));
     let amount = tri!(total(&f));
     tri!(check_reguler(&f));

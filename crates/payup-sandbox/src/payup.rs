@@ -79,8 +79,10 @@ fn signature(parts: &[&str]) -> String {
     util::sha256_hex(&joined)
 }
 
+/// Lowercase hex, exactly: the specs' samples (§2.1.1, §2.2.1) are lowercase, and a gateway comparing strings
+/// would refuse an uppercase one.
 fn sig_ok(given: &str, expected: &str) -> bool {
-    given.eq_ignore_ascii_case(expected)
+    given == expected
 }
 
 fn check_merchant_field(f: &Fields, mid: &str) -> Result<(), Response> {
@@ -154,6 +156,9 @@ pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
     let amount: u64 = f.s("amount").parse().unwrap_or(0);
     // Mixed taxation (§2.1 taxFlag/taxAmount/freeAmount, V1.3.0).
     let tax = if f.get("taxFlag") == Some("Y") {
+        if !m.mixed_tax {
+            return err("6002", Some("taxFlag"));
+        }
         tri!(f.require(&["taxAmount", "freeAmount"]));
         tri!(f.check("taxAmount", digits_max(12)));
         tri!(f.check("freeAmount", digits_max(12)));
@@ -250,6 +255,15 @@ fn cancel_common(sh: &Shared, mid: &str, req: &Request, kakao: bool) -> Response
     {
         let mut st = sh.state();
         let Some(tx) = st.tx_mut("payup", mid, tid) else { return err("1004", None) };
+        // §3.4 비고 lets a KakaoPay *card* payment be cancelled with the card cancel API; nothing says the
+        // reverse, or KakaoPay money through it.
+        let kakao_tx = tx.operation == "payup.kakaopay.approve";
+        if kakao && !kakao_tx {
+            return err("1004", None);
+        }
+        if !kakao && kakao_tx && tx.details.get("type").and_then(|t| t.as_str()) == Some("KAKAO_MONEY") {
+            return err("1005", None);
+        }
         if tx.status != "approved" {
             return err("1005", None);
         }

@@ -130,8 +130,9 @@ pub fn mask_first4_last4(card_no: &str) -> String {
 /// Also NHN KCP's: "카드번호 16자리 중 3번째구간은 마스킹" (kcp-keyin.txt 승인응답).
 pub fn mask_third_group(card_no: &str) -> String {
     let n = card_no.len();
-    if n < 13 {
-        return mask_first4_last4(card_no);
+    if n < 16 {
+        // Fewer than 4 hidden digits would give the number away (the check digit restores one): 6 + 4 at most.
+        return payup_core::mask_card_number(card_no);
     }
     format!("{}{}{}", &card_no[..8], "*".repeat(n - 12), &card_no[n - 4..])
 }

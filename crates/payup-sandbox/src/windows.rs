@@ -119,6 +119,22 @@ pub fn kcp_mobile_page(sh: &Shared, req: &Request) -> Response {
     if order.status == "paid" {
         return error_page(400, "결제가 진행된 주문입니다.");
     }
+    // The window takes the order's values from the merchant's form (payup-kakaopay-kcp.txt §3.2.1): a form
+    // with another amount, site or return URL, or without the fixed values, is refused as KCP's would be.
+    let expected = [
+        ("good_mny", order.amount.to_string()),
+        ("site_cd", crate::payup::KAKAO_SITE_CD.to_string()),
+        ("Ret_URL", order.return_url.clone()),
+        ("req_tx", "pay".to_string()),
+        ("pay_method", "CARD".to_string()),
+        ("currency", "410".to_string()),
+        ("kakaopay_direct", "Y".to_string()),
+    ];
+    for (name, want) in &expected {
+        if get(&f, name) != want {
+            return error_page(400, &format!("{name} 값이 주문과 다르거나 없습니다 (payup-kakaopay-kcp.txt §3.2.1)"));
+        }
+    }
     let hidden = |name: &str, value: &str| {
         format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", html_escape(name), html_escape(value))
     };

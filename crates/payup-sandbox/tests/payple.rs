@@ -74,6 +74,7 @@ fn spec_samples_billing_refund_query_info_delete() {
     b["PCD_CUST_KEY"] = json!("abcd1234567890");
     b["PCD_PAY_OID"] = json!("test201804000003");
     b["PCD_REGULER_FLAG"] = json!("N");
+    b["PCD_SIMPLE_FLAG"] = json!("Y");
     b["PCD_PAY_TOTAL"] = json!("2000");
     let r = post_json(base, &path, &b);
     assert_eq!(r["PCD_PAY_CODE"], "SPCD0000", "{r}");
