@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use payup_sandbox::{KCP_TEST_CERT_PEM, Sandbox, SandboxConfig};
+use payup_sandbox::KCP_TEST_CERT_PEM;
 use serde_json::json;
 
 fn start() -> Sandbox {
