@@ -215,7 +215,7 @@ pub fn ambiguous_context(request: &Request) -> crate::error::AmbiguousContext {
         Request::PayupKakaopayCancel(r) => (None, Some(r.transaction_id.clone()), None),
         Request::PaypleCardConfirm(r) => (Some(r.pay_oid.clone()), None, Some(r.amount)),
         Request::PaypleBillingPay(r) => (Some(r.pay_oid.clone()), None, Some(r.pay_total)),
-        Request::PaypleCancel(r) => (Some(r.pay_oid.clone()), None, Some(r.refund_total)),
+        Request::PaypleCancel(r) => (Some(r.payment.pay_oid.clone()), None, Some(r.refund_total)),
         Request::KcpKeyinApprove(r) => (Some(r.ordr_idxx.clone()), None, Some(r.amount)),
         Request::KcpCancel(r) => (None, Some(r.tno.clone()), r.mod_mny),
         _ => (None, None, None),
@@ -485,22 +485,26 @@ pub fn undo_for(request: &Request, response: &Response, reason: &str) -> Option<
             }))
         }
         (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => Some(Request::PaypleCancel(payple::Cancel {
-            pay_oid: a.pay_oid.clone(),
-            pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+            payment: payple::PaymentRef {
+                pay_oid: a.pay_oid.clone(),
+                pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+                reguler_flag: !q.simple_flag,
+                pay_year: Some(q.pay_year.clone()),
+                pay_month: Some(q.pay_month.clone()),
+            },
             refund_total: a.pay_total.unwrap_or(0),
             pay_taxtotal: None,
-            reguler_flag: !q.simple_flag,
-            pay_year: Some(q.pay_year.clone()),
-            pay_month: Some(q.pay_month.clone()),
         })),
         (Request::PaypleCardConfirm(_), Response::PayplePayment(a)) => Some(Request::PaypleCancel(payple::Cancel {
-            pay_oid: a.pay_oid.clone(),
-            pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+            payment: payple::PaymentRef {
+                pay_oid: a.pay_oid.clone(),
+                pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+                reguler_flag: false,
+                pay_year: None,
+                pay_month: None,
+            },
             refund_total: a.pay_total.unwrap_or(0),
             pay_taxtotal: None,
-            reguler_flag: false,
-            pay_year: None,
-            pay_month: None,
         })),
         // The net cancel KCP's samples send when the merchant cannot complete an approval (specs/README).
         (Request::KcpKeyinApprove(_), Response::KcpApproved(a)) => {
@@ -542,7 +546,7 @@ pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> 
         (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => (q.amount, a.amount, &a.tno, true),
         // A refund or cancel of another amount than asked is not the one asked for either (never undone).
         (Request::PaypleCancel(q), Response::PaypleCancelled(a)) => {
-            (q.refund_total, a.refund_total, &a.pay_oid, a.pay_oid.is_empty() || a.pay_oid == q.pay_oid)
+            (q.refund_total, a.refund_total, &a.pay_oid, a.pay_oid.is_empty() || a.pay_oid == q.payment.pay_oid)
         }
         (Request::KcpCancel(q), Response::KcpCancelled(a)) => match (q.mod_mny, a.mod_mny) {
             (Some(asked), Some(done)) if asked != done => {

@@ -570,18 +570,50 @@ impl CardConfirm {
 
 // ---- cancel / refund (payple-card.txt 4. 승인취소) ------------------------------------------------
 
-/// `payple.cancel`: a full refund, or a partial one when `refund_total` is below the paid amount.
+/// Which Payple payment a refund or a result query is about: its order number and date and, for a
+/// recurring one, its billing year and month.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cancel {
+pub struct PaymentRef {
     pub pay_oid: String,
     /// The original payment date, `YYYYMMDD`.
     pub pay_date: String,
-    pub refund_total: u64,
-    pub pay_taxtotal: Option<u64>,
     /// A recurring (billing) payment: then `pay_year` and `pay_month` are required.
     pub reguler_flag: bool,
     pub pay_year: Option<String>,
     pub pay_month: Option<String>,
+}
+
+impl PaymentRef {
+    fn read(d: &mut Doc) -> Self {
+        PaymentRef {
+            pay_oid: d.str("pay_oid"),
+            pay_date: d.str("pay_date"),
+            reguler_flag: d.opt_bool("reguler_flag").unwrap_or(false),
+            pay_year: d.opt_str("pay_year"),
+            pay_month: d.opt_str("pay_month"),
+        }
+    }
+
+    fn check(&self, p: &mut Problems) {
+        check_oid(p, &self.pay_oid);
+        check_date(p, "pay_date", &self.pay_date);
+        check_reguler(p, self.reguler_flag, &self.pay_year, &self.pay_month);
+    }
+
+    fn put_year_month(&self, b: &mut Map<String, Value>) {
+        if let (Some(y), Some(m)) = (&self.pay_year, &self.pay_month) {
+            b.insert("PCD_PAY_YEAR".into(), json!(y));
+            b.insert("PCD_PAY_MONTH".into(), json!(m));
+        }
+    }
+}
+
+/// `payple.cancel`: a full refund, or a partial one when `refund_total` is below the paid amount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cancel {
+    pub payment: PaymentRef,
+    pub refund_total: u64,
+    pub pay_taxtotal: Option<u64>,
 }
 
 fn check_date(p: &mut Problems, field: &str, v: &str) {
@@ -605,25 +637,16 @@ fn check_reguler(p: &mut Problems, reguler: bool, year: &Option<String>, month: 
 impl Cancel {
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
-        let r = Cancel {
-            pay_oid: d.str("pay_oid"),
-            pay_date: d.str("pay_date"),
-            refund_total: d.u64("refund_total"),
-            pay_taxtotal: d.opt_u64("pay_taxtotal"),
-            reguler_flag: d.opt_bool("reguler_flag").unwrap_or(false),
-            pay_year: d.opt_str("pay_year"),
-            pay_month: d.opt_str("pay_month"),
-        };
+        let payment = PaymentRef::read(&mut d);
+        let r = Cancel { payment, refund_total: d.u64("refund_total"), pay_taxtotal: d.opt_u64("pay_taxtotal") };
         d.finish_with(r, Self::check)
     }
 
     fn check(&self, p: &mut Problems) {
-        check_oid(p, &self.pay_oid);
-        check_date(p, "pay_date", &self.pay_date);
+        self.payment.check(p);
         if self.refund_total == 0 {
             p.push("refund_total", "must be > 0");
         }
-        check_reguler(p, self.reguler_flag, &self.pay_year, &self.pay_month);
     }
 
     pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
@@ -636,14 +659,11 @@ impl Cancel {
         auth.tokens(&mut b);
         b.insert("PCD_REFUND_KEY".into(), json!(refund_key.expose()));
         b.insert("PCD_PAYCANCEL_FLAG".into(), json!("Y"));
-        b.insert("PCD_PAY_OID".into(), json!(self.pay_oid));
-        b.insert("PCD_REGULER_FLAG".into(), json!(yn(self.reguler_flag)));
-        if let (Some(y), Some(m)) = (&self.pay_year, &self.pay_month) {
-            b.insert("PCD_PAY_YEAR".into(), json!(y));
-            b.insert("PCD_PAY_MONTH".into(), json!(m));
-        }
+        b.insert("PCD_PAY_OID".into(), json!(self.payment.pay_oid));
+        b.insert("PCD_REGULER_FLAG".into(), json!(yn(self.payment.reguler_flag)));
+        self.payment.put_year_month(&mut b);
         // The §4 table types PCD_PAY_DATE as C(8); the sample writes a bare number. We follow the table.
-        b.insert("PCD_PAY_DATE".into(), json!(self.pay_date));
+        b.insert("PCD_PAY_DATE".into(), json!(self.payment.pay_date));
         b.insert("PCD_REFUND_TOTAL".into(), json!(self.refund_total));
         if let Some(t) = self.pay_taxtotal {
             b.insert("PCD_PAY_TAXTOTAL".into(), json!(t));
@@ -696,32 +716,13 @@ impl Cancelled {
 // ---- result query (payple-card.txt 결제결과 조회) ---------------------------------------------------
 
 /// `payple.status`: what Payple knows of an order (read-only; the transport may retry it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Status {
-    pub pay_oid: String,
-    pub pay_date: String,
-    pub reguler_flag: bool,
-    pub pay_year: Option<String>,
-    pub pay_month: Option<String>,
-}
+pub type Status = PaymentRef;
 
-impl Status {
+impl PaymentRef {
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
-        let r = Status {
-            pay_oid: d.str("pay_oid"),
-            pay_date: d.str("pay_date"),
-            reguler_flag: d.opt_bool("reguler_flag").unwrap_or(false),
-            pay_year: d.opt_str("pay_year"),
-            pay_month: d.opt_str("pay_month"),
-        };
+        let r = PaymentRef::read(&mut d);
         d.finish_with(r, Self::check)
-    }
-
-    fn check(&self, p: &mut Problems) {
-        check_oid(p, &self.pay_oid);
-        check_date(p, "pay_date", &self.pay_date);
-        check_reguler(p, self.reguler_flag, &self.pay_year, &self.pay_month);
     }
 
     pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
@@ -731,10 +732,7 @@ impl Status {
         b.insert("PCD_PAYCHK_FLAG".into(), json!("Y"));
         b.insert("PCD_PAY_TYPE".into(), json!("card"));
         b.insert("PCD_REGULER_FLAG".into(), json!(yn(self.reguler_flag)));
-        if let (Some(y), Some(m)) = (&self.pay_year, &self.pay_month) {
-            b.insert("PCD_PAY_YEAR".into(), json!(y));
-            b.insert("PCD_PAY_MONTH".into(), json!(m));
-        }
+        self.put_year_month(&mut b);
         b.insert("PCD_PAY_OID".into(), json!(self.pay_oid));
         b.insert("PCD_PAY_DATE".into(), json!(self.pay_date));
         Ok(auth.next(b, creds.referer.as_ref()))

@@ -194,14 +194,8 @@ impl Client {
                 // A Payple refund names its amount: ask Payple what was really paid rather than trusting
                 // the answer that was already wrong once.
                 if let Request::PaypleCancel(c) = &mut undo {
-                    let status = payple::Status {
-                        pay_oid: c.pay_oid.clone(),
-                        pay_date: c.pay_date.clone(),
-                        reguler_flag: c.reguler_flag,
-                        pay_year: c.pay_year.clone(),
-                        pay_month: c.pay_month.clone(),
-                    };
-                    if let Ok(Response::PayplePayment(p)) = self.with_retries(&Request::PaypleStatus(status)) {
+                    let status = Request::PaypleStatus(c.payment.clone());
+                    if let Ok(Response::PayplePayment(p)) = self.with_retries(&status) {
                         c.refund_total = p.pay_total.unwrap_or(c.refund_total);
                     }
                 }
