@@ -194,6 +194,14 @@ for (const [label, ua] of [["Android", ANDROID_UA], ["iPhone", IPHONE_UA]]) {
   });
 }
 
+
+// Clicks "결제하기" once the page's scripts are in: the button is parsed before Payple's script (a blocking
+// <script src>) finishes loading, and a click before the shop's handler is attached does nothing.
+async function openPayple(page) {
+  await page.waitForFunction(() => typeof window.PaypleCpayAuthCheck === "function" && document.readyState !== "loading");
+  await page.click("#payple-open");
+}
+
 test("KakaoPay PC window (WP, desktop): pay, receipt, ledger approved, cancel from the shop", async (t) => {
   await inBrowser(t, DESKTOP_UA, async (page) => {
     await checkout(page, { button: "#pay-kakaopay" });
@@ -311,7 +319,7 @@ test("KakaoPay: a post-back naming another order's ordr_idxx is refused before a
 // ---- Payple ------------------------------------------------------------------------------------------
 
 async function paypleWindowPay(page, card) {
-  await page.click("#payple-open");
+  await openPayple(page);
   await page.waitForSelector("#payple-sandbox-window #payple-pay");
   if (card) {
     await page.fill("#payple-card_no", card.card);
@@ -379,7 +387,7 @@ test("Payple: the person closes the window → failure page, no approval", async
   await inBrowser(t, DESKTOP_UA, async (page) => {
     await checkout(page, { button: "#pay-payple" });
     const orderId = await page.getAttribute("#payple_order", "data-order");
-    await page.click("#payple-open");
+    await openPayple(page);
     await page.click("#payple-sandbox-window #payple-close");
     await expectFailure(page, /취소/);
     assert.deepEqual(await txOf(orderId), []);
@@ -390,7 +398,7 @@ test("Payple: the person closes the window (callbackFunction) → failure page, 
   await inBrowser(t, DESKTOP_UA, async (page) => {
     await checkout(page, { button: "#pay-payple-callback" });
     const orderId = await page.getAttribute("#payple_order", "data-order");
-    await page.click("#payple-open");
+    await openPayple(page);
     await page.click("#payple-sandbox-window #payple-close");
     await expectFailure(page, /취소/);
     assert.deepEqual(await txOf(orderId), []);
