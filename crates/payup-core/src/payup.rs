@@ -23,6 +23,15 @@ impl PayupCredentials {
         PayupCredentials { merchant_id: merchant_id.into(), api_cert_key: Secret::opaque(api_cert_key) }
     }
 
+    /// The `timestamp` (KST, 14 digits) and approval `signature` an approval or a KakaoPay order carries
+    /// (payup-card-keyin.txt §2.1.1, payup-kakaopay-kcp.txt §3.1.1).
+    fn stamp(&self, order_number: &str, amount: u64, now: Timestamp) -> (String, String) {
+        let timestamp = now.kst_14();
+        let signature =
+            approval_signature(&self.merchant_id, order_number, amount, self.api_cert_key.expose(), &timestamp);
+        (timestamp, signature)
+    }
+
     pub fn validate(&self) -> Result<(), Error> {
         let mut p = Problems::default();
         if self.merchant_id.is_empty() {
@@ -239,9 +248,7 @@ impl KeyinApproval {
     pub fn prepare(&self, creds: &PayupCredentials, now: Timestamp) -> Result<HttpRequest, Error> {
         creds.validate()?;
         self.validate()?;
-        let timestamp = now.kst_14();
-        let key = creds.api_cert_key.expose();
-        let signature = approval_signature(&creds.merchant_id, &self.order_number, self.amount, key, &timestamp);
+        let (timestamp, signature) = creds.stamp(&self.order_number, self.amount, now);
         // §2.0: every request field is a JSON string. Field order follows the request table.
         let mut b = JsonBody::new();
         let mut put = |k: &str, v: &str| b.str(k, v);
@@ -548,9 +555,7 @@ impl KakaoOrder {
     pub fn prepare(&self, creds: &PayupCredentials, now: Timestamp) -> Result<HttpRequest, Error> {
         creds.validate()?;
         Problems::run(|p| self.check(p))?;
-        let timestamp = now.kst_14();
-        let key = creds.api_cert_key.expose();
-        let signature = approval_signature(&creds.merchant_id, &self.order_number, self.amount, key, &timestamp);
+        let (timestamp, signature) = creds.stamp(&self.order_number, self.amount, now);
         let mut b = JsonBody::new();
         let mut put = |k: &str, v: &str| b.str(k, v);
         put("orderNumber", &self.order_number);
