@@ -173,18 +173,10 @@ pub fn approve(sh: &Shared, req: &Request) -> Response {
         d.insert("currency".into(), json!(f.s("currency")));
         d.insert("card_tx_type".into(), json!(f.s("card_tx_type")));
         st.insert_tx(Tx {
-            gateway: "kcp".into(),
-            operation: "kcp.keyin.approve".into(),
-            id: tno.clone(),
             order_number: f.s("ordr_idxx").into(),
-            amount,
-            cancelled_amount: 0,
-            status: "approved".into(),
             card: payup_core::mask_card_number(card_no),
-            created_at: now.iso(),
-            updated_at: now.iso(),
-            merchant: site.site_cd.clone(),
             details: d,
+            ..Tx::approved("kcp", "kcp.keyin.approve", &site.site_cd, &tno, amount, &now)
         });
         tno
     };

@@ -288,18 +288,10 @@ fn insert_payment(sh: &Shared, f: &PFields, p: NewPayment<'_>, payer_id: &str) -
         d.insert("declines".into(), json!(true));
     }
     let tx = Tx {
-        gateway: "payple".into(),
-        operation: p.operation.into(),
-        id: p.oid,
-        order_number: String::new(),
-        amount: p.amount,
-        cancelled_amount: 0,
         status: p.status.into(),
         card: p.card_mask,
-        created_at: now.iso(),
-        updated_at: now.iso(),
-        merchant: p.cst.into(),
         details: d,
+        ..Tx::approved("payple", p.operation, p.cst, &p.oid, p.amount, &now)
     };
     let mut tx = tx;
     tx.order_number = tx.id.clone();

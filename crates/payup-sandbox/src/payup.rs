@@ -195,18 +195,10 @@ pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
         details.insert("quota".into(), json!(f.s("quota")));
         details.insert("item_name".into(), json!(f.s("itemName")));
         st.insert_tx(Tx {
-            gateway: "payup".into(),
-            operation: "payup.keyin.approve".into(),
-            id: tid.clone(),
             order_number: f.s("orderNumber").into(),
-            amount,
-            cancelled_amount: 0,
-            status: "approved".into(),
             card: payup_core::mask_card_number(card_no),
-            created_at: now.iso(),
-            updated_at: now.iso(),
-            merchant: mid.into(),
             details,
+            ..Tx::approved("payup", "payup.keyin.approve", mid, &tid, amount, &now)
         });
         tid
     };
@@ -418,18 +410,10 @@ pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
         details.insert("auth_number".into(), json!(auth_number));
     }
     st.insert_tx(Tx {
-        gateway: "payup".into(),
-        operation: "payup.kakaopay.approve".into(),
-        id: order.ordr_idxx.clone(),
         order_number: order.order_number.clone(),
-        amount: order.amount,
-        cancelled_amount: 0,
-        status: "approved".into(),
         card: if card { payup_core::mask_card_number(KAKAO_CARD) } else { String::new() },
-        created_at: now.iso(),
-        updated_at: now.iso(),
-        merchant: mid.into(),
         details,
+        ..Tx::approved("payup", "payup.kakaopay.approve", mid, &order.ordr_idxx, order.amount, &now)
     });
     if let Some(o) = st.order_mut(ordr) {
         o.status = "paid".into();

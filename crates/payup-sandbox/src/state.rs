@@ -29,6 +29,24 @@ pub struct Tx {
 }
 
 impl Tx {
+    /// A new approved ledger entry at `now`, nothing cancelled yet; callers set what differs with `..`.
+    pub fn approved(gateway: &str, operation: &str, merchant: &str, id: &str, amount: u64, now: &Kst) -> Tx {
+        Tx {
+            gateway: gateway.into(),
+            operation: operation.into(),
+            id: id.into(),
+            order_number: String::new(),
+            amount,
+            cancelled_amount: 0,
+            status: "approved".into(),
+            card: String::new(),
+            created_at: now.iso(),
+            updated_at: now.iso(),
+            merchant: merchant.into(),
+            details: Map::new(),
+        }
+    }
+
     pub fn remaining(&self) -> u64 {
         self.amount.saturating_sub(self.cancelled_amount)
     }
