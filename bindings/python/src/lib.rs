@@ -53,6 +53,12 @@ impl NativeClient {
         })
     }
 
+    /// Drops a keep-alive pool that another process filled (called after `os.fork()` in the child; calls
+    /// also do it by themselves on first use).
+    fn reset_after_fork(&self) {
+        self.inner.reset_after_fork();
+    }
+
     fn __repr__(&self) -> String {
         "<payup._payup.NativeClient>".to_string()
     }

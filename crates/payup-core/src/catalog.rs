@@ -237,7 +237,7 @@ pub fn mismatch_error(request: &Request, m: &Mismatch, cancelled: Result<(), &Er
         let mut e = Error::ambiguous(
             gateway,
             format!(
-                "the gateway reported success for another order (transaction {id}): the outcome of this request is unknown and nothing was cancelled; reconcile it by hand"
+                "the gateway answered for another order (transaction {id}): the outcome of this request is unknown and nothing was cancelled; reconcile it by hand"
             ),
         );
         e.code = Some("ORDER_MISMATCH".into());
@@ -252,7 +252,10 @@ pub fn mismatch_error(request: &Request, m: &Mismatch, cancelled: Result<(), &Er
             e
         }
         (None, _) => {
-            ctx.tried.push("no automatic cancel for this operation".into());
+            ctx.tried.push(match &m.unproven {
+                Some(why) => format!("not cancelled: the answer is not provably this request's ({why})"),
+                None => "no automatic cancel for this operation".into(),
+            });
             Error::ambiguous(gateway, format!("{what}; nothing was cancelled: reconcile this transaction by hand"))
                 .with_ambiguous(ctx)
         }
@@ -520,57 +523,183 @@ pub struct Mismatch {
     pub requested: u64,
     pub approved: u64,
     pub transaction_id: String,
+    /// `"order_number"`: the answer names another order or transaction (never undone);
+    /// `"amount"`: the answer is for our request (or nothing in it says otherwise) and reports another amount.
     pub what: String,
-    /// The request that undoes the approval, where the gateway's API allows one.
+    /// The request that undoes the approval: only when the answer is provably ours and the gateway's API
+    /// allows one.
     pub undo: Option<Request>,
+    /// Why the answer could not be proven to be ours, when it could not (then nothing is undone).
+    pub unproven: Option<String>,
 }
 
-/// Checks a successful result against its request: the amount (and, where the gateway echoes it, the
-/// order number) must be the ones asked for.
-pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> {
-    let (requested, approved, id, same_order) = match (request, response) {
+/// Whether a successful answer belongs to the request it came back for, judged by the identifiers the
+/// gateway echoes (issue 14: a crossed connection, a pre-fork pool or a misrouting proxy can hand us the
+/// answer to somebody else's request, and cancelling "our" wrong-amount approval would then cancel theirs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Attribution {
+    /// Every echoed identifier matches the request.
+    Ours,
+    /// An echoed identifier names another order or transaction (what, and the value the answer holds).
+    Other { field: &'static str, found: String },
+    /// Nothing in the answer contradicts the request, but nothing proves it either (why).
+    Unproven(String),
+}
+
+/// Compares an echoed identifier: empty in the answer proves nothing; another value is another order.
+fn echoed(field: &'static str, asked: &str, found: &str) -> Attribution {
+    if found.is_empty() {
+        Attribution::Unproven(format!("the answer carries no {field}"))
+    } else if found == asked {
+        Attribution::Ours
+    } else {
+        Attribution::Other { field, found: found.to_string() }
+    }
+}
+
+/// All of several checks: the first `Other` wins, then the first `Unproven`.
+fn all_of(checks: impl IntoIterator<Item = Attribution>) -> Attribution {
+    let mut result = Attribution::Ours;
+    for c in checks {
+        match c {
+            Attribution::Other { .. } => return c,
+            Attribution::Unproven(_) if result == Attribution::Ours => result = c,
+            _ => {}
+        }
+    }
+    result
+}
+
+/// A card number as the gateway echoes it masked (`41111111****1111`, already re-masked 6+4 by the
+/// parser) against the number sent: every digit shown must be the sent digit at that place.
+fn masked_card_matches(sent: &str, masked: &str) -> bool {
+    let shown: Vec<char> = masked.chars().filter(|c| c.is_ascii_digit() || *c == '*').collect();
+    shown.len() == sent.len() && shown.iter().zip(sent.chars()).all(|(m, s)| *m == '*' || *m == s)
+}
+
+/// Matches an answer to its request (see [`Attribution`]). What each gateway echoes:
+/// - Payup keyin approve: `orderNumber` ("승인요청시의 가맹점 주문번호", payup-card-keyin.txt §2.1 응답).
+/// - Payup KakaoPay approve: `transactionId`; the request carries `ordr_idxx`, and the spec calls both
+///   "페이업 거래번호" (payup-kakaopay-kcp.txt §3.1 응답, §3.3 응답), but no sample shows the two side by side:
+///   equal proves the answer ours; a different one is not taken as another order (that would make every
+///   approval ambiguous if the gateway numbers them apart) but is never cancelled either.
+/// - Payple: `PCD_PAY_OID` (and `PCD_PAYER_ID` where the request named one).
+/// - Payup cancels and KCP cancel: the transaction id (`transactionId`, `tno`) of the cancel itself.
+/// - NHN KCP keyin approve echoes no order number (kcp-keyin.txt 승인응답): only the card number with its
+///   third group masked, and the instalment months. They can contradict the request (another card, another
+///   quota) but never prove it ours: two approvals of one card with the same quota stay indistinguishable.
+///   payup treats a consistent KCP answer as ours — the gateway's own samples cancel on that basis (net
+///   cancel, specs/README) — and the fork-safe pool (payup-transport) keeps answers from crossing.
+pub fn attribute(request: &Request, response: &Response) -> Attribution {
+    match (request, response) {
         (Request::PayupKeyinApprove(q), Response::PayupKeyinApproved(a)) => {
-            (q.amount, a.amount, &a.transaction_id, a.order_number.is_empty() || a.order_number == q.order_number)
+            echoed("orderNumber", &q.order_number, &a.order_number)
+        }
+        (Request::PayupKakaopayApprove(q), Response::KakaoApproved(a)) => {
+            match echoed("transactionId", &q.ordr_idxx, a.transaction_id()) {
+                Attribution::Other { found, .. } => Attribution::Unproven(format!(
+                    "its transactionId {found} is not the ordr_idxx sent (the spec calls both 페이업 거래번호)"
+                )),
+                other => other,
+            }
+        }
+        (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => all_of([
+            echoed("PCD_PAY_OID", &q.pay_oid, &a.pay_oid),
+            match a.payer_id.as_deref() {
+                Some(found) if !found.is_empty() && found != q.payer_id => {
+                    Attribution::Other { field: "PCD_PAYER_ID", found: found.to_string() }
+                }
+                _ => Attribution::Ours,
+            },
+        ]),
+        (Request::PaypleCardConfirm(q), Response::PayplePayment(a)) => all_of([
+            echoed("PCD_PAY_OID", &q.pay_oid, &a.pay_oid),
+            match (q.payer_id.as_deref(), a.payer_id.as_deref()) {
+                (Some(asked), Some(found)) if !asked.is_empty() && !found.is_empty() && asked != found => {
+                    Attribution::Other { field: "PCD_PAYER_ID", found: found.to_string() }
+                }
+                _ => Attribution::Ours,
+            },
+        ]),
+        (Request::PaypleCancel(q), Response::PaypleCancelled(a)) => {
+            echoed("PCD_PAY_OID", &q.payment.pay_oid, &a.pay_oid)
+        }
+        (Request::PayupKeyinCancel(q), Response::PayupCancelled(a)) => {
+            echoed("transactionId", &q.transaction_id, &a.transaction_id)
+        }
+        (Request::PayupKakaopayCancel(q), Response::PayupCancelled(a)) => {
+            echoed("transactionId", &q.transaction_id, &a.transaction_id)
+        }
+        (Request::KcpCancel(q), Response::KcpCancelled(a)) => echoed("tno", &q.tno, &a.tno),
+        (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => {
+            let card = match a.card_no.as_deref() {
+                None | Some("") => Attribution::Unproven("the answer carries no card_no".into()),
+                Some(m) if masked_card_matches(q.card_no.expose(), m) => Attribution::Ours,
+                Some(m) => Attribution::Other { field: "card_no", found: m.to_string() },
+            };
+            let quota = match a.quota.as_deref().map(str::parse::<u8>) {
+                Some(Ok(n)) if n != q.quota => Attribution::Other { field: "quota", found: n.to_string() },
+                _ => Attribution::Ours,
+            };
+            all_of([card, quota])
+        }
+        _ => Attribution::Unproven("this operation's answer carries no identifier of its request".into()),
+    }
+}
+
+/// Checks a successful result against its request, attribution first: an answer that names another order
+/// is `"order_number"` whatever its amount (nothing is undone: the transaction it names is not ours); only
+/// then is the amount compared, and an approval of another amount is undone only when the answer is
+/// provably ours.
+pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> {
+    let (requested, approved, id) = match (request, response) {
+        (Request::PayupKeyinApprove(q), Response::PayupKeyinApproved(a)) => {
+            (q.amount, a.amount, a.transaction_id.clone())
         }
         // A KakaoPay card result may omit the amount (§3.3: N); then there is nothing to compare.
         (Request::PayupKakaopayApprove(q), Response::KakaoApproved(a)) => {
-            (q.amount, a.amount().unwrap_or(q.amount), &a.transaction_id().to_string(), true)
+            (q.amount, a.amount().unwrap_or(q.amount), a.transaction_id().to_string())
         }
         (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => {
-            (q.pay_total, a.pay_total.unwrap_or(0), &a.pay_oid, a.pay_oid == q.pay_oid)
+            (q.pay_total, a.pay_total.unwrap_or(0), a.pay_oid.clone())
         }
         (Request::PaypleCardConfirm(q), Response::PayplePayment(a)) => {
-            (q.amount, a.pay_total.unwrap_or(0), &a.pay_oid, a.pay_oid == q.pay_oid)
+            (q.amount, a.pay_total.unwrap_or(0), a.pay_oid.clone())
         }
         // kcp-keyin.txt 승인응답: "반드시 업체의 DB금액과 비교하여 검증하시기 바랍니다".
-        (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => (q.amount, a.amount, &a.tno, true),
+        (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => (q.amount, a.amount, a.tno.clone()),
         // A refund or cancel of another amount than asked is not the one asked for either (never undone).
-        (Request::PaypleCancel(q), Response::PaypleCancelled(a)) => {
-            (q.refund_total, a.refund_total, &a.pay_oid, a.pay_oid.is_empty() || a.pay_oid == q.payment.pay_oid)
-        }
+        (Request::PaypleCancel(q), Response::PaypleCancelled(a)) => (q.refund_total, a.refund_total, a.pay_oid.clone()),
         (Request::KcpCancel(q), Response::KcpCancelled(a)) => match (q.mod_mny, a.mod_mny) {
-            (Some(asked), Some(done)) if asked != done => {
-                return Some(Mismatch {
-                    requested: asked,
-                    approved: done,
-                    transaction_id: a.tno.clone(),
-                    what: "amount".into(),
-                    undo: None,
-                });
-            }
-            _ => return None,
+            (Some(asked), Some(done)) => (asked, done, a.tno.clone()),
+            _ => (0, 0, a.tno.clone()),
         },
+        (Request::PayupKeyinCancel(_) | Request::PayupKakaopayCancel(_), Response::PayupCancelled(a)) => {
+            (0, 0, a.transaction_id.clone())
+        }
         _ => return None,
     };
-    let (what, undo) = if approved != requested {
-        ("amount", undo_for(request, response, "승인 금액 불일치(자동취소)"))
-    } else if !same_order {
-        // Never undone: the transaction in the answer is not the one we asked for.
-        ("order_number", None)
-    } else {
+    let attribution = attribute(request, response);
+    if let Attribution::Other { .. } = attribution {
+        return Some(Mismatch {
+            requested,
+            approved,
+            transaction_id: id,
+            what: "order_number".into(),
+            undo: None,
+            unproven: None,
+        });
+    }
+    if approved == requested {
         return None;
+    }
+    let is_cancel = matches!(request, Request::PaypleCancel(_) | Request::KcpCancel(_));
+    let (undo, unproven) = match attribution {
+        Attribution::Ours if !is_cancel => (undo_for(request, response, "승인 금액 불일치(자동취소)"), None),
+        Attribution::Unproven(why) if !is_cancel => (None, Some(why)),
+        _ => (None, None),
     };
-    Some(Mismatch { requested, approved, transaction_id: id.clone(), what: what.into(), undo })
+    Some(Mismatch { requested, approved, transaction_id: id, what: "amount".into(), undo, unproven })
 }
 
 /// The request document's operation, parsed: the common first step of the JSON entry points.

@@ -53,8 +53,15 @@ pub const OPERATIONS: &[&str] = &[
 ];
 
 /// Fault names accepted by `POST /__sandbox/faults` and [`Sandbox::arm_fault`].
-pub const FAULTS: &[&str] =
-    &["delay", "http_500", "malformed_body", "reset_before_commit", "drop_after_commit", "wrong_amount"];
+pub const FAULTS: &[&str] = &[
+    "delay",
+    "http_500",
+    "malformed_body",
+    "reset_before_commit",
+    "drop_after_commit",
+    "wrong_amount",
+    "crossed_answer",
+];
 
 fn default_min() -> u64 {
     100
@@ -217,6 +224,7 @@ pub(crate) enum FaultKind {
     ResetBeforeCommit,
     DropAfterCommit,
     WrongAmount,
+    CrossedAnswer,
 }
 
 impl FaultKind {
@@ -228,6 +236,7 @@ impl FaultKind {
             "reset_before_commit" => FaultKind::ResetBeforeCommit,
             "drop_after_commit" => FaultKind::DropAfterCommit,
             "wrong_amount" => FaultKind::WrongAmount,
+            "crossed_answer" => FaultKind::CrossedAnswer,
             _ => return None,
         })
     }
@@ -239,6 +248,7 @@ impl FaultKind {
             FaultKind::ResetBeforeCommit => "reset_before_commit",
             FaultKind::DropAfterCommit => "drop_after_commit",
             FaultKind::WrongAmount => "wrong_amount",
+            FaultKind::CrossedAnswer => "crossed_answer",
         }
     }
 }
@@ -321,6 +331,8 @@ pub(crate) struct Shared {
     pub base_url: String,
     state_file: Option<PathBuf>,
     persist_lock: Mutex<()>,
+    /// The latest successful answer of each operation, for the `crossed_answer` fault.
+    last_answers: Mutex<Vec<(&'static str, Vec<u8>)>>,
 }
 
 impl Shared {
@@ -403,10 +415,17 @@ fn seed_state(st: &mut State, config: &SandboxConfig) {
 }
 
 /// A running sandbox server. Stops (and joins its accept thread) on [`Sandbox::shutdown`] or drop.
+///
+/// After `fork()` the child's handle still names the parent's server (its threads did not come along):
+/// there it talks to the server over HTTP through the control API instead of touching the copied memory
+/// (a stale copy whose locks another thread may have held at the fork), and dropping it leaves the
+/// server running for the parent.
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
     accept: Option<JoinHandle<()>>,
+    /// The process that started the server.
+    pid: u32,
 }
 
 impl Sandbox {
@@ -446,12 +465,13 @@ impl Sandbox {
             base_url,
             state_file,
             persist_lock: Mutex::new(()),
+            last_answers: Mutex::new(Vec::new()),
         });
         shared.persist();
         let sh = shared.clone();
         let accept =
             std::thread::Builder::new().name("sandbox-accept".into()).spawn(move || http::serve(listener, sh))?;
-        Ok(Sandbox { shared, addr: local, accept: Some(accept) })
+        Ok(Sandbox { shared, addr: local, accept: Some(accept), pid: std::process::id() })
     }
 
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -481,30 +501,84 @@ impl Sandbox {
 
     /// The ledger: the same JSON as `GET /__sandbox/transactions`.
     pub fn transactions(&self) -> serde_json::Value {
+        if !self.is_owner() {
+            return self
+                .control("GET", "/__sandbox/transactions", None)
+                .unwrap_or_else(|e| serde_json::json!({"error": e}));
+        }
         self.shared.state().ledger_json()
     }
 
     /// Arm `fault` for the next `times` calls of `operation` (see README "Faults").
     pub fn arm_fault(&self, operation: &str, fault: &str, delay_ms: Option<u64>, times: u32) -> Result<(), String> {
+        if !self.is_owner() {
+            let body =
+                serde_json::json!({"operation": operation, "fault": fault, "delay_ms": delay_ms, "times": times});
+            return self.control("POST", "/__sandbox/faults", Some(&body)).map(|_| ());
+        }
         self.shared.faults.arm(operation, fault, delay_ms, times)
     }
 
     pub fn clear_faults(&self) {
+        if !self.is_owner() {
+            let _ = self.control("DELETE", "/__sandbox/faults", None);
+            return;
+        }
         self.shared.faults.clear();
     }
 
     /// Empty the ledger (the spec's sample billing keys are registered again) and clear faults.
     pub fn reset(&self) {
+        if !self.is_owner() {
+            let _ = self.control("POST", "/__sandbox/reset", None);
+            return;
+        }
         self.shared.reset();
     }
 
     /// Register `card_no` with the first configured Payple partner and return its billing key
     /// (`PCD_PAYER_ID`). Only the card's mask is stored.
     pub fn register_payple_card(&self, card_no: &str, payer_no: &str) -> String {
+        if !self.is_owner() {
+            let body = serde_json::json!({"card_no": card_no, "payer_no": payer_no});
+            return self
+                .control("POST", "/__sandbox/payple/billing-keys", Some(&body))
+                .ok()
+                .and_then(|v| v["payer_id"].as_str().map(str::to_string))
+                .unwrap_or_default();
+        }
         let cst = self.shared.config.payple.first().map(|m| m.cst_id.clone()).unwrap_or_default();
         let id = self.shared.register_payple_card(&cst, card_no, serde_json::Value::String(payer_no.into()));
         self.shared.persist();
         id
+    }
+
+    /// True in the process that started the server (false in a child forked after it).
+    fn is_owner(&self) -> bool {
+        self.pid == std::process::id()
+    }
+
+    /// One control-API call over loopback (the forked child's way to the parent's server).
+    fn control(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value, String> {
+        use std::io::{Read, Write};
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut s = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+        s.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        s.write_all(head.as_bytes()).and_then(|_| s.write_all(body.as_bytes())).map_err(|e| e.to_string())?;
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).map_err(|e| e.to_string())?;
+        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no HTTP answer")?;
+        let status_ok = answer.starts_with(b"HTTP/1.1 2") || answer.starts_with(b"HTTP/1.0 2");
+        let doc: serde_json::Value = serde_json::from_slice(&answer[split + 4..]).map_err(|e| e.to_string())?;
+        if !status_ok {
+            return Err(doc["error"].as_str().unwrap_or("the sandbox refused the control call").to_string());
+        }
+        Ok(doc)
     }
 
     pub fn shutdown(self) {
@@ -512,6 +586,12 @@ impl Sandbox {
     }
 
     fn stop(&mut self) {
+        if !self.is_owner() {
+            // A forked child: the server and its thread are the parent's (joining a thread that does not
+            // exist here would wait forever).
+            std::mem::forget(self.accept.take());
+            return;
+        }
         self.shared.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
@@ -648,6 +728,23 @@ pub(crate) fn handle(sh: &Shared, req: &Request) -> Reply {
     let mut resp = route(sh, req);
     if req.method == "POST" {
         sh.persist();
+    }
+    if let Some(op) = op
+        && resp.status == 200
+    {
+        // Kept for `crossed_answer`: what a pre-fork pool or a misrouting proxy does is hand one buyer's
+        // answer to another buyer's request.
+        let mut last = lock(&sh.last_answers);
+        let previous = match last.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, body)) => Some(std::mem::replace(body, resp.body.clone())),
+            None => {
+                last.push((op, resp.body.clone()));
+                None
+            }
+        };
+        if let (Some(FaultKind::CrossedAnswer), Some(previous)) = (fault.as_ref().map(|f| f.kind), previous) {
+            resp.body = previous;
+        }
     }
     match fault.map(|f| f.kind) {
         Some(FaultKind::DropAfterCommit) => Reply::Close,

@@ -1,9 +1,10 @@
 use crate::wire::{SendFailure, Wire};
 use payup_core::catalog::ambiguous_context;
-use payup_core::catalog::{self, Exchange, Mismatch, Next};
+use payup_core::catalog::{self, Attribution, Exchange, Mismatch, Next};
 use payup_core::{AmbiguousContext, Config, Error, ErrorKind, Gateway, HttpRequest, Operation, OperationClass};
 use payup_core::{Request, Response, Target, Timestamp, payple};
-use rand::Rng;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -56,6 +57,13 @@ impl Client {
         &self.config
     }
 
+    /// Drops the keep-alive pool if another process filled it (after `fork()`), so the next call opens
+    /// connections of this process's own. Calls do this by themselves on first use after a fork; a
+    /// binding's after-fork hook may call it eagerly. See [`crate::wire::Wire`].
+    pub fn reset_after_fork(&self) {
+        self.wire.reset_after_fork();
+    }
+
     /// `payup call`: a request document in, a result document out.
     pub fn call_json(&self, operation: &str, request: &Value) -> Result<Value, Error> {
         let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
@@ -96,12 +104,25 @@ impl Client {
         match commit(&approved) {
             Ok(t) => Ok((approved, t)),
             Err(error) => {
-                let cancel = match catalog::undo_for(&request, &approved, "가맹점 DB 처리 실패(자동취소)") {
-                    Some(undo) => self.execute(undo),
-                    None => Err(Error::config(format!(
+                // Never cancel a transaction that is not provably the answer to our request (issue 14).
+                let cancel = match (catalog::attribute(&request, &approved), catalog::undo_for(&request, &approved, "가맹점 DB 처리 실패(자동취소)")) {
+                    (Attribution::Ours, Some(undo)) => self.execute(undo),
+                    (Attribution::Ours, None) => Err(Error::config(format!(
                         "{} has no cancel operation in payup yet: cancel the approval by hand",
                         request.operation()
                     ))),
+                    (not_ours, _) => Err(Error::ambiguous(
+                        request.operation().gateway(),
+                        format!(
+                            "the approval was not cancelled: its answer is not provably this request's ({}); reconcile it by hand",
+                            match not_ours {
+                                Attribution::Unproven(why) => why,
+                                Attribution::Other { field, .. } => format!("{field} differs"),
+                                Attribution::Ours => unreachable!(),
+                            }
+                        ),
+                    )
+                    .with_ambiguous(ambiguous_context(&request))),
                 };
                 Err(ApproveThenError::Commit { error, approved, cancel })
             }
@@ -115,7 +136,9 @@ impl Client {
                 Err(e) if e.kind == ErrorKind::NotSent && attempt < READ_ONLY_ATTEMPTS => {
                     // 100 ms, 200 ms … with ±50 % jitter, so that many clients do not retry in step.
                     let base = 100u64 << (attempt - 1);
-                    let jitter = rand::rng().random_range(base / 2..=base + base / 2);
+                    // Seeded from the OS each time, not from a thread's RNG: after a fork, parent and children
+                    // would draw the same "random" delays and retry in step (rand 0.9 does not reseed on fork).
+                    let jitter = SmallRng::from_os_rng().random_range(base / 2..=base + base / 2);
                     std::thread::sleep(Duration::from_millis(jitter));
                     attempt += 1;
                 }

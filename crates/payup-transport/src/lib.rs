@@ -6,7 +6,10 @@
 //!   jittered backoff.
 //! - After an `ambiguous` approval, recovery where the gateway allows it (Payple's result query; a repeated
 //!   KakaoPay approve); otherwise an `ambiguous` error carrying the identifiers.
-//! - A success whose amount or order differs from the request is cancelled and reported as an error.
+//! - An answer is attributed to its request before anything is corrected: one that names another order is
+//!   `ambiguous` ORDER_MISMATCH and nothing is cancelled; a success of another amount that is provably ours
+//!   is cancelled and reported as an error (`payup_core::catalog::attribute`).
+//! - Fork-safe: the keep-alive pool belongs to the process that filled it ([`wire::Wire`]).
 
 mod client;
 pub mod wire;

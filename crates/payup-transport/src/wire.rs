@@ -5,8 +5,10 @@
 //! its transport marks a thread-local flag the moment ureq hands it request bytes to transmit. TLS
 //! handshake bytes travel below it and do not count: a certificate failure is `not_sent`.
 
+use arc_swap::ArcSwap;
 use payup_core::{Error, Gateway, HttpResponse};
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::Duration;
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
@@ -76,35 +78,63 @@ impl SendFailure {
     }
 }
 
-/// A keep-alive pool of HTTPS connections with certificate verification always on.
+/// A keep-alive pool of HTTPS connections with certificate verification always on, owned by one process.
+///
+/// Fork safety (issue 14): a pooled connection is a socket, and `fork()` hands the child a copy of the
+/// parent's. Two processes writing requests to one socket read each other's answers, so the pool records
+/// the pid that filled it, and a process that finds another pid there (a pre-forked worker: gunicorn
+/// `--preload`, uwsgi, `multiprocessing`, a PHP-FPM master) starts a pool of its own before sending
+/// anything. It never uses the inherited pool in any way — no write, no probe (ureq probes a pooled socket
+/// by reading it non-blocking, which would take the parent's bytes and flip O_NONBLOCK on the shared file),
+/// not even its lock (another parent thread may have held it at the fork). The inherited pool is dropped,
+/// which only closes the child's copies of the descriptors: rustls and ureq send nothing on drop, and the
+/// parent's sockets stay open in the parent.
 #[derive(Debug, Clone)]
 pub struct Wire {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    connect: Duration,
+    read: Duration,
+    /// Loaded without a lock on every call (arc-swap): a fork can happen at any instant.
+    pool: ArcSwap<Pool>,
+}
+
+#[derive(Debug)]
+struct Pool {
+    pid: u32,
     agent: ureq::Agent,
 }
 
 impl Wire {
     pub fn new(connect: Duration, read: Duration) -> Wire {
-        let config = ureq::config::Config::builder()
-            .http_status_as_error(false) // error bodies carry the gateway's codes
-            // No resolve timeout (nor a global one): with either set, ureq 3.5 resolves the host on a new
-            // thread for every request, pooled connection or not (ureq resolver.rs `resolve_async`), which
-            // cost 4× the throughput (bench/README.md). The system resolver's own timeouts bound a lookup.
-            .timeout_connect(Some(connect))
-            .timeout_send_request(Some(read))
-            .timeout_send_body(Some(read))
-            .timeout_recv_response(Some(read))
-            .timeout_recv_body(Some(read))
-            // A redirect would turn the POST into a GET to any host, past the loopback-only http rule and
-            // Payple's same-host check, and its answer would read as the operation's: a 3xx is not an answer.
-            .max_redirects(0)
-            // The connector chain has no proxy layer: ignore HTTPS_PROXY & co. rather than fail every call.
-            .proxy(None)
-            .max_idle_connections_per_host(16)
-            .max_response_header_size(64 * 1024)
-            .user_agent(format!("payup/{}", payup_core::VERSION))
-            .build();
-        let connector = ().chain(TcpConnector::default()).chain(RustlsConnector::default()).chain(WriteTracker);
-        Wire { agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()) }
+        let pool = ArcSwap::from_pointee(Pool { pid: std::process::id(), agent: agent(connect, read) });
+        Wire { shared: Arc::new(Shared { connect, read, pool }) }
+    }
+
+    /// This process's agent: a new pool after a fork (see [`Wire`]).
+    fn agent(&self) -> ureq::Agent {
+        let pid = std::process::id();
+        let current = self.shared.pool.load();
+        if current.pid == pid {
+            return current.agent.clone();
+        }
+        drop(current);
+        self.reset_after_fork();
+        self.shared.pool.load().agent.clone()
+    }
+
+    /// Starts a new pool when the current one was filled by another process (a no-op otherwise). Called on
+    /// the first use after a fork; bindings may call it eagerly from their own after-fork hooks (Python's
+    /// `os.register_at_fork`).
+    pub fn reset_after_fork(&self) {
+        let pid = std::process::id();
+        let (connect, read) = (self.shared.connect, self.shared.read);
+        self.shared
+            .pool
+            .rcu(|p| if p.pid == pid { p.clone() } else { Arc::new(Pool { pid, agent: agent(connect, read) }) });
     }
 
     /// POSTs `body` to `url`. The error messages name what failed, never the body.
@@ -116,7 +146,7 @@ impl Wire {
     }
 
     fn try_post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<HttpResponse, ureq::Error> {
-        let mut req = self.agent.post(url);
+        let mut req = self.agent().post(url);
         for (k, v) in headers {
             req = req.header(k.as_str(), v.as_str());
         }
@@ -130,6 +160,30 @@ impl Wire {
         let body = resp.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_vec()?;
         Ok(HttpResponse { status, headers, body })
     }
+}
+
+fn agent(connect: Duration, read: Duration) -> ureq::Agent {
+    let config = ureq::config::Config::builder()
+        .http_status_as_error(false) // error bodies carry the gateway's codes
+        // No resolve timeout (nor a global one): with either set, ureq 3.5 resolves the host on a new
+        // thread for every request, pooled connection or not (ureq resolver.rs `resolve_async`), which
+        // cost 4× the throughput (bench/README.md). The system resolver's own timeouts bound a lookup.
+        .timeout_connect(Some(connect))
+        .timeout_send_request(Some(read))
+        .timeout_send_body(Some(read))
+        .timeout_recv_response(Some(read))
+        .timeout_recv_body(Some(read))
+        // A redirect would turn the POST into a GET to any host, past the loopback-only http rule and
+        // Payple's same-host check, and its answer would read as the operation's: a 3xx is not an answer.
+        .max_redirects(0)
+        // The connector chain has no proxy layer: ignore HTTPS_PROXY & co. rather than fail every call.
+        .proxy(None)
+        .max_idle_connections_per_host(16)
+        .max_response_header_size(64 * 1024)
+        .user_agent(format!("payup/{}", payup_core::VERSION))
+        .build();
+    let connector = ().chain(TcpConnector::default()).chain(RustlsConnector::default()).chain(WriteTracker);
+    ureq::Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
 fn classify(e: &ureq::Error, written: bool) -> SendFailure {

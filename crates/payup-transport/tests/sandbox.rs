@@ -657,3 +657,80 @@ fn kcp_approve_then_and_amount_mismatch_cancel_automatically() {
     assert_eq!(e.code.as_deref(), Some("AMOUNT_MISMATCH"), "{e}");
     assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
 }
+
+// ---- attribution before correction (issue 14) ----------------------------------------------------------
+
+/// `crossed_answer` hands this request the answer of the previous one (another order, another amount): what
+/// a pool shared across fork() or a misrouting proxy does. Nothing may be cancelled: the transaction in the
+/// answer is somebody else's.
+#[test]
+fn a_crossed_keyin_answer_is_order_mismatch_and_the_other_buyers_payment_stands() {
+    let (sb, c) = setup();
+    let first = order("XA");
+    let a = c.call_json("payup.keyin.approve", &keyin(&first, CARD_OK, 1004)).unwrap();
+    sb.arm_fault("payup.keyin.approve", "crossed_answer", None, 1).unwrap();
+    let second = order("XB");
+    let e = c.call_json("payup.keyin.approve", &keyin(&second, CARD_OK, 2000)).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
+    assert!(e.message.contains("nothing was cancelled"), "{e}");
+    let ctx = e.ambiguous.expect("context");
+    assert_eq!((ctx.order_number.as_deref(), ctx.amount), (Some(second.as_str()), Some(2000)));
+    // Both payments stand: the first buyer's was not cancelled, and ours is in the ledger for a person.
+    assert_eq!(ledger_for(&sb, &first)[0]["status"], "approved");
+    assert_eq!(ledger_for(&sb, &first)[0]["id"], a["transaction_id"]);
+    assert_eq!(ledger_for(&sb, &second)[0]["status"], "approved");
+    assert_eq!(ledger(&sb).iter().filter(|t| t["status"] == "cancelled").count(), 0);
+}
+
+#[test]
+fn a_crossed_payple_billing_answer_refunds_nobody() {
+    let (sb, c) = setup();
+    let payer_id = sb.register_payple_card(CARD_OK, "1");
+    let pay = |oid: &str, total: u64| {
+        json!({"payer_id": payer_id, "pay_goods": "정기구독", "pay_total": total, "pay_oid": oid,
+               "pay_year": "2026", "pay_month": "11", "simple_flag": true})
+    };
+    let first = order("XPA");
+    c.call_json("payple.billing.pay", &pay(&first, 1000)).unwrap();
+    sb.arm_fault("payple.billing.pay", "crossed_answer", None, 1).unwrap();
+    let second = order("XPB");
+    let e = c.call_json("payple.billing.pay", &pay(&second, 3000)).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
+    assert_eq!(ledger_for(&sb, &first)[0]["status"], "approved", "{:?}", ledger_for(&sb, &first));
+    assert_eq!(ledger_for(&sb, &second)[0]["status"], "approved");
+}
+
+#[test]
+fn a_crossed_kcp_answer_for_another_card_cancels_nothing() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let c = kcp_client(&sb, payup_sandbox::KCP_TEST_KEY_PEM);
+    let approve = |o: &str, card: &str, amount: u64| json!({"ordr_idxx": o, "good_name": "g", "buyr_name": "b", "amount": amount, "card_no": card, "card_expiry": "3012"});
+    let first = order("XKA");
+    c.call_json("kcp.keyin.approve", &approve(&first, "5555555555554444", 1000)).unwrap();
+    sb.arm_fault("kcp.keyin.approve", "crossed_answer", None, 1).unwrap();
+    let second = order("XKB");
+    let e = c.call_json("kcp.keyin.approve", &approve(&second, CARD_OK, 5000)).unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
+    assert_eq!(ledger_for(&sb, &first)[0]["status"], "approved");
+    assert_eq!(ledger_for(&sb, &second)[0]["status"], "approved");
+}
+
+/// The counterpart: an answer that is provably ours with another amount is still cancelled (wrong_amount
+/// keeps the order number), as `wrong_amount_is_cancelled_and_reported` shows for the keyin approval; here
+/// for Payple, where the refund goes to the order in the answer — ours.
+#[test]
+fn our_own_payple_answer_with_another_amount_is_refunded() {
+    let (sb, c) = setup();
+    let payer_id = sb.register_payple_card(CARD_OK, "1");
+    sb.arm_fault("payple.billing.pay", "wrong_amount", None, 1).unwrap();
+    let o = order("XPW");
+    let e = c
+        .call_json(
+            "payple.billing.pay",
+            &json!({"payer_id": payer_id, "pay_goods": "g", "pay_total": 1000, "pay_oid": o,
+            "pay_year": "2026", "pay_month": "11", "simple_flag": true}),
+        )
+        .unwrap_err();
+    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("AMOUNT_MISMATCH")), "{e}");
+    assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
+}

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static int passed, failed;
 
@@ -570,6 +572,92 @@ static void test_threads(const payup_sandbox *sandbox, const payup_client *clien
   payup_string_free(out);
 }
 
+/* A client used before fork(): each child must open connections of its own (issue 14). Children make
+ * FORK_EACH approvals with amounts no other child uses, check every answer is for their own order and amount,
+ * and report the number of wrong or failed calls through a pipe (not the exit status: valgrind turns a child's
+ * exit status into its own error code, and the threads of the parent's sandbox look "possibly lost" in a child
+ * that never had them); the parent then checks that the ledger holds exactly
+ * these approvals, every one still approved (a crossed answer used to cancel other buyers' payments). */
+#define FORK_CHILDREN 4
+#define FORK_EACH 100
+
+static void test_fork(const payup_sandbox *sandbox, const payup_client *client) {
+  char order[64];
+  snprintf(order, sizeof order, "C-FP%s", stamp);
+  char *req = keyin_request(order, "4111111111111111", "12", "890302", 900);
+  payup_result rc;
+  mj *r = call(client, "payup.keyin.approve", req, &rc, NULL); /* the pool now holds a connection */
+  free(req);
+  mj_free(r);
+  CHECK(rc == PAYUP_OK, "approval before fork: %s", payup_result_name(rc));
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pids[FORK_CHILDREN];
+  int pipes[FORK_CHILDREN][2];
+  for (int c = 0; c < FORK_CHILDREN; c++) {
+    CHECK(pipe(pipes[c]) == 0, "pipe");
+    pids[c] = fork();
+    if (pids[c] == 0) {
+      close(pipes[c][0]);
+      int bad = 0;
+      for (int i = 0; i < FORK_EACH; i++) {
+        char o[64];
+        long amount = 1000 + c * 1000 + i;
+        snprintf(o, sizeof o, "C-F%s-%d-%d", stamp, c, i);
+        char *q = keyin_request(o, "4111111111111111", "12", "890302", amount), *out = NULL;
+        payup_result crc = payup_client_call(client, "payup.keyin.approve", q, &out);
+        free(q);
+        mj *doc = mj_parse(out);
+        const char *answered = mj_str(doc, "order_number");
+        mj *a = mj_get(doc, "amount");
+        if (crc != PAYUP_OK || !answered || strcmp(answered, o) || !a || a->num != amount) {
+          if (bad++ < 3) fprintf(stderr, "child %d: %s: %s\n", c, o, out ? out : "(null)");
+        }
+        mj_free(doc);
+        payup_string_free(out);
+      }
+      char report[32];
+      int n = snprintf(report, sizeof report, "%d", bad);
+      if (write(pipes[c][1], report, (size_t)n) != n) bad++;
+      _exit(0);
+    }
+    close(pipes[c][1]);
+    CHECK(pids[c] > 0, "fork");
+  }
+  for (int c = 0; c < FORK_CHILDREN; c++) {
+    char report[32] = {0};
+    ssize_t n = pids[c] > 0 ? read(pipes[c][0], report, sizeof report - 1) : -1;
+    close(pipes[c][0]);
+    if (pids[c] > 0) waitpid(pids[c], NULL, 0);
+    CHECK(n > 0 && !strcmp(report, "0"), "child %d: %s wrong or failed approvals", c, n > 0 ? report : "(no report)");
+  }
+  char *out = NULL;
+  CHECK(payup_sandbox_transactions(sandbox, &out) == PAYUP_OK, "transactions");
+  mj *doc = mj_parse(out);
+  mj *txs = mj_get(doc, "transactions");
+  char prefix[48];
+  snprintf(prefix, sizeof prefix, "C-F%s-", stamp);
+  size_t mine = 0, approved = 0;
+  for (size_t i = 0; txs && i < txs->count; i++) {
+    const char *o = mj_str(txs->items[i], "order_number"), *status = mj_str(txs->items[i], "status");
+    if (o && (!strncmp(o, prefix, strlen(prefix)) || !strcmp(o, order))) {
+      mine++;
+      if (status && !strcmp(status, "approved")) approved++;
+    }
+  }
+  CHECK(mine == FORK_CHILDREN * FORK_EACH + 1, "ledger holds %zu of the %d approvals", mine, FORK_CHILDREN * FORK_EACH + 1);
+  CHECK(approved == mine, "%zu of %zu approvals still approved", approved, mine);
+  mj_free(doc);
+  payup_string_free(out);
+  /* The parent's client still works after its children used their copies. */
+  snprintf(order, sizeof order, "C-FQ%s", stamp);
+  req = keyin_request(order, "4111111111111111", "12", "890302", 901);
+  r = call(client, "payup.keyin.approve", req, &rc, NULL);
+  free(req);
+  mj_free(r);
+  CHECK(rc == PAYUP_OK, "approval after fork: %s", payup_result_name(rc));
+}
+
 static void test_null_arguments(const payup_sandbox *sandbox, const payup_client *client) {
   char *const SENTINEL = (char *)0x5a5a;
   char *out = SENTINEL;
@@ -688,6 +776,7 @@ int main(int argc, char **argv) {
     test_kcp_keyin(client);
     test_ambiguous(sandbox, client);
     test_threads(sandbox, client);
+    test_fork(sandbox, client);
     test_null_arguments(sandbox, client);
     test_hostile_input(client);
   }

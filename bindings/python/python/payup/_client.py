@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
+import weakref
 from typing import Any, Dict, Literal, Mapping, Optional, cast
 
 from . import _payup
@@ -50,6 +52,22 @@ def _fields(**fields: Any) -> Dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+#: Every live client of this process, for the after-fork hook below.
+_live_clients: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # A forked child must never use the parent's pooled connections (answers would cross between the
+    # processes). The Rust pool notices the new pid on its own; dropping it here as well means a child
+    # that forks before any call starts clean, whatever the fork mechanism.
+    for client in list(_live_clients):
+        client._native.reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Client:
     """A configured payup client: every gateway of the configuration, one keep-alive connection pool.
 
@@ -60,7 +78,7 @@ class Client:
     connections). Failures raise :class:`payup.PayupError` subclasses.
     """
 
-    __slots__ = ("_native", "_gateways")
+    __slots__ = ("_native", "_gateways", "__weakref__")
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         native, error = _payup.client_new(_dumps("config", config))
@@ -68,6 +86,7 @@ class Client:
             raise error_from_document(error or '{"kind": "config", "message": "bad configuration"}')
         self._native = native
         self._gateways = tuple(g for g in ("payup", "payple", "kcp") if g in config)
+        _live_clients.add(self)
 
     def __repr__(self) -> str:
         return f"<payup.Client gateways={','.join(self._gateways) or '-'}>"

@@ -30,6 +30,7 @@ FAULTS: List[str]
 @final
 class NativeClient:
     def call(self, operation: str, request_json: str) -> Tuple[bool, str]: ...
+    def reset_after_fork(self) -> None: ...
 
 @final
 class NativeSandbox:

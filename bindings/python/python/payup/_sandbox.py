@@ -101,7 +101,8 @@ class Sandbox:
     def arm_fault(self, operation: str, fault: str, delay_ms: Optional[int] = None, times: int = 1) -> None:
         """Arms ``fault`` for the next ``times`` calls of ``operation`` (a catalogue name). Faults:
         ``delay`` (answer after ``delay_ms``), ``http_500``, ``malformed_body``, ``reset_before_commit``,
-        ``drop_after_commit``, ``wrong_amount``. Raises ``ValueError`` for an unknown name."""
+        ``drop_after_commit``, ``wrong_amount``, ``crossed_answer`` (the answer of the previous call of the
+        operation: another order's). Raises ``ValueError`` for an unknown name."""
         self._native.arm_fault(operation, fault, delay_ms, times)
 
     def clear_faults(self) -> None:
