@@ -15,6 +15,7 @@ pub mod kcp;
 pub mod payple;
 pub mod payup;
 pub mod response;
+pub mod schema;
 pub mod secret;
 pub mod time;
 
