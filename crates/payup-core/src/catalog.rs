@@ -195,6 +195,28 @@ impl Response {
     }
 }
 
+/// The JSON Schema of an operation's result type (for [`crate::schema`]).
+pub fn result_schema(op: Operation) -> schemars::Schema {
+    use Operation as O;
+    use schemars::schema_for;
+    match op {
+        O::PayupKeyinApprove => schema_for!(payup::KeyinApproved),
+        O::PayupKeyinCancel | O::PayupKakaopayCancel => schema_for!(payup::PayupCancelled),
+        O::PayupKakaopayOrder => schema_for!(payup::KakaoOrdered),
+        O::PayupKakaopayWindow => schema_for!(payup::KakaoWindowHtml),
+        O::PayupKakaopayApprove => schema_for!(payup::KakaoApproved),
+        O::PaypleAuth => schema_for!(payple::PaypleAuth),
+        O::PaypleCardConfirm | O::PaypleBillingPay | O::PaypleStatus | O::PaypleResult => {
+            schema_for!(payple::PayplePayment)
+        }
+        O::PaypleBillingInfo => schema_for!(payple::BillingInfo),
+        O::PaypleBillingDelete => schema_for!(payple::BillingDeleted),
+        O::PaypleCancel => schema_for!(payple::Cancelled),
+        O::KcpKeyinApprove => schema_for!(kcp::KeyinApproved),
+        O::KcpCancel => schema_for!(kcp::Cancelled),
+    }
+}
+
 /// Runs a pure operation (no network). `None` for operations that need the gateway.
 pub fn execute_pure(request: &Request) -> Option<Result<Response, Error>> {
     match request {

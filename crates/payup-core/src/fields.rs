@@ -5,7 +5,57 @@
 //! offending value, which may be a card number).
 
 use crate::error::{Error, FieldError};
+use crate::schema::{Field, FieldType};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
+
+// ---- describe mode: the schema recorded from the readers and rules themselves (crate::schema) -----------
+
+thread_local! {
+    /// `Some` while [`describe`] runs a request reader: every field read and every rule checked is noted.
+    static DESCRIBING: RefCell<Option<Describing>> = const { RefCell::new(None) };
+}
+
+struct Describing {
+    fields: Vec<Field>,
+    /// Only the first document read is the request's own (a nested one, such as a window's `order`, is not).
+    docs_opened: usize,
+}
+
+fn describing() -> bool {
+    DESCRIBING.with(|d| d.borrow().is_some())
+}
+
+/// Notes a field read by the request's own document (created at its first read).
+fn note_field(name: &str, ty: FieldType, required: bool) {
+    DESCRIBING.with(|d| {
+        let mut d = d.borrow_mut();
+        let Some(d) = d.as_mut() else { return };
+        match d.fields.iter_mut().find(|f| f.name == name) {
+            Some(f) => f.required = Some(f.required == Some(true) || required),
+            None => d.fields.push(Field::request(name, ty, required)),
+        }
+    })
+}
+
+/// Notes a rule on a field already read (rules on fields of nested documents are not the request's).
+fn note_rule(name: &str, rule: impl FnOnce(&mut Field)) {
+    DESCRIBING.with(|d| {
+        if let Some(f) = d.borrow_mut().as_mut().and_then(|d| d.fields.iter_mut().find(|f| f.name == name)) {
+            rule(f);
+        }
+    })
+}
+
+/// Runs `read` (a request reader on an empty document) in describe mode and returns the fields it read, with
+/// the rules its checks applied. Optional fields read as present and empty so that their rules run too.
+pub fn describe(read: impl FnOnce()) -> Vec<Field> {
+    DESCRIBING.with(|d| *d.borrow_mut() = Some(Describing { fields: Vec::new(), docs_opened: 0 }));
+    read();
+    DESCRIBING.with(|d| d.borrow_mut().take()).map(|d| d.fields).unwrap_or_default()
+}
+
+static EMPTY_OBJECT: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
 /// Collects broken fields.
 #[derive(Debug, Default)]
@@ -37,6 +87,8 @@ pub struct Doc<'a> {
     map: &'a Map<String, Value>,
     known: Vec<&'static str>,
     pub problems: Problems,
+    /// Describe mode, and this is the request's own document (see [`describe`]).
+    recording: bool,
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -53,7 +105,15 @@ fn type_name(v: &Value) -> &'static str {
 impl<'a> Doc<'a> {
     pub fn new(value: &'a Value) -> Result<Self, Error> {
         match value {
-            Value::Object(map) => Ok(Doc { map, known: Vec::new(), problems: Problems::default() }),
+            Value::Object(map) => {
+                let recording = DESCRIBING.with(|d| {
+                    d.borrow_mut().as_mut().is_some_and(|d| {
+                        d.docs_opened += 1;
+                        d.docs_opened == 1
+                    })
+                });
+                Ok(Doc { map, known: Vec::new(), problems: Problems::default(), recording })
+            }
             other => Err(Error::invalid_field("(request)", format!("must be a JSON object, not {}", type_name(other)))),
         }
     }
@@ -65,6 +125,10 @@ impl<'a> Doc<'a> {
 
     /// An optional string.
     pub fn opt_str(&mut self, name: &'static str) -> Option<String> {
+        if self.recording {
+            note_field(name, FieldType::String, false);
+            return Some(String::new());
+        }
         match self.get(name)? {
             Value::String(s) => Some(s.clone()),
             other => {
@@ -76,6 +140,10 @@ impl<'a> Doc<'a> {
 
     /// A required, non-empty string. Missing → "is required"; the result is "" then.
     pub fn str(&mut self, name: &'static str) -> String {
+        if self.recording {
+            note_field(name, FieldType::String, true);
+            return String::new();
+        }
         match self.opt_str(name) {
             Some(s) if !s.is_empty() => s,
             Some(_) => {
@@ -91,6 +159,11 @@ impl<'a> Doc<'a> {
 
     /// An optional non-negative integer (amounts are integers of KRW, never strings).
     pub fn opt_u64(&mut self, name: &'static str) -> Option<u64> {
+        if self.recording {
+            note_field(name, FieldType::Integer, false);
+            note_rule(name, |f| f.min = f.min.or(Some(0)));
+            return Some(0);
+        }
         match self.get(name)? {
             Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
             Value::Number(_) => {
@@ -105,6 +178,11 @@ impl<'a> Doc<'a> {
     }
 
     pub fn u64(&mut self, name: &'static str) -> u64 {
+        if self.recording {
+            let v = self.opt_u64(name);
+            note_field(name, FieldType::Integer, true);
+            return v.unwrap_or(0);
+        }
         self.opt_u64(name).unwrap_or_else(|| {
             self.problems.push(name, "is required");
             0
@@ -112,6 +190,10 @@ impl<'a> Doc<'a> {
     }
 
     pub fn opt_bool(&mut self, name: &'static str) -> Option<bool> {
+        if self.recording {
+            note_field(name, FieldType::Boolean, false);
+            return Some(false);
+        }
         match self.get(name)? {
             Value::Bool(b) => Some(*b),
             other => {
@@ -123,6 +205,10 @@ impl<'a> Doc<'a> {
 
     /// An optional object of string values (used for form fields).
     pub fn opt_object(&mut self, name: &'static str) -> Option<&'a Map<String, Value>> {
+        if self.recording {
+            note_field(name, FieldType::Object, false);
+            return Some(&EMPTY_OBJECT);
+        }
         match self.get(name)? {
             Value::Object(m) => Some(m),
             other => {
@@ -162,13 +248,23 @@ pub fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A field that must be given although its reader takes it as optional (the schema marks it required).
+pub fn require<T>(p: &mut Problems, field: &str, value: &Option<T>, rule: &str) {
+    note_rule(field, |f| f.required = Some(true));
+    if value.is_none() && !describing() {
+        p.push(field, rule);
+    }
+}
+
 pub fn check_bytes(p: &mut Problems, field: &str, value: &str, max: usize) {
+    note_rule(field, |f| f.max_bytes = Some(max));
     if value.len() > max {
         p.push(field, format!("must be at most {max} bytes of UTF-8 (a Korean syllable takes 3)"));
     }
 }
 
 pub fn check_digits(p: &mut Problems, field: &str, value: &str, min: usize, max: usize) {
+    note_rule(field, |f| f.digits = Some([min, max]));
     if !is_digits(value) || value.len() < min || value.len() > max {
         let len = if min == max { format!("{min}") } else { format!("{min}–{max}") };
         p.push(field, format!("must be {len} digits"));
@@ -178,12 +274,14 @@ pub fn check_digits(p: &mut Problems, field: &str, value: &str, min: usize, max:
 /// Values that go into a `|`-joined signature must not contain `|` or white space, which the
 /// gateway strips before hashing (payup-card-keyin.txt §2.1.1 "공백제거").
 pub fn check_signable(p: &mut Problems, field: &str, value: &str) {
+    note_rule(field, |f| f.pattern = f.pattern.take().or(Some(r"^[^|\s]*$".into())));
     if value.chars().any(|c| c == '|' || c.is_whitespace() || c.is_control()) {
         p.push(field, "must not contain '|', white space or control characters (they break the signature)");
     }
 }
 
 pub fn check_month(p: &mut Problems, field: &str, value: &str) {
+    note_rule(field, |f| f.pattern = Some("^(0[1-9]|1[0-2])$".into()));
     let ok = value.len() == 2 && is_digits(value) && matches!(value.parse::<u8>(), Ok(1..=12));
     if !ok {
         p.push(field, "must be a two-digit month 01–12");
@@ -192,6 +290,7 @@ pub fn check_month(p: &mut Problems, field: &str, value: &str) {
 
 pub fn check_email(p: &mut Problems, field: &str, value: &str, max: usize) {
     check_bytes(p, field, value, max);
+    note_rule(field, |f| f.pattern = Some(r"^[^@\s]+@[^@\s]+$".into()));
     let at = value.find('@');
     if !matches!(at, Some(i) if i > 0 && i + 1 < value.len()) || value.contains(char::is_whitespace) {
         p.push(field, "must be an e-mail address");
@@ -200,17 +299,48 @@ pub fn check_email(p: &mut Problems, field: &str, value: &str, max: usize) {
 
 pub fn check_url(p: &mut Problems, field: &str, value: &str, max: usize) {
     check_bytes(p, field, value, max);
+    note_rule(field, |f| f.pattern = Some(r"^https?://\S+$".into()));
     if !(value.starts_with("https://") || value.starts_with("http://")) || value.contains(char::is_whitespace) {
         p.push(field, "must be an absolute http(s) URL");
     }
 }
 
 pub fn check_card_number(p: &mut Problems, field: &str, value: &str, min: usize, max: usize) {
+    note_rule(field, |f| f.digits = Some([min, max]));
     if !is_digits(value) || value.len() < min || value.len() > max {
         p.push(field, format!("must be {min}–{max} digits without '-'"));
     }
     // No Luhn check here: the gateway is the authority on card numbers, and the specs' own sample
     // numbers (9490191412341234, 1234567800000000) fail it. The sandbox's issuer applies it.
+}
+
+/// An integer within `min..=max`.
+pub fn check_range(p: &mut Problems, field: &str, value: u64, min: u64, max: u64, rule: &str) {
+    note_rule(field, |f| {
+        f.min = Some(min);
+        f.max = Some(max);
+    });
+    if !(min..=max).contains(&value) {
+        p.push(field, rule);
+    }
+}
+
+/// A string that must be one of `values` (absent is allowed: pass `None`).
+pub fn check_one_of(p: &mut Problems, field: &str, value: Option<&str>, values: &[&str], rule: &str) {
+    note_rule(field, |f| f.one_of = Some(values.iter().map(|v| v.to_string()).collect()));
+    if let Some(v) = value
+        && !values.contains(&v)
+    {
+        p.push(field, rule);
+    }
+}
+
+/// A string that must match `pattern` (a regular expression, for the schema), checked by `ok`.
+pub fn check_pattern(p: &mut Problems, field: &str, ok: bool, pattern: &str, rule: &str) {
+    note_rule(field, |f| f.pattern = Some(pattern.to_string()));
+    if !ok {
+        p.push(field, rule);
+    }
 }
 
 pub fn yn(b: bool) -> &'static str {

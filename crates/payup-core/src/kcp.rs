@@ -144,27 +144,35 @@ impl KeyinApproval {
                 p.push("buyr_tel2", "must be a phone number: 9–12 digits, '-' allowed");
             }
         }
-        if self.amount == 0 || self.amount > 999_999_999_999 {
-            p.push("amount", "must be 1–999,999,999,999");
-        }
-        if self.currency != "410" && self.currency != "840" {
-            p.push("currency", "must be \"410\" (KRW) or \"840\" (USD)");
-        }
-        if self.quota > 99 {
-            p.push("quota", "must be 0–99 (sent as two digits)");
-        }
+        fields::check_range(p, "amount", self.amount, 1, 999_999_999_999, "must be 1–999,999,999,999");
+        fields::check_one_of(
+            p,
+            "currency",
+            Some(&self.currency),
+            &["410", "840"],
+            "must be \"410\" (KRW) or \"840\" (USD)",
+        );
+        fields::check_range(p, "quota", self.quota.into(), 0, 99, "must be 0–99 (sent as two digits)");
         fields::check_card_number(p, "card_no", self.card_no.expose(), 11, 20);
         let e = &self.card_expiry;
         let expiry_ok = e.len() == 4 && fields::is_digits(e) && matches!(e[2..].parse::<u8>(), Ok(1..=12));
-        if !expiry_ok {
-            p.push("card_expiry", "must be YYMM (e.g. 07/23 → 2307)");
-        }
+        fields::check_pattern(
+            p,
+            "card_expiry",
+            expiry_ok,
+            "^[0-9]{2}(0[1-9]|1[0-2])$",
+            "must be YYMM (e.g. 07/23 → 2307)",
+        );
         match (&self.card_taxno, &self.card_pwd) {
             (Some(t), Some(w)) => {
                 let t = t.expose();
-                if !(fields::is_digits(t) && (t.len() == 6 || t.len() == 10)) {
-                    p.push("card_taxno", "must be 6 digits (birth date YYMMDD) or a 10-digit business number");
-                }
+                fields::check_pattern(
+                    p,
+                    "card_taxno",
+                    fields::is_digits(t) && (t.len() == 6 || t.len() == 10),
+                    "^([0-9]{6}|[0-9]{10})$",
+                    "must be 6 digits (birth date YYMMDD) or a 10-digit business number",
+                );
                 check_digits(p, "card_pwd", w.expose(), 2, 2);
             }
             (Some(_), None) => p.push("card_pwd", "is required with card_taxno (certified approval 11121000)"),
@@ -229,7 +237,7 @@ pub(crate) fn kcp_object(resp: &HttpResponse) -> Result<Map<String, Value>, Erro
 }
 
 /// The approval response (kcp-keyin.txt 승인응답 파라미터 가이드).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyinApproved {
     pub res_cd: String,
     pub res_msg: String,
@@ -378,9 +386,8 @@ impl Cancel {
     }
 
     fn check(&self, p: &mut Problems) {
-        if !fields::is_digits(&self.tno) || self.tno.len() > 20 {
-            p.push("tno", "must be KCP's transaction number (digits)");
-        }
+        let tno_ok = fields::is_digits(&self.tno) && self.tno.len() <= 20;
+        fields::check_pattern(p, "tno", tno_ok, "^[0-9]{1,20}$", "must be KCP's transaction number (digits)");
         if self.mod_desc.is_empty() {
             p.push("mod_desc", "is required (the reason for the cancel)");
         }
@@ -388,17 +395,24 @@ impl Cancel {
         match (self.mod_type.as_str(), self.mod_mny, self.rem_mny) {
             ("STSC", None, None) => {}
             ("STSC", _, _) => p.push("mod_mny", "goes only with mod_type STPC (a partial cancel)"),
-            ("STPC", Some(m), Some(r)) => {
-                if m == 0 || m > r {
-                    p.push("mod_mny", "must be 1..=rem_mny (the balance before this cancel)");
-                }
+            ("STPC", Some(m), Some(r)) if m == 0 || m > r => {
+                p.push("mod_mny", "must be 1..=rem_mny (the balance before this cancel)")
             }
+            ("STPC", Some(_), Some(_)) => {}
             ("STPC", _, _) => p.push(
                 if self.mod_mny.is_none() { "mod_mny" } else { "rem_mny" },
                 "is required with mod_type STPC (mod_mny: amount to cancel, rem_mny: balance before it)",
             ),
-            _ => p.push("mod_type", "must be STSC (full cancel) or STPC (partial cancel)"),
+            _ => {}
         }
+        let mod_types = ["STSC", "STPC"];
+        fields::check_one_of(
+            p,
+            "mod_type",
+            Some(&self.mod_type),
+            &mod_types,
+            "must be STSC (full cancel) or STPC (partial cancel)",
+        );
     }
 
     pub fn prepare(&self, creds: &KcpCredentials) -> Result<HttpRequest, Error> {
@@ -429,7 +443,7 @@ impl Cancel {
 }
 
 /// The cancel response.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Cancelled {
     pub res_cd: String,
     pub res_msg: String,

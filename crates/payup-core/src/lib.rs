@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod codes;
 pub mod config;
+mod descriptions;
 pub mod error;
 pub mod fields;
 pub mod http;

@@ -149,16 +149,16 @@ impl AuthRequest {
     }
 
     fn check(&self, p: &mut Problems) {
-        if let Some(t) = &self.pay_type {
-            if t != "card" {
-                p.push("pay_type", "must be \"card\" (payple-card.txt covers card payments)");
-            }
-        }
-        if let Some(w) = &self.pay_work {
-            if !["CERT", "PAY", "AUTH", "PUSERDEL", "PUSERINFO"].contains(&w.as_str()) {
-                p.push("pay_work", "must be CERT, PAY, AUTH, PUSERDEL or PUSERINFO");
-            }
-        }
+        let card_only = "must be \"card\" (payple-card.txt covers card payments)";
+        fields::check_one_of(p, "pay_type", self.pay_type.as_deref(), &["card"], card_only);
+        let works = ["CERT", "PAY", "AUTH", "PUSERDEL", "PUSERINFO"];
+        fields::check_one_of(
+            p,
+            "pay_work",
+            self.pay_work.as_deref(),
+            &works,
+            "must be CERT, PAY, AUTH, PUSERDEL or PUSERINFO",
+        );
     }
 
     pub fn prepare(&self, creds: &PaypleCredentials) -> Result<HttpRequest, Error> {
@@ -191,7 +191,7 @@ impl AuthRequest {
 }
 
 /// Partner auth's answer: tokens for the next call and where to send it.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PaypleAuth {
     pub result: String,
     pub result_msg: String,
@@ -272,7 +272,7 @@ impl PaypleAuth {
 // ---- the payment result, shared by billing pay, CERT confirm, the status query and the window POST ------
 
 /// A Payple card payment as the gateway reports it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PayplePayment {
     pub pay_rst: String,
     pub pay_code: Option<String>,
@@ -431,9 +431,14 @@ impl BillingPay {
             p.push("pay_goods", "is required");
         }
         check_bytes(p, "pay_goods", &self.pay_goods, 2048);
-        if self.pay_total < MIN_CARD_AMOUNT || self.pay_total > 99_999_999_999_999_999 {
-            p.push("pay_total", "must be at least 100 (KRW, Payple's card minimum) and at most 20 digits");
-        }
+        fields::check_range(
+            p,
+            "pay_total",
+            self.pay_total,
+            MIN_CARD_AMOUNT,
+            99_999_999_999_999_999,
+            "must be at least 100 (KRW, Payple's card minimum) and at most 20 digits",
+        );
         if let Some(t) = self.pay_taxtotal {
             if t > self.pay_total {
                 p.push("pay_taxtotal", "must not exceed pay_total");
@@ -621,9 +626,7 @@ fn check_date(p: &mut Problems, field: &str, v: &str) {
         && fields::is_digits(v)
         && matches!(v[4..6].parse::<u8>(), Ok(1..=12))
         && matches!(v[6..8].parse::<u8>(), Ok(1..=31));
-    if !ok {
-        p.push(field, "must be a date YYYYMMDD");
-    }
+    fields::check_pattern(p, field, ok, "^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$", "must be a date YYYYMMDD");
 }
 
 fn check_reguler(p: &mut Problems, reguler: bool, year: &Option<String>, month: &Option<String>) {
@@ -673,7 +676,7 @@ impl Cancel {
 }
 
 /// The refund response (§4 Response).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Cancelled {
     pub pay_rst: String,
     pub pay_code: Option<String>,
@@ -784,7 +787,7 @@ impl BillingKey {
 }
 
 /// PUSERINFO's answer (6. 등록카드 조회). The card number and phone arrive masked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BillingInfo {
     pub pay_rst: String,
     pub pay_code: Option<String>,
@@ -819,7 +822,7 @@ impl BillingInfo {
 }
 
 /// PUSERDEL's answer (5. 등록카드 해지).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BillingDeleted {
     pub pay_rst: String,
     pub pay_msg: String,

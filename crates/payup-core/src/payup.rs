@@ -86,9 +86,7 @@ pub fn cancel_signature(merchant_id: &str, transaction_id: &str, api_cert_key: &
 const MAX_AMOUNT: u64 = 999_999_999_999; // 12 digits (§2.1 amount, length 12)
 
 fn check_amount(p: &mut Problems, field: &str, amount: u64) {
-    if amount == 0 || amount > MAX_AMOUNT {
-        p.push(field, "must be 1–999,999,999,999 (at most 12 digits)");
-    }
+    fields::check_range(p, field, amount, 1, MAX_AMOUNT, "must be 1–999,999,999,999 (at most 12 digits)");
 }
 
 fn check_order_number(p: &mut Problems, field: &str, value: &str) {
@@ -208,14 +206,16 @@ impl KeyinApproval {
         fields::check_month(p, "expire_month", &self.expire_month);
         check_digits(p, "expire_year", &self.expire_year, 2, 2);
         let b = self.birthday.expose();
-        if !(fields::is_digits(b) && (b.len() == 6 || b.len() == 10)) {
-            p.push("birthday", "must be 6 digits (YYMMDD) or a 10-digit business number");
-        }
+        fields::check_pattern(
+            p,
+            "birthday",
+            fields::is_digits(b) && (b.len() == 6 || b.len() == 10),
+            "^([0-9]{6}|[0-9]{10})$",
+            "must be 6 digits (YYMMDD) or a 10-digit business number",
+        );
         check_digits(p, "card_pw", self.card_pw.expose(), 2, 2);
         check_amount(p, "amount", self.amount);
-        if self.quota > 24 {
-            p.push("quota", "must be 0–24");
-        }
+        fields::check_range(p, "quota", self.quota.into(), 0, 24, "must be 0–24");
         check_bytes(p, "item_name", &self.item_name, 128);
         check_bytes(p, "user_name", &self.user_name, 50);
         if let Some(m) = &self.mobile_number {
@@ -283,7 +283,7 @@ impl KeyinApproval {
 }
 
 /// The approval response (§2.1 응답 전문구성).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyinApproved {
     pub transaction_id: String,
     pub order_number: String,
@@ -426,7 +426,7 @@ impl KeyinCancel {
 }
 
 /// A cancel response (keyin §2.2 and KakaoPay §3.4 answer alike).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PayupCancelled {
     pub transaction_id: String,
     pub cancel_date_time: String,
@@ -519,9 +519,13 @@ impl KakaoOrder {
             mobile_number: d.opt_str("mobile_number"),
         };
         let mut p = d.finish();
-        if ua.as_deref().is_some_and(|u| WindowKind::parse(u).is_none()) {
-            p.push("user_agent", "must be \"WM\" (mobile) or \"WP\" (PC)");
-        }
+        fields::check_one_of(
+            &mut p,
+            "user_agent",
+            ua.as_deref(),
+            &["WM", "WP"],
+            "must be \"WM\" (mobile) or \"WP\" (PC)",
+        );
         r.check(&mut p);
         p.into_result()?;
         Ok(r)
@@ -586,7 +590,7 @@ impl KakaoOrder {
 }
 
 /// The order response: the window's parameters (§3.1 응답 전문구성).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KakaoOrdered {
     pub good_mny: u64,
     pub site_cd: String,
@@ -659,7 +663,7 @@ pub struct KakaoWindow {
 }
 
 /// The window page.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KakaoWindowHtml {
     pub html: String,
 }
@@ -916,7 +920,7 @@ impl KakaoApprove {
 }
 
 /// The approve response: KakaoPay card and KakaoPay money carry different fields (§3.3).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type")]
 pub enum KakaoApproved {
     #[serde(rename = "KAKAO_CARD")]

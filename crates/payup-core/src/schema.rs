@@ -50,6 +50,32 @@ pub struct Field {
     pub description: String,
 }
 
+impl Field {
+    fn blank(name: &str, ty: FieldType) -> Field {
+        Field {
+            name: name.to_string(),
+            ty,
+            required: None,
+            optional: None,
+            max_bytes: None,
+            min: None,
+            max: None,
+            digits: None,
+            pattern: None,
+            one_of: None,
+            description: String::new(),
+        }
+    }
+
+    pub(crate) fn request(name: &str, ty: FieldType, required: bool) -> Field {
+        Field { required: Some(required), ..Field::blank(name, ty) }
+    }
+
+    fn result(name: &str, ty: FieldType, optional: bool) -> Field {
+        Field { optional: Some(optional), ..Field::blank(name, ty) }
+    }
+}
+
 /// One operation of the catalogue.
 #[derive(Clone, Debug, Serialize)]
 pub struct OperationSchema {
@@ -70,16 +96,84 @@ pub fn class_name(c: OperationClass) -> &'static str {
 
 /// Every operation's schema, in catalogue order.
 pub fn operations() -> Vec<OperationSchema> {
-    Operation::ALL
-        .iter()
-        .map(|&op| OperationSchema {
-            name: op.name(),
-            gateway: op.gateway().as_str(),
-            class: class_name(op.class()),
-            request: Vec::new(),
-            result: Vec::new(),
-        })
-        .collect()
+    Operation::ALL.iter().map(|&op| operation(op)).collect()
+}
+
+/// One operation's schema.
+pub fn operation(op: Operation) -> OperationSchema {
+    let mut request = crate::fields::describe(|| {
+        let _ = crate::catalog::Request::from_json(op, &Value::Object(Default::default()));
+    });
+    for f in &mut request {
+        f.description = crate::descriptions::request(op, &f.name).to_string();
+    }
+    let mut result = result_fields(crate::catalog::result_schema(op));
+    for f in &mut result {
+        f.description = crate::descriptions::result(op, &f.name).to_string();
+    }
+    OperationSchema { name: op.name(), gateway: op.gateway().as_str(), class: class_name(op.class()), request, result }
+}
+
+/// The result fields of a result type's JSON Schema (schemars): its properties, and for a tagged enum
+/// (KakaoPay's KAKAO_CARD / KAKAO_MONEY) the union of its variants' (optional unless in every variant).
+fn result_fields(schema: schemars::Schema) -> Vec<Field> {
+    let root = schema.as_value();
+    let variants: Vec<&Value> = match root.get("oneOf").and_then(Value::as_array) {
+        Some(vs) => vs.iter().collect(),
+        None => vec![root],
+    };
+    let mut out: Vec<Field> = Vec::new();
+    for v in &variants {
+        let required: Vec<&str> = v
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let Some(props) = v.get("properties").and_then(Value::as_object) else { continue };
+        for (name, p) in props {
+            let (ty, nullable) = json_type(p);
+            let optional = nullable || !required.contains(&name.as_str());
+            let constant = p.get("const").and_then(Value::as_str).map(str::to_string);
+            match out.iter_mut().find(|f| &f.name == name) {
+                Some(f) => {
+                    f.optional = Some(f.optional == Some(true) || optional);
+                    if let (Some(c), Some(values)) = (constant, f.one_of.as_mut()) {
+                        values.push(c);
+                    }
+                }
+                None => {
+                    let mut f = Field::result(name, ty, optional);
+                    f.one_of = constant.map(|c| vec![c]);
+                    out.push(f);
+                }
+            }
+        }
+    }
+    // A field missing from some variant is optional.
+    for f in &mut out {
+        let in_all = variants.iter().all(|v| v.get("properties").and_then(|p| p.get(&f.name)).is_some());
+        if !in_all {
+            f.optional = Some(true);
+        }
+    }
+    out
+}
+
+fn json_type(p: &Value) -> (FieldType, bool) {
+    let names: Vec<&str> = match p.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec!["string"],
+    };
+    let nullable = names.contains(&"null");
+    let ty = match names.iter().find(|n| **n != "null").copied().unwrap_or("string") {
+        "integer" | "number" => FieldType::Integer,
+        "boolean" => FieldType::Boolean,
+        "object" => FieldType::Object,
+        "array" => FieldType::Array,
+        _ => FieldType::String,
+    };
+    (ty, nullable)
 }
 
 /// The schema document: `{"operations": [{"name", "gateway", "class", "request": [...], "result": [...]}]}`.

@@ -1,0 +1,3 @@
+fn main() {
+    println!("{}", serde_json::to_string_pretty(&payup_core::schema::operations_schema()).unwrap());
+}
