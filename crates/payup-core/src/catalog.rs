@@ -195,25 +195,26 @@ impl Response {
     }
 }
 
-/// The JSON Schema of an operation's result type (for [`crate::schema`]).
-pub fn result_schema(op: Operation) -> schemars::Schema {
+/// An operation's result type: its name in the bindings (Python TypedDict, TypeScript interface) and its
+/// JSON Schema (for [`crate::schema`]).
+pub fn result_schema(op: Operation) -> (&'static str, schemars::Schema) {
     use Operation as O;
     use schemars::schema_for;
     match op {
-        O::PayupKeyinApprove => schema_for!(payup::KeyinApproved),
-        O::PayupKeyinCancel | O::PayupKakaopayCancel => schema_for!(payup::PayupCancelled),
-        O::PayupKakaopayOrder => schema_for!(payup::KakaoOrdered),
-        O::PayupKakaopayWindow => schema_for!(payup::KakaoWindowHtml),
-        O::PayupKakaopayApprove => schema_for!(payup::KakaoApproved),
-        O::PaypleAuth => schema_for!(payple::PaypleAuth),
+        O::PayupKeyinApprove => ("PayupKeyinApproved", schema_for!(payup::KeyinApproved)),
+        O::PayupKeyinCancel | O::PayupKakaopayCancel => ("PayupCancelled", schema_for!(payup::PayupCancelled)),
+        O::PayupKakaopayOrder => ("KakaopayOrdered", schema_for!(payup::KakaoOrdered)),
+        O::PayupKakaopayWindow => ("KakaopayWindow", schema_for!(payup::KakaoWindowHtml)),
+        O::PayupKakaopayApprove => ("KakaopayApproved", schema_for!(payup::KakaoApproved)),
+        O::PaypleAuth => ("PaypleAuth", schema_for!(payple::PaypleAuth)),
         O::PaypleCardConfirm | O::PaypleBillingPay | O::PaypleStatus | O::PaypleResult => {
-            schema_for!(payple::PayplePayment)
+            ("PayplePayment", schema_for!(payple::PayplePayment))
         }
-        O::PaypleBillingInfo => schema_for!(payple::BillingInfo),
-        O::PaypleBillingDelete => schema_for!(payple::BillingDeleted),
-        O::PaypleCancel => schema_for!(payple::Cancelled),
-        O::KcpKeyinApprove => schema_for!(kcp::KeyinApproved),
-        O::KcpCancel => schema_for!(kcp::Cancelled),
+        O::PaypleBillingInfo => ("PaypleBillingInfo", schema_for!(payple::BillingInfo)),
+        O::PaypleBillingDelete => ("PaypleBillingDeleted", schema_for!(payple::BillingDeleted)),
+        O::PaypleCancel => ("PaypleCancelled", schema_for!(payple::Cancelled)),
+        O::KcpKeyinApprove => ("KcpKeyinApproved", schema_for!(kcp::KeyinApproved)),
+        O::KcpCancel => ("KcpCancelled", schema_for!(kcp::Cancelled)),
     }
 }
 

@@ -83,7 +83,15 @@ pub struct OperationSchema {
     pub gateway: &'static str,
     pub class: &'static str,
     pub request: Vec<Field>,
+    /// The result type's name in the bindings (several operations share one: `PayplePayment`, `PayupCancelled`).
+    pub result_type: &'static str,
+    /// For a result with variants (KakaoPay's KAKAO_CARD / KAKAO_MONEY): the field that tells them apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_tag: Option<&'static str>,
     pub result: Vec<Field>,
+    /// Per variant (`result_tag` value → the names of its fields), for a result with variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_variants: Option<serde_json::Map<String, Value>>,
 }
 
 pub fn class_name(c: OperationClass) -> &'static str {
@@ -107,11 +115,34 @@ pub fn operation(op: Operation) -> OperationSchema {
     for f in &mut request {
         f.description = crate::descriptions::request(op, &f.name).to_string();
     }
-    let mut result = result_fields(crate::catalog::result_schema(op));
+    let (result_type, schema) = crate::catalog::result_schema(op);
+    let variants = result_variants(&schema);
+    let mut result = result_fields(schema);
     for f in &mut result {
         f.description = crate::descriptions::result(op, &f.name).to_string();
     }
-    OperationSchema { name: op.name(), gateway: op.gateway().as_str(), class: class_name(op.class()), request, result }
+    OperationSchema {
+        name: op.name(),
+        gateway: op.gateway().as_str(),
+        class: class_name(op.class()),
+        request,
+        result_type,
+        result_tag: variants.as_ref().map(|_| "type"),
+        result,
+        result_variants: variants,
+    }
+}
+
+/// A tagged enum's variants: tag value → its field names.
+fn result_variants(schema: &schemars::Schema) -> Option<serde_json::Map<String, Value>> {
+    let variants = schema.as_value().get("oneOf")?.as_array()?;
+    let mut out = serde_json::Map::new();
+    for v in variants {
+        let props = v.get("properties")?.as_object()?;
+        let tag = props.get("type")?.get("const")?.as_str()?;
+        out.insert(tag.to_string(), Value::Array(props.keys().map(|k| Value::String(k.clone())).collect()));
+    }
+    Some(out)
 }
 
 /// The result fields of a result type's JSON Schema (schemars): its properties, and for a tagged enum
