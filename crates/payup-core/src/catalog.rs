@@ -82,7 +82,7 @@ impl Operation {
     /// that may have sent a request the outcome is unknown, so it is `ambiguous` — never a safe resend.
     pub fn internal_failure(operation: &str) -> Error {
         let op = Operation::from_name(operation);
-        let mut e = match op.map(|o| o.class()) {
+        let e = match op.map(|o| o.class()) {
             Some(OperationClass::Pure) => {
                 Error::invalid_field("(internal)", "payup failed internally; nothing was sent")
             }
@@ -91,8 +91,7 @@ impl Operation {
                 "payup failed internally during the call: the outcome is unknown; never resend blindly",
             ),
         };
-        e.code = Some("INTERNAL".into());
-        e
+        e.with_payup_code(crate::error::PayupCode::Internal)
     }
 }
 
@@ -263,14 +262,15 @@ pub fn mismatch_error(request: &Request, m: &Mismatch, cancelled: Result<(), &Er
                 "the gateway answered for another order (transaction {id}): the outcome of this request is unknown and nothing was cancelled; reconcile it by hand"
             ),
         );
-        e.code = Some("ORDER_MISMATCH".into());
+        e = e.with_payup_code(crate::error::PayupCode::OrderMismatch);
         ctx.transaction_id.get_or_insert_with(|| id.clone());
         return e.with_ambiguous(ctx);
     }
     let what = format!("the gateway reports {approved} instead of the requested {requested} (transaction {id})");
-    let mut e = match (&m.undo, cancelled) {
+    let e = match (&m.undo, cancelled) {
         (Some(_), Ok(())) => {
             let mut e = Error::from_gateway_code(gateway, "AMOUNT_MISMATCH", "");
+            e.message_en = None;
             e.message = format!("{what}; the approval was cancelled");
             e
         }
@@ -295,8 +295,7 @@ pub fn mismatch_error(request: &Request, m: &Mismatch, cancelled: Result<(), &Er
             .with_ambiguous(ctx)
         }
     };
-    e.code = Some("AMOUNT_MISMATCH".into());
-    e
+    e.with_payup_code(crate::error::PayupCode::AmountMismatch)
 }
 
 /// Every gateway's credentials; a missing section is a `config` error when one of its operations runs.

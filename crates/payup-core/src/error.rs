@@ -31,6 +31,29 @@ impl ErrorKind {
     }
 }
 
+/// payup's own decisions, never filed as a gateway's code (`gateway_code` holds those).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum PayupCode {
+    /// The gateway reported another amount than asked (undone when provably ours).
+    AmountMismatch,
+    /// The answer names another order or transaction: nothing was cancelled.
+    OrderMismatch,
+    /// payup failed internally (a panic caught at a binding's boundary): the outcome is unknown.
+    Internal,
+}
+
+impl PayupCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayupCode::AmountMismatch => "AMOUNT_MISMATCH",
+            PayupCode::OrderMismatch => "ORDER_MISMATCH",
+            PayupCode::Internal => "INTERNAL",
+        }
+    }
+}
+
 /// One broken field and the rule it broke. Never holds the field's value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -51,23 +74,25 @@ pub struct AmbiguousContext {
 
 /// The one error type of payup. Its `Display` and `Debug` never contain card data or keys: messages are
 /// built from field names, rules and gateway codes only.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+///
+/// The error document ([`Error::to_json`]) is rendered here once for every binding: `display` (this
+/// `Display`), `kind`, `gateway_code`, `payup_code`, `retry_safe`, and `code` (an alias kept for one
+/// release: `payup_code` if set, else `gateway_code`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.render())]
 pub struct Error {
     pub kind: ErrorKind,
     pub gateway: Option<Gateway>,
-    /// The gateway's response code, when it answered with one.
+    /// The gateway's response code, when it answered with one, or payup's own code (`payup_code`) — read it
+    /// through [`Error::gateway_code`] / [`Error::payup_code`] / [`Error::code`].
     pub code: Option<String>,
     pub message: String,
     /// English message for a known gateway code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_en: Option<String>,
     /// The first broken field (for `invalid`), in the request document's naming.
     pub field: Option<String>,
     /// Every broken field with its rule (for `invalid`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ambiguous: Option<AmbiguousContext>,
 }
 
@@ -137,6 +162,45 @@ impl Error {
         e
     }
 
+    /// An error carrying payup's own decision (`payup_code`); `code` is set to it as well (the alias).
+    pub fn with_payup_code(mut self, code: PayupCode) -> Self {
+        self.code = Some(code.as_str().to_string());
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// payup's own decision, if this error is one.
+    pub fn payup_code(&self) -> Option<PayupCode> {
+        let code = self.code.as_deref()?;
+        [PayupCode::AmountMismatch, PayupCode::OrderMismatch, PayupCode::Internal].into_iter().find(|c| c.as_str() == code)
+    }
+
+    /// What the gateway answered, if it answered with a code.
+    pub fn gateway_code(&self) -> Option<&str> {
+        if self.payup_code().is_some() { None } else { self.code.as_deref() }
+    }
+
+    /// `payup_code` if set, else `gateway_code` (the `code` alias of the document).
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// True only where sending the same request again cannot cause a second effect at the gateway: nothing
+    /// was sent (`not_sent`), or the request was refused before anything was sent (`invalid` without a
+    /// gateway code, `config`) — resend after fixing it. A gateway's refusal (`declined`, or `invalid` with a
+    /// gateway code) and an `ambiguous` outcome are not: the gateway has seen the request (a retried approval
+    /// may be a second charge once the cause is gone).
+    pub fn retry_safe(&self) -> bool {
+        match self.kind {
+            ErrorKind::NotSent | ErrorKind::Config => true,
+            ErrorKind::Invalid => self.gateway_code().is_none(),
+            ErrorKind::Declined | ErrorKind::Ambiguous => false,
+        }
+    }
+
     pub fn with_gateway(mut self, gateway: Gateway) -> Self {
         self.gateway = Some(gateway);
         self
@@ -165,9 +229,35 @@ impl Error {
         s
     }
 
-    /// The `{"error": {...}}` document that the CLI prints and the C ABI returns.
+    /// The `{"error": {...}}` document that the CLI prints, the C ABI returns and every binding reads.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({ "error": self })
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kind", &self.kind)?;
+        m.serialize_entry("gateway", &self.gateway)?;
+        m.serialize_entry("code", &self.code)?;
+        m.serialize_entry("gateway_code", &self.gateway_code())?;
+        m.serialize_entry("payup_code", &self.payup_code())?;
+        m.serialize_entry("retry_safe", &self.retry_safe())?;
+        m.serialize_entry("message", &self.message)?;
+        m.serialize_entry("display", &self.render())?;
+        if let Some(en) = &self.message_en {
+            m.serialize_entry("message_en", en)?;
+        }
+        m.serialize_entry("field", &self.field)?;
+        if !self.fields.is_empty() {
+            m.serialize_entry("fields", &self.fields)?;
+        }
+        if let Some(a) = &self.ambiguous {
+            m.serialize_entry("ambiguous", a)?;
+        }
+        m.end()
     }
 }
 

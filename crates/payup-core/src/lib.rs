@@ -23,7 +23,7 @@ pub mod time;
 pub use catalog::{Credentials, Exchange, Next, Operation, OperationClass, Request, Response};
 pub use codes::Gateway;
 pub use config::Config;
-pub use error::{AmbiguousContext, Error, ErrorKind, FieldError};
+pub use error::{AmbiguousContext, Error, ErrorKind, FieldError, PayupCode};
 pub use http::{HttpRequest, HttpResponse, Target};
 pub use secret::{Secret, mask_card_number};
 pub use time::Timestamp;
