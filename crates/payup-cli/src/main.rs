@@ -1,76 +1,166 @@
-//! `payup`: `demo` (the main job), `call` (one operation, JSON in and out) and `sandbox`.
+//! `payup`: `demo` (the main job), `call` (one operation, JSON in and out), `sandbox`, `operations` and
+//! `completions`. Arguments are parsed by clap; a usage error goes to stderr with exit code 2.
 
 mod demo;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind as ClapErrorKind};
+use clap::{CommandFactory, Parser, Subcommand};
 use payup_core::{Error, ErrorKind};
 use payup_transport::Client;
 use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "payup — Korean card payments (Payup, Payple, NHN KCP) done right
+const EXIT_CODES: &str =
+    "exit codes of `call`: 0 ok, 1 declined, 2 invalid or config (or a usage error), 3 not_sent, 4 ambiguous";
 
-usage:
-  payup demo                     run every gateway against the embedded sandbox and print a table
-  payup call OPERATION [--config FILE]
-                                 request JSON on stdin, result JSON on stdout
-                                 (config from --config FILE or the PAYUP_CONFIG variable: a file path or JSON)
-  payup sandbox [--addr 127.0.0.1:0] [--config FILE] [--state FILE] [--client-config FILE]
-                                 run the local gateways; prints the base URL first;
-                                 --client-config writes a ready `payup call --config` file for it
-  payup operations               list the operations
-  payup --version
+#[derive(Parser)]
+#[command(
+    name = "payup",
+    version = payup_core::VERSION,
+    about = "payup — Korean card payments (Payup, Payple, NHN KCP) done right",
+    after_help = EXIT_CODES,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-exit codes of `call`: 0 ok, 1 declined, 2 invalid or config, 3 not_sent, 4 ambiguous";
+#[derive(Subcommand)]
+enum Command {
+    /// Run every gateway against the embedded sandbox and print a table
+    Demo,
+    /// One operation: request JSON on stdin, result JSON on stdout
+    #[command(
+        long_about = "One operation: request JSON on stdin, result JSON on stdout.\n\n\
+                      On failure stdout holds {\"error\": {...}} and the exit code says the class.",
+        after_help = EXIT_CODES
+    )]
+    Call {
+        /// The operation's name (`payup operations` lists them)
+        #[arg(value_name = "OPERATION")]
+        operation: String,
+        /// The configuration: a file path or the JSON itself (without it, the PAYUP_CONFIG variable: the same)
+        #[arg(long, value_name = "FILE")]
+        config: Option<String>,
+    },
+    /// Run the local gateways; prints the base URL first
+    Sandbox {
+        /// The address to listen on
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+        addr: String,
+        /// The sandbox's own configuration (JSON)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Keep the ledger in this file across runs
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// Write a ready `payup call --config` file for this sandbox
+        #[arg(long, value_name = "FILE")]
+        client_config: Option<PathBuf>,
+    },
+    /// List the operations, one name per line
+    Operations {
+        /// Print the operations' schema (name, gateway, class, request and result fields) as JSON instead
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the version (as --version)
+    #[command(hide = true)]
+    Version,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("demo") => demo::run(),
-        Some("call") => call(&args[1..]),
-        Some("sandbox") => sandbox(&args[1..]),
-        Some("operations") => {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match cli.command {
+        Command::Demo => demo::run(),
+        Command::Call { operation, config } => call(&operation, config),
+        Command::Sandbox { addr, config, state, client_config } => sandbox(&addr, config, state, client_config),
+        Command::Operations { json: true } => {
+            print_json(&payup_core::schema::operations_schema());
+            ExitCode::SUCCESS
+        }
+        Command::Operations { json: false } => {
             for op in payup_core::Operation::ALL {
                 println!("{}", op.name());
             }
             ExitCode::SUCCESS
         }
-        Some("--version" | "-V" | "version") => {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "payup", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Version => {
             println!("payup {}", payup_core::VERSION);
             ExitCode::SUCCESS
         }
-        Some("--help" | "-h" | "help") => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
     }
 }
 
-/// Positional arguments, and `--name value` options.
-type Args = (Vec<String>, Vec<(String, String)>);
+/// Prints clap's message (help and version on stdout, exit 0; errors on stderr with the usage, exit 2),
+/// without echoing an argument that may be a secret.
+fn usage_error(e: clap::Error) -> ExitCode {
+    let e = redact(e);
+    let _ = e.print();
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+}
 
-fn options(args: &[String], allowed: &[&str]) -> Result<Args, String> {
-    let (mut positional, mut opts) = (Vec::new(), Vec::new());
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if let Some(name) = a.strip_prefix("--") {
-            if !allowed.contains(&name) {
-                return Err(format!("unknown option --{name}"));
+/// An argument clap may quote back: a name (an option, a subcommand, an operation), not a value that may be
+/// a configuration (`payup call OP '{…}'` without `--config`), a key or a card number.
+fn echoable(arg: &str) -> bool {
+    arg.len() <= 40
+        && arg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && arg.chars().filter(char::is_ascii_digit).count() <= 3
+}
+
+/// Replaces, in clap's error, every quoted argument that is not [`echoable`] (`--name=value` keeps its name),
+/// and makes sure the error shows the usage.
+fn redact(mut e: clap::Error) -> clap::Error {
+    if matches!(e.kind(), ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion) {
+        return e;
+    }
+    let secrets: Vec<String> =
+        std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).filter(|a| !echoable(a)).collect();
+    let leaks = |s: &str| !echoable(s) && secrets.iter().any(|x| s.contains(x.as_str()) || x.contains(s));
+    let mut redacted = false;
+    for kind in [ContextKind::InvalidArg, ContextKind::InvalidValue, ContextKind::InvalidSubcommand] {
+        if let Some(ContextValue::String(s)) = e.get(kind) {
+            if leaks(s) {
+                let shown = match s.split_once('=') {
+                    Some((name, _)) if name.starts_with('-') && echoable(name) => format!("{name}=…"),
+                    _ => "…".to_string(),
+                };
+                e.insert(kind, ContextValue::String(shown));
+                redacted = true;
             }
-            let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-            opts.push((name.to_string(), value.clone()));
-        } else {
-            positional.push(a.clone());
         }
     }
-    Ok((positional, opts))
-}
-
-fn opt<'a>(opts: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    opts.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    if redacted {
+        // A suggestion may quote the argument again ("to pass '…' as a value, use '-- …'").
+        e.remove(ContextKind::Suggested);
+    }
+    // Some errors (a missing or invalid value) come without the usage: add the subcommand's.
+    if e.get(ContextKind::Usage).is_none() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let sub = std::env::args_os().skip(1).find_map(|a| cmd.find_subcommand(&a).map(|s| s.get_name().to_string()));
+        let usage = match sub.and_then(|name| cmd.find_subcommand_mut(name)) {
+            Some(sub) => sub.render_usage(),
+            None => cmd.render_usage(),
+        };
+        e.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
+    }
+    e
 }
 
 pub fn exit_code(kind: ErrorKind) -> u8 {
@@ -94,21 +184,13 @@ fn print_json(v: &serde_json::Value) {
     let _ = writeln!(out);
 }
 
-fn call(args: &[String]) -> ExitCode {
-    let (pos, opts) = match options(args, &["config"]) {
-        Ok(x) => x,
-        Err(m) => return fail(&Error::config(m)),
-    };
-    let [operation] = pos.as_slice() else {
-        eprintln!("usage: payup call OPERATION [--config FILE] < request.json");
-        return ExitCode::from(2);
-    };
+fn call(operation: &str, config: Option<String>) -> ExitCode {
     // Read the request first, so that a writer piping into us never sees a broken pipe.
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
         return fail(&Error::invalid_field("(request)", format!("cannot read standard input: {e}")));
     }
-    let config = match opt(&opts, "config").map(String::from).or_else(|| std::env::var("PAYUP_CONFIG").ok()) {
+    let config = match config.or_else(|| std::env::var("PAYUP_CONFIG").ok()) {
         Some(c) if c.trim_start_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}').starts_with('{') => c,
         // Never echo the value: it may be the configuration itself (keys included) that failed to look like JSON.
         Some(path) => match std::fs::read_to_string(&path) {
@@ -145,33 +227,20 @@ fn call(args: &[String]) -> ExitCode {
     }
 }
 
-fn sandbox(args: &[String]) -> ExitCode {
-    let (pos, opts) = match options(args, &["addr", "config", "state", "client-config"]) {
-        Ok(x) => x,
-        Err(m) => {
-            eprintln!("payup sandbox: {m}");
-            return ExitCode::from(2);
-        }
-    };
-    if !pos.is_empty() {
-        eprintln!("payup sandbox: unexpected argument {}", pos[0]);
-        return ExitCode::from(2);
-    }
-    let config = match opt(&opts, "config") {
+fn sandbox(addr: &str, config: Option<PathBuf>, state: Option<PathBuf>, client_config: Option<PathBuf>) -> ExitCode {
+    let config = match config {
         None => payup_sandbox::SandboxConfig::default(),
-        Some(path) => match std::fs::read_to_string(path)
+        Some(path) => match std::fs::read_to_string(&path)
             .map_err(|e| e.to_string())
             .and_then(|s| payup_sandbox::SandboxConfig::from_json(&s))
         {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("payup sandbox: --config {path}: {e}");
+                eprintln!("payup sandbox: --config {}: {e}", path.display());
                 return ExitCode::from(2);
             }
         },
     };
-    let addr = opt(&opts, "addr").unwrap_or("127.0.0.1:0");
-    let state = opt(&opts, "state").map(std::path::PathBuf::from);
     let (tx, rx) = std::sync::mpsc::channel();
     if let Err(e) = ctrlc::set_handler(move || {
         let _ = tx.send(());
@@ -186,10 +255,10 @@ fn sandbox(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if let Some(path) = opt(&opts, "client-config") {
+    if let Some(path) = client_config {
         let doc = serde_json::to_string_pretty(&sb.client_config()).unwrap_or_default();
-        if let Err(e) = std::fs::write(path, doc + "\n") {
-            eprintln!("payup sandbox: cannot write --client-config {path}: {e}");
+        if let Err(e) = std::fs::write(&path, doc + "\n") {
+            eprintln!("payup sandbox: cannot write --client-config {}: {e}", path.display());
             return ExitCode::from(1);
         }
     }

@@ -181,3 +181,118 @@ fn demo_runs_every_gateway_and_exits_zero() {
     }
     assert!(stdout.contains("all 19 steps behaved as expected"), "{stdout}");
 }
+
+/// Runs `payup ARGS` with no input; returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(PAYUP).args(args).stdin(Stdio::null()).env_remove("PAYUP_CONFIG").output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+}
+
+#[test]
+fn help_of_every_subcommand_goes_to_stdout_with_exit_zero() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["help"],
+        &["demo", "--help"],
+        &["call", "--help"],
+        &["sandbox", "--help"],
+        &["operations", "--help"],
+        &["completions", "--help"],
+        &["help", "call"],
+    ] {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(stdout.contains("Usage: payup"), "{args:?}: {stdout}");
+    }
+    let (_, stdout, _) = run(&["--help"]);
+    for sub in ["demo", "call", "sandbox", "operations", "completions"] {
+        assert!(stdout.contains(sub), "{sub} missing:\n{stdout}");
+    }
+    let (_, stdout, _) = run(&["sandbox", "--help"]);
+    for opt in ["--addr", "--config", "--state", "--client-config"] {
+        assert!(stdout.contains(opt), "{opt} missing:\n{stdout}");
+    }
+}
+
+#[test]
+fn version_prints_the_core_version() {
+    for args in [&["--version"][..], &["-V"]] {
+        let (code, stdout, _) = run(args);
+        assert_eq!((code, stdout.trim()), (0, format!("payup {}", payup_core::VERSION).as_str()));
+    }
+}
+
+#[test]
+fn unknown_options_arguments_and_subcommands_are_usage_errors() {
+    for args in [
+        &["call", "--bogus", "x"][..],
+        &["call"],
+        &["call", "payup.keyin.approve", "extra"],
+        &["call", "payup.keyin.approve", "--config"],
+        &["sandbox", "--bogus"],
+        &["sandbox", "extra"],
+        &["operations", "--yaml"],
+        &["completions", "tcsh"],
+        &["bogus"],
+        &[],
+    ] {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains("Usage: payup"), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+    }
+}
+
+#[test]
+fn a_usage_error_never_quotes_a_secret_argument() {
+    // The configuration given without --config, or a card number where the operation goes.
+    let cfg = config("http://127.0.0.1:9").replace("25bcd7a82f5b4058818462cc7715964c", "CANARYKEY0123456789abcdef");
+    for args in [
+        &["call", "payup.keyin.approve", cfg.as_str()][..],
+        &["call", CANARY_PAN, "payup.keyin.approve"],
+        &[cfg.as_str()],
+        &["call", &format!("--bogus={cfg}"), "payup.keyin.approve"],
+        &["sandbox", CANARY_PAN],
+    ] {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, 2, "{stdout}{stderr}");
+        let all = format!("{stdout}{stderr}");
+        assert!(!all.contains("CANARYKEY") && !all.contains(CANARY_PAN), "{all}");
+        assert!(stderr.contains("Usage: payup"), "{stderr}");
+    }
+    // A name is still quoted, for the user to see what was wrong.
+    let (_, _, stderr) = run(&["call", "--bogus", "x"]);
+    assert!(stderr.contains("--bogus"), "{stderr}");
+}
+
+#[test]
+fn completions_print_a_script() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, stdout, stderr) = run(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {stderr}");
+        assert!(stdout.contains("payup") && stdout.contains("sandbox"), "{shell}: {stdout}");
+    }
+}
+
+#[test]
+fn operations_lists_names_or_the_schema() {
+    let (code, stdout, _) = run(&["operations"]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = stdout.lines().collect();
+    assert_eq!(names.len(), 16, "{stdout}");
+    assert!(names.contains(&"payup.keyin.approve") && names.contains(&"kcp.cancel"), "{stdout}");
+
+    let (code, stdout, stderr) = run(&["operations", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let ops = doc["operations"].as_array().unwrap_or_else(|| panic!("no operations array: {doc}"));
+    assert_eq!(ops.len(), 16);
+    for (op, name) in ops.iter().zip(&names) {
+        assert_eq!(op["name"], *name);
+        for k in ["gateway", "class"] {
+            assert!(op[k].as_str().is_some_and(|s| !s.is_empty()), "{k} missing in {op}");
+        }
+    }
+}
