@@ -692,15 +692,16 @@ impl KakaoWindow {
         let kcp_script_url = d.opt_str("kcp_script_url");
         let opts = [d.opt_str("param_opt_1"), d.opt_str("param_opt_2"), d.opt_str("param_opt_3")];
         let mut p = d.finish();
-        let kind = match ua.as_deref() {
-            None => WindowKind::WM,
-            Some(u) => WindowKind::parse(u).unwrap_or_else(|| {
-                p.push("user_agent", "must be \"WM\" (mobile) or \"WP\" (PC)");
-                WindowKind::WM
-            }),
-        };
-        if order_v.is_none() && !p.has("order") {
-            p.push("order", "is required (the result of payup.kakaopay.order)");
+        fields::check_one_of(
+            &mut p,
+            "user_agent",
+            ua.as_deref(),
+            &["WM", "WP"],
+            "must be \"WM\" (mobile) or \"WP\" (PC)",
+        );
+        let kind = ua.as_deref().and_then(WindowKind::parse).unwrap_or(WindowKind::WM);
+        if !p.has("order") {
+            fields::require(&mut p, "order", &order_v, "is required (the result of payup.kakaopay.order)");
         }
         let order = match order_v.map(|m| KakaoOrdered::from_json(&Value::Object(m.clone()))) {
             Some(Ok(o)) => Some(o),
