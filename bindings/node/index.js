@@ -6,6 +6,7 @@
 // error documents into PayupError instances that hold only safe fields (no card data, no keys).
 
 const native = require('./native.js')
+const generated = require('./generated.js')
 
 /** `error.code` for each error kind (DESIGN §3). */
 const ERROR_CODES = Object.freeze({
@@ -18,16 +19,9 @@ const ERROR_CODES = Object.freeze({
 
 // ---- names ---------------------------------------------------------------------------------------
 
-// Request fields whose digits follow an underscore in the catalogue (userDefine1 → user_define1 and
-// buyrTel2 → buyr_tel2 need no entry).
-const SNAKE_EXCEPTIONS = {
-  paramOpt1: 'param_opt_1',
-  paramOpt2: 'param_opt_2',
-  paramOpt3: 'param_opt_3',
-}
-
 function snakeKey(k) {
-  if (Object.prototype.hasOwnProperty.call(SNAKE_EXCEPTIONS, k)) return SNAKE_EXCEPTIONS[k]
+  // The catalogue's names the plain conversion would miss (paramOpt1 → param_opt_1), generated from the schema.
+  if (Object.prototype.hasOwnProperty.call(generated.SNAKE_NAMES, k)) return generated.SNAKE_NAMES[k]
   // Only camelCase names are converted; PCD_* and snake_case names pass through unchanged.
   if (!/^[a-z][a-zA-Z0-9]*$/.test(k)) return k
   return k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
@@ -65,6 +59,8 @@ function toCamel(v) {
 
 // ---- errors --------------------------------------------------------------------------------------
 
+// Only for an error document without "display" (one built here, or from an older core): core renders the
+// message line itself and the document carries it.
 function render(e) {
   let s = ''
   if (e.gateway) s += `${e.gateway}: `
@@ -77,28 +73,29 @@ function render(e) {
 
 /**
  * The one error class of payup. `code` is PAYUP_INVALID, PAYUP_CONFIG, PAYUP_DECLINED, PAYUP_NOT_SENT or
- * PAYUP_AMBIGUOUS; `kind` the same in payup's words; `gatewayCode` the gateway's response code. Its
- * fields come from payup's error document, which never holds card data or keys.
+ * PAYUP_AMBIGUOUS; `kind` the same in payup's words; `gatewayCode` the gateway's own response code,
+ * `payupCode` payup's own decision (AMOUNT_MISMATCH…); `retrySafe` whether resending the same request
+ * cannot cause a second effect. Its fields come from payup's error document, which never holds card data
+ * or keys; `message` is the document's `display` line.
  */
 class PayupError extends Error {
   constructor(doc) {
     const e = isPlainObject(doc) ? doc : { kind: 'invalid', message: String(doc) }
-    super(render(e))
+    super(typeof e.display === 'string' ? e.display : render(e))
     Object.defineProperty(this, 'name', { value: 'PayupError', enumerable: false, configurable: true, writable: true })
     this.code = ERROR_CODES[e.kind] || 'PAYUP_ERROR'
     this.kind = e.kind
     this.gateway = e.gateway ?? null
-    this.gatewayCode = e.code ?? null
+    // Documents without the newer keys (an older core): `code` was the gateway's.
+    const split = 'gateway_code' in e || 'payup_code' in e
+    this.gatewayCode = (split ? e.gateway_code : e.code) ?? null
+    this.payupCode = e.payup_code ?? null
+    this.retrySafe = typeof e.retry_safe === 'boolean' ? e.retry_safe : e.kind === 'not_sent'
     this.field = e.field ?? null
     this.fields = Array.isArray(e.fields) ? e.fields.map((f) => ({ field: f.field, rule: f.rule })) : []
     this.gatewayMessage = e.message ?? ''
     this.messageEn = e.message_en ?? null
     this.ambiguous = e.ambiguous ? toCamel(e.ambiguous) : null
-  }
-
-  /** True when nothing reached the gateway, so sending the same request again is safe. */
-  get safeToResend() {
-    return this.kind === 'not_sent'
   }
 
   toJSON() {
@@ -108,6 +105,8 @@ class PayupError extends Error {
       kind: this.kind,
       gateway: this.gateway,
       gatewayCode: this.gatewayCode,
+      payupCode: this.payupCode,
+      retrySafe: this.retrySafe,
       field: this.field,
       fields: this.fields,
       message: this.message,
@@ -181,12 +180,14 @@ function configText(config) {
 
 /**
  * A payup client: one keep-alive pool for every call. Network calls run on the libuv thread pool and
- * return Promises; the pure ones (window HTML, Payple's window result) are synchronous.
+ * return Promises; the pure ones (window HTML, Payple's window result) are synchronous. The typed methods
+ * (`payupKeyinApprove(...)`, one per operation) come from generated.js, generated from payup-core's schema.
  */
-class Client {
+class Client extends generated.Operations {
   #native
 
   constructor(config) {
+    super()
     const text = configText(config)
     this.#native = sync(() => new native.NativeClient(text))
   }
@@ -209,7 +210,7 @@ class Client {
     return JSON.parse(sync(() => this.#native.callPure(String(operation), text)))
   }
 
-  async #typed(operation, request) {
+  async [generated.TYPED](operation, request) {
     try {
       return toCamel(await this.call(operation, toRequestDocument(request)))
     } catch (err) {
@@ -217,31 +218,13 @@ class Client {
     }
   }
 
-  #typedSync(operation, request) {
+  [generated.TYPED_SYNC](operation, request) {
     try {
       return toCamel(this.callSync(operation, toRequestDocument(request)))
     } catch (err) {
       throw camelFields(err)
     }
   }
-
-  // One method per operation of the catalogue (camelCase fields in and out).
-  payupKeyinApprove(request) { return this.#typed('payup.keyin.approve', request) }
-  payupKeyinCancel(request) { return this.#typed('payup.keyin.cancel', request) }
-  payupKakaopayOrder(request) { return this.#typed('payup.kakaopay.order', request) }
-  payupKakaopayWindow(request) { return this.#typedSync('payup.kakaopay.window', request) }
-  payupKakaopayApprove(request) { return this.#typed('payup.kakaopay.approve', request) }
-  payupKakaopayCancel(request) { return this.#typed('payup.kakaopay.cancel', request) }
-  paypleAuth(request = {}) { return this.#typed('payple.auth', request) }
-  paypleCardConfirm(request) { return this.#typed('payple.card.confirm', request) }
-  paypleBillingPay(request) { return this.#typed('payple.billing.pay', request) }
-  paypleBillingInfo(request) { return this.#typed('payple.billing.info', request) }
-  paypleBillingDelete(request) { return this.#typed('payple.billing.delete', request) }
-  paypleCancel(request) { return this.#typed('payple.cancel', request) }
-  paypleStatus(request) { return this.#typed('payple.status', request) }
-  paypleResult(request) { return this.#typedSync('payple.result', request) }
-  kcpKeyinApprove(request) { return this.#typed('kcp.keyin.approve', request) }
-  kcpCancel(request) { return this.#typed('kcp.cancel', request) }
 }
 
 // ---- pure functions ------------------------------------------------------------------------------
@@ -254,6 +237,13 @@ function version() {
 /** The catalogue: `[{name, class}]` with class 'pure' | 'read_only' | 'mutating'. */
 function operations() {
   return JSON.parse(native.operations())
+}
+
+/** The catalogue as data: `{version, operations: [{name, gateway, class, request, resultType…}]}`, payup's own
+ * document (snake_case keys, as `payup operations --json` prints it): what payup-gen generates the typed
+ * methods and index.d.ts from. */
+function operationsSchema() {
+  return JSON.parse(native.operationsSchema())
 }
 
 /** `payup.kakaopay.window` without a client (the PC window then loads KCP's own script). */
@@ -309,9 +299,14 @@ class Sandbox {
     return new Client(this.clientConfig(timeouts))
   }
 
-  /** The ledger: `{transactions, kakaopayOrders, paypleBillingKeys}` (cards as masks only). */
-  transactions() {
+  /** The whole ledger: `{transactions, kakaopayOrders, paypleBillingKeys}` (cards as masks only). */
+  ledger() {
     return toCamel(JSON.parse(sync(() => this.#native.transactions())))
+  }
+
+  /** Every transaction of the ledger (approvals with their `status`: approved, cancelled…), in order. */
+  transactions() {
+    return this.ledger().transactions
   }
 
   /**
@@ -402,6 +397,7 @@ module.exports = {
   KCP_TEST_CERT_PEM,
   version,
   operations,
+  operationsSchema,
   kakaopayWindow,
   paypleResult,
   payupApprovalSignature,

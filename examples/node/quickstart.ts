@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     })
     console.log(`kcp approved: tno ${kcp.tno}, app ${kcp.appNo ?? ''}, ${kcp.amount}원`)
 
-    const ledger = sandbox.transactions()
+    const ledger = sandbox.ledger()
     console.log(`sandbox ledger: ${ledger.transactions.length} transactions, ${ledger.kakaopayOrders.length} KakaoPay orders`)
   } finally {
     sandbox.close()

@@ -98,6 +98,12 @@ pub fn version() -> String {
     payup_core::VERSION.to_string()
 }
 
+/// The catalogue as data (JSON text): every operation's request and result fields (payup_core::schema).
+#[napi]
+pub fn operations_schema() -> String {
+    payup_core::schema::operations_schema().to_string()
+}
+
 /// The catalogue as JSON text: `[{"name", "class": "pure" | "read_only" | "mutating"}]`.
 #[napi]
 pub fn operations() -> String {

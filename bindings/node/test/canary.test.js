@@ -84,7 +84,7 @@ test('results and the ledger hold only masked cards', async () => {
   const k = await client.kcpKeyinApprove({ ordrIdxx: order('Z'), goodName: 'g', buyrName: 'b', amount: 1000, cardNo: CARD,
     cardExpiry: '3012', cardTaxno: BIRTH, cardPwd: PW })
   assertClean('kcp result', JSON.stringify(k))
-  assertClean('ledger', JSON.stringify(sandbox.transactions()))
+  assertClean('ledger', JSON.stringify(sandbox.ledger()))
   assertClean('sandbox inspect', util.inspect(sandbox, { showHidden: true }))
 })
 

@@ -24,11 +24,11 @@ function isPayupError(code, more = {}) {
 }
 
 test('PAYUP_INVALID: caught before sending, with the field as the caller named it', async () => {
-  const before = sandbox.transactions().transactions.length
+  const before = sandbox.transactions().length
   await assert.rejects(client.payupKeyinApprove(keyin(order('I'), '12')), isPayupError('PAYUP_INVALID', {
     kind: 'invalid', field: 'cardNo', gateway: null, gatewayCode: null,
   }))
-  assert.equal(sandbox.transactions().transactions.length, before)
+  assert.equal(sandbox.transactions().length, before)
   // The generic call names fields as its documents do.
   await assert.rejects(client.call('payup.keyin.cancel', {}), isPayupError('PAYUP_INVALID', { field: 'transaction_id' }))
   await assert.rejects(client.call('no.such.op', {}), isPayupError('PAYUP_INVALID', { field: 'operation' }))
@@ -77,7 +77,9 @@ test('PAYUP_NOT_SENT: a refused connection; safe to resend', async () => {
   const c = new payup.Client({ ...sandbox.clientConfig(), payup: { ...sandbox.clientConfig().payup, base_url: `http://127.0.0.1:${port}` } })
   await assert.rejects(c.payupKeyinApprove(keyin(order('X'))), (e) => {
     isPayupError('PAYUP_NOT_SENT', { gateway: 'payup' })(e)
-    assert.equal(e.safeToResend, true)
+    assert.equal(e.retrySafe, true)
+    assert.equal(e.gatewayCode, null)
+    assert.equal(e.payupCode, null)
     return true
   })
 })
@@ -88,7 +90,7 @@ test('PAYUP_AMBIGUOUS: every fault class, with the identifiers to reconcile', as
     const o = order('F')
     await assert.rejects(client.payupKeyinApprove(keyin(o, CARD_OK, 1000)), (e) => {
       isPayupError('PAYUP_AMBIGUOUS', { gateway: 'payup' })(e)
-      assert.equal(e.safeToResend, false)
+      assert.equal(e.retrySafe, false)
       assert.equal(e.ambiguous.orderNumber, o, fault)
       assert.equal(e.ambiguous.amount, 1000, fault)
       assert.equal(e.ambiguous.operation, 'payup.keyin.approve')
@@ -104,7 +106,9 @@ test('PAYUP_AMBIGUOUS: every fault class, with the identifiers to reconcile', as
 test('a wrong amount is cancelled and reported as declined AMOUNT_MISMATCH', async () => {
   sandbox.armFault('payup.keyin.approve', 'wrong_amount')
   const o = order('W')
-  await assert.rejects(client.payupKeyinApprove(keyin(o, CARD_OK, 1000)), isPayupError('PAYUP_DECLINED', { gatewayCode: 'AMOUNT_MISMATCH' }))
+  await assert.rejects(client.payupKeyinApprove(keyin(o, CARD_OK, 1000)), isPayupError('PAYUP_DECLINED', {
+    gatewayCode: null, payupCode: 'AMOUNT_MISMATCH', retrySafe: false,
+  }))
   assert.equal(ledgerFor(sandbox, o)[0].status, 'cancelled')
 })
 

@@ -30,7 +30,7 @@ function kcp(ordrIdxx, cardNo = CARD_OK, amount = 1000) {
 }
 
 function ledgerFor(sandbox, id) {
-  return sandbox.transactions().transactions.filter((t) => t.orderNumber === id || t.id === id)
+  return sandbox.transactions().filter((t) => t.orderNumber === id || t.id === id)
 }
 
 module.exports = { order, keyin, kcp, ledgerFor, CARD_OK, CARD_DECLINED }

@@ -44,7 +44,7 @@ function check(results, count) {
     assert.deepEqual([r.answeredOrder, r.answeredAmount], [r.o, r.amount])
   }
   const ids = new Set(results.map((r) => r.id))
-  for (const t of sandbox.transactions().transactions.filter((t) => ids.has(t.id))) {
+  for (const t of sandbox.transactions().filter((t) => ids.has(t.id))) {
     assert.equal(t.status, 'approved')
   }
 }

@@ -259,6 +259,12 @@ fn cancel_signature(merchant_id: &str, transaction_id: &str, api_cert_key: &str)
     payup_core::payup::cancel_signature(merchant_id, transaction_id, api_cert_key)
 }
 
+/// The catalogue as data (JSON text): every operation's request and result fields (payup_core::schema).
+#[pyfunction]
+fn operations_schema() -> String {
+    payup_core::schema::operations_schema().to_string()
+}
+
 /// The catalogue: `(name, class)` with class `"pure"`, `"read_only"` or `"mutating"`.
 #[pyfunction]
 fn operations() -> Vec<(&'static str, &'static str)> {
@@ -294,5 +300,6 @@ fn payup_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(approval_signature, m)?)?;
     m.add_function(wrap_pyfunction!(cancel_signature, m)?)?;
     m.add_function(wrap_pyfunction!(operations, m)?)?;
+    m.add_function(wrap_pyfunction!(operations_schema, m)?)?;
     Ok(())
 }

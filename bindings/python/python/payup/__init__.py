@@ -15,7 +15,7 @@ Every operation is also reachable by name: ``client.call("payup.keyin.approve", 
 
 from __future__ import annotations
 
-from . import _payup, core
+from . import _payup, _types, core
 from ._client import Client, logger
 from ._errors import (
     AmbiguousOutcomeError,
@@ -27,24 +27,8 @@ from ._errors import (
     error_from_document,
 )
 from ._sandbox import FAULTS, KCP_TEST_CERT_PEM, TEST_CARD_APPROVED, TEST_CARD_DECLINED, Sandbox
-from ._types import (
-    KakaopayApproved,
-    KakaopayCardApproved,
-    KakaopayMoneyApproved,
-    KakaopayOrdered,
-    KakaopayWindow,
-    KcpCancelled,
-    KcpKeyinApproved,
-    PaypleAuth,
-    PaypleBillingDeleted,
-    PaypleBillingInfo,
-    PaypleCancelled,
-    PayplePayment,
-    PayupCancelled,
-    PayupKeyinApproved,
-    Result,
-    SandboxLedger,
-)
+from .core import operations_schema
+from ._types import *  # noqa: F403 (every result TypedDict, SandboxLedger, Result)
 
 __version__: str = _payup.VERSION
 
@@ -54,6 +38,7 @@ OPERATIONS = tuple(name for name, _class in _payup.operations())
 __all__ = [
     "__version__",
     "OPERATIONS",
+    "operations_schema",
     "Client",
     "Sandbox",
     "logger",
@@ -69,20 +54,5 @@ __all__ = [
     "KCP_TEST_CERT_PEM",
     "TEST_CARD_APPROVED",
     "TEST_CARD_DECLINED",
-    "KakaopayApproved",
-    "KakaopayCardApproved",
-    "KakaopayMoneyApproved",
-    "KakaopayOrdered",
-    "KakaopayWindow",
-    "KcpCancelled",
-    "KcpKeyinApproved",
-    "PaypleAuth",
-    "PaypleBillingDeleted",
-    "PaypleBillingInfo",
-    "PaypleCancelled",
-    "PayplePayment",
-    "PayupCancelled",
-    "PayupKeyinApproved",
-    "Result",
-    "SandboxLedger",
 ]
+__all__ += _types.__all__

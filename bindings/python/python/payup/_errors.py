@@ -27,7 +27,12 @@ class PayupError(Exception):
 
     Attributes:
         kind: ``"invalid"``, ``"config"``, ``"declined"``, ``"not_sent"`` or ``"ambiguous"``.
-        code: the gateway's response code (``"9101"``, ``"PAYC0003"``…), when it answered with one.
+        gateway_code: the gateway's own response code (``"9101"``, ``"PAYC0003"``…), when it answered with one.
+        payup_code: payup's own decision (``"AMOUNT_MISMATCH"``, ``"ORDER_MISMATCH"``, ``"INTERNAL"``…), or None.
+        retry_safe: True only where sending the same request again cannot cause a second effect (nothing
+            was sent, or it was refused before sending): never for ``declined`` or ``ambiguous``.
+        code: ``payup_code`` if set, else ``gateway_code`` (an alias kept for one release).
+        display: the whole message line as payup's core renders it (what ``str(e)`` is).
         message: what went wrong (the gateway's own message for a gateway code).
         field: the first broken field of the request (``invalid``), in the request's naming.
         gateway: ``"payup"``, ``"payple"`` or ``"kcp"`` when one gateway is concerned.
@@ -51,11 +56,21 @@ class PayupError(Exception):
         message_en: Optional[str] = None,
         fields: Optional[List[Dict[str, str]]] = None,
         ambiguous: Optional[Dict[str, Any]] = None,
+        gateway_code: Optional[str] = None,
+        payup_code: Optional[str] = None,
+        retry_safe: Optional[bool] = None,
+        display: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         if kind is not None:
             self.kind = kind
         self.code = code
+        # Documents without the newer keys (an older core): the code is the gateway's, resending is safe
+        # only when nothing was sent.
+        self.gateway_code = gateway_code if gateway_code is not None or payup_code is not None else code
+        self.payup_code = payup_code
+        self.retry_safe = retry_safe if retry_safe is not None else self.kind == "not_sent"
+        self.display = display
         self.message = message
         self.field = field
         self.gateway = gateway
@@ -69,9 +84,14 @@ class PayupError(Exception):
             "kind": self.kind,
             "gateway": self.gateway,
             "code": self.code,
+            "gateway_code": self.gateway_code,
+            "payup_code": self.payup_code,
+            "retry_safe": self.retry_safe,
             "message": self.message,
             "field": self.field,
         }
+        if self.display is not None:
+            doc["display"] = self.display
         if self.message_en is not None:
             doc["message_en"] = self.message_en
         if self.fields:
@@ -81,7 +101,10 @@ class PayupError(Exception):
         return doc
 
     def __str__(self) -> str:
-        # The same rendering as the Rust error's Display: "payup: declined [9101]: message (english)".
+        # Core's own rendering (the Rust error's Display), as the document carries it.
+        if self.display is not None:
+            return self.display
+        # An error raised here in Python (a document that is not JSON…), or a document without "display".
         s = f"{self.gateway}: " if self.gateway else ""
         s += self.kind
         if self.code:
@@ -156,6 +179,7 @@ def _opt_str(doc: Mapping[str, Any], key: str) -> Optional[str]:
 def _build(cls: Type[PayupError], doc: Mapping[str, Any]) -> PayupError:
     fields = doc.get("fields")
     ambiguous = doc.get("ambiguous")
+    retry_safe = doc.get("retry_safe")
     return cls(
         str(doc.get("message", "")),
         kind=_opt_str(doc, "kind"),
@@ -165,6 +189,10 @@ def _build(cls: Type[PayupError], doc: Mapping[str, Any]) -> PayupError:
         message_en=_opt_str(doc, "message_en"),
         fields=[dict(f) for f in fields] if isinstance(fields, list) else None,
         ambiguous=dict(ambiguous) if isinstance(ambiguous, dict) else None,
+        gateway_code=_opt_str(doc, "gateway_code"),
+        payup_code=_opt_str(doc, "payup_code"),
+        retry_safe=retry_safe if isinstance(retry_safe, bool) else None,
+        display=_opt_str(doc, "display"),
     )
 
 

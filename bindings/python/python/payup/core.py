@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union, cast
 from . import _payup
 from ._errors import InvalidRequestError, error_from_document
 
-__all__ = ["prepare", "parse", "pure", "approval_signature", "cancel_signature", "operations"]
+__all__ = ["prepare", "parse", "pure", "approval_signature", "cancel_signature", "operations", "operations_schema"]
 
 
 def _result(outcome: Tuple[bool, str]) -> Dict[str, Any]:
@@ -79,3 +79,10 @@ def cancel_signature(merchant_id: str, transaction_id: str, api_cert_key: str) -
 def operations() -> List[Tuple[str, str]]:
     """The catalogue: ``(name, class)``, class ``"pure"``, ``"read_only"`` or ``"mutating"``."""
     return list(_payup.operations())
+
+
+def operations_schema() -> Dict[str, Any]:
+    """The catalogue as data: ``{"version", "operations": [...]}``, every operation's name, gateway, class,
+    request fields (type, required, rules, description) and result fields — what ``payup-gen`` generates
+    the typed methods and TypedDicts from."""
+    return cast(Dict[str, Any], json.loads(_payup.operations_schema()))
