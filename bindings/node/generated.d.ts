@@ -293,10 +293,10 @@ export interface KakaopayCardApproved {
   orderNumber: string
   authDateTime: string | null
   amount: number | null
-  authNumber: string | null
-  cardName: string | null
-  cardNo: string | null
-  quota: string | null
+  authNumber: string
+  cardName: string
+  cardNo: string
+  quota: string
   responseCode: string
   responseMsg: string
 }
@@ -306,9 +306,9 @@ export interface KakaopayMoneyApproved {
   type: 'KAKAO_MONEY'
   transactionId: string
   orderNumber: string
-  authDateTime: string | null
-  amount: number | null
-  cashReceipt: number | null
+  authDateTime: string
+  amount: number
+  cashReceipt: number
   responseCode: string
   responseMsg: string
 }

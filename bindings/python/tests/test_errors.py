@@ -70,6 +70,9 @@ def test_declined(client: payup.Client, order: Order) -> None:
     assert err.message and str(err) == f"payup: declined [9101]: {err.message} ({err.message_en})"
     assert repr(err).startswith("DeclinedError(kind='declined', gateway='payup', code='9101'")
     assert err.document["code"] == "9101"
+    # The newer keys of the error document: the gateway's own code, payup's (none), never safe to resend.
+    assert (err.gateway_code, err.payup_code, err.retry_safe) == ("9101", None, False)
+    assert str(err) == err.display == err.document["display"]
 
 
 def test_config_errors(sandbox: payup.Sandbox, order: Order) -> None:
@@ -109,6 +112,7 @@ def test_not_sent(order: Order) -> None:
     with pytest.raises(payup.NotSentError) as e:
         c.call("payup.keyin.approve", keyin(order("X")))
     assert (e.value.kind, e.value.gateway, e.value.code) == ("not_sent", "payup", None)
+    assert e.value.retry_safe is True and e.value.gateway_code is None
 
 
 @pytest.mark.parametrize(
@@ -151,3 +155,12 @@ def test_errors_pickle_and_rebuild_from_documents(client: payup.Client, order: O
     rebuilt = payup.error_from_document({"error": {"kind": "not_sent", "message": "m", "gateway": "kcp"}})
     assert isinstance(rebuilt, payup.NotSentError) and rebuilt.gateway == "kcp"
     assert type(payup.error_from_document('{"kind": "???", "message": "m"}')) is payup.PayupError
+
+
+def test_documents_without_the_newer_keys_still_read() -> None:
+    # An error document of a core without gateway_code / payup_code / retry_safe / display.
+    e = payup.error_from_document({"kind": "not_sent", "gateway": "kcp", "code": None, "message": "refused"})
+    assert (e.gateway_code, e.payup_code, e.retry_safe, e.display) == (None, None, True, None)
+    assert str(e) == "kcp: not_sent: refused"
+    d = payup.error_from_document({"kind": "declined", "gateway": "payup", "code": "9101", "message": "no"})
+    assert (d.gateway_code, d.retry_safe) == ("9101", False)

@@ -265,6 +265,7 @@ def test_wrong_amount_is_cancelled_and_reported(sandbox: payup.Sandbox, client: 
     with pytest.raises(payup.DeclinedError) as e:
         client.call("payup.keyin.approve", keyin(o, amount=1000))
     assert e.value.code == "AMOUNT_MISMATCH" and "cancelled" in e.value.message
+    assert (e.value.payup_code, e.value.gateway_code, e.value.retry_safe) == ("AMOUNT_MISMATCH", None, False)
     assert ledger_for(sandbox, o)[0]["status"] == "cancelled"
 
 

@@ -89,7 +89,8 @@ pub struct OperationSchema {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result_tag: Option<&'static str>,
     pub result: Vec<Field>,
-    /// Per variant (`result_tag` value → the names of its fields), for a result with variants.
+    /// Per variant (`result_tag` value → its fields, each optional or not within that variant), for a result
+    /// with variants.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result_variants: Option<serde_json::Map<String, Value>>,
 }
@@ -116,11 +117,14 @@ pub fn operation(op: Operation) -> OperationSchema {
         f.description = crate::descriptions::request(op, &f.name).to_string();
     }
     let (result_type, schema) = crate::catalog::result_schema(op);
-    let variants = result_variants(&schema);
+    let describe = |fields: &mut Vec<Field>| {
+        for f in fields {
+            f.description = crate::descriptions::result(op, &f.name).to_string();
+        }
+    };
+    let variants = result_variants(&schema, &describe);
     let mut result = result_fields(schema);
-    for f in &mut result {
-        f.description = crate::descriptions::result(op, &f.name).to_string();
-    }
+    describe(&mut result);
     OperationSchema {
         name: op.name(),
         gateway: op.gateway().as_str(),
@@ -133,14 +137,15 @@ pub fn operation(op: Operation) -> OperationSchema {
     }
 }
 
-/// A tagged enum's variants: tag value → its field names.
-fn result_variants(schema: &schemars::Schema) -> Option<serde_json::Map<String, Value>> {
+/// A tagged enum's variants: tag value → its fields (optional as they are in that variant).
+fn result_variants(schema: &schemars::Schema, describe: &dyn Fn(&mut Vec<Field>)) -> Option<serde_json::Map<String, Value>> {
     let variants = schema.as_value().get("oneOf")?.as_array()?;
     let mut out = serde_json::Map::new();
     for v in variants {
-        let props = v.get("properties")?.as_object()?;
-        let tag = props.get("type")?.get("const")?.as_str()?;
-        out.insert(tag.to_string(), Value::Array(props.keys().map(|k| Value::String(k.clone())).collect()));
+        let tag = v.get("properties")?.get("type")?.get("const")?.as_str()?;
+        let mut fields = fields_of(&[v]);
+        describe(&mut fields);
+        out.insert(tag.to_string(), serde_json::to_value(fields).ok()?);
     }
     Some(out)
 }
@@ -153,8 +158,13 @@ fn result_fields(schema: schemars::Schema) -> Vec<Field> {
         Some(vs) => vs.iter().collect(),
         None => vec![root],
     };
+    fields_of(&variants)
+}
+
+/// The union of some object schemas' properties (optional unless present and required in every one).
+fn fields_of(variants: &[&Value]) -> Vec<Field> {
     let mut out: Vec<Field> = Vec::new();
-    for v in &variants {
+    for v in variants {
         let required: Vec<&str> = v
             .get("required")
             .and_then(Value::as_array)

@@ -51,8 +51,8 @@ struct Op {
     result_type: String,
     result_tag: Option<String>,
     result: Vec<Field>,
-    /// (tag value, field names), in schema order.
-    variants: Vec<(String, Vec<String>)>,
+    /// (tag value, its fields as that variant has them), in schema order.
+    variants: Vec<(String, Vec<Field>)>,
 }
 
 fn s(v: &Value, k: &str) -> String {
@@ -95,15 +95,7 @@ fn read(schema: &Value) -> Vec<Op> {
             let variants = o
                 .get("result_variants")
                 .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .map(|(tag, names)| {
-                            let names =
-                                names.as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string));
-                            (tag.clone(), names.map(Iterator::collect).unwrap_or_default())
-                        })
-                        .collect()
-                })
+                .map(|m| m.iter().map(|(tag, fields)| (tag.clone(), variant_fields(o, fields))).collect())
                 .unwrap_or_default();
             Op {
                 name: s(o, "name"),
@@ -117,6 +109,22 @@ fn read(schema: &Value) -> Vec<Op> {
             }
         })
         .collect()
+}
+
+/// A variant's fields: field objects, or (an older schema) names of the union's fields.
+fn variant_fields(op: &Value, fields: &Value) -> Vec<Field> {
+    let union = op.get("result").and_then(Value::as_array);
+    let mut out = Vec::new();
+    for f in fields.as_array().into_iter().flatten() {
+        match f {
+            Value::String(name) => {
+                let found = union.and_then(|u| u.iter().find(|u| u.get("name") == Some(f)));
+                out.push(field(found.unwrap_or_else(|| panic!("variant field {name} is not a result field")), false));
+            }
+            other => out.push(field(other, false)),
+        }
+    }
+    out
 }
 
 /// One result type and the operations that return it (several share one).
@@ -147,13 +155,13 @@ impl ResultType<'_> {
         let prefix = common_prefix(&tags);
         op.variants
             .iter()
-            .map(|(tag, names)| {
+            .map(|(tag, fields)| {
                 let word = pascal(&tag[prefix.len()..].to_lowercase());
-                let fields = names.iter().filter_map(|n| op.result.iter().find(|f| &f.name == n)).collect();
-                (variant_name(self.name, &word), tag.clone(), fields)
+                (variant_name(self.name, &word), tag.clone(), fields.iter().collect())
             })
             .collect()
     }
+
 }
 
 fn result_types(ops: &[Op]) -> Vec<ResultType<'_>> {

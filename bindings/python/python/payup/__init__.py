@@ -15,7 +15,7 @@ Every operation is also reachable by name: ``client.call("payup.keyin.approve", 
 
 from __future__ import annotations
 
-from . import _payup, _types, core
+from . import _generated, _payup, core
 from ._client import Client, logger
 from ._errors import (
     AmbiguousOutcomeError,
@@ -28,7 +28,8 @@ from ._errors import (
 )
 from ._sandbox import FAULTS, KCP_TEST_CERT_PEM, TEST_CARD_APPROVED, TEST_CARD_DECLINED, Sandbox
 from .core import operations_schema
-from ._types import *  # noqa: F403 (every result TypedDict, SandboxLedger, Result)
+from ._generated import *  # noqa: F403 (every result TypedDict, generated from the schema)
+from ._types import Result, SandboxLedger
 
 __version__: str = _payup.VERSION
 
@@ -54,5 +55,7 @@ __all__ = [
     "KCP_TEST_CERT_PEM",
     "TEST_CARD_APPROVED",
     "TEST_CARD_DECLINED",
+    "Result",
+    "SandboxLedger",
 ]
-__all__ += _types.__all__
+__all__ += _generated.__all__

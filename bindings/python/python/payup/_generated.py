@@ -91,10 +91,10 @@ class KakaopayCardApproved(TypedDict):
     order_number: str
     auth_date_time: Optional[str]
     amount: Optional[int]
-    auth_number: Optional[str]
-    card_name: Optional[str]
-    card_no: Optional[str]
-    quota: Optional[str]
+    auth_number: str
+    card_name: str
+    card_no: str
+    quota: str
     response_code: str
     response_msg: str
 
@@ -105,9 +105,9 @@ class KakaopayMoneyApproved(TypedDict):
     type: Literal["KAKAO_MONEY"]
     transaction_id: str
     order_number: str
-    auth_date_time: Optional[str]
-    amount: Optional[int]
-    cash_receipt: Optional[int]
+    auth_date_time: str
+    amount: int
+    cash_receipt: int
     response_code: str
     response_msg: str
 
