@@ -222,6 +222,19 @@ pub unsafe extern "C" fn payup_operations(out_json: *mut *mut c_char) -> payup_r
     })
 }
 
+/// The catalogue schema (issue 15): every operation's name, gateway, class, request fields (type, required,
+/// limits, description) and result fields — the document of `payup operations --json`, from which every
+/// binding's typed surface is generated.
+///
+/// # Safety
+/// `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn payup_operations_schema(out_json: *mut *mut c_char) -> payup_result {
+    non_null!(out_json);
+    // SAFETY: checked non-NULL.
+    boundary(|| unsafe { finish(out_json, Ok(payup_core::schema::operations_schema())) })
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The client.
 

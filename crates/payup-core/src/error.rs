@@ -175,7 +175,9 @@ impl Error {
     /// payup's own decision, if this error is one.
     pub fn payup_code(&self) -> Option<PayupCode> {
         let code = self.code.as_deref()?;
-        [PayupCode::AmountMismatch, PayupCode::OrderMismatch, PayupCode::Internal].into_iter().find(|c| c.as_str() == code)
+        [PayupCode::AmountMismatch, PayupCode::OrderMismatch, PayupCode::Internal]
+            .into_iter()
+            .find(|c| c.as_str() == code)
     }
 
     /// What the gateway answered, if it answered with a code.
