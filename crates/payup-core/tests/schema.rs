@@ -48,8 +48,8 @@ fn every_required_field_is_refused_when_missing_naming_it() {
                 f.name
             );
             let e = Request::from_json(op, &doc).expect_err(&format!("{}: {} missing was accepted", o.name, f.name));
-            assert_eq!(e.kind, ErrorKind::Invalid);
-            assert!(e.fields.iter().any(|x| x.field == f.name), "{}: {} missing: {e}", o.name, f.name);
+            assert_eq!(e.kind(), ErrorKind::Invalid);
+            assert!(e.fields().iter().any(|x| x.field == f.name), "{}: {} missing: {e}", o.name, f.name);
         }
     }
 }
@@ -61,7 +61,7 @@ fn an_unknown_field_is_refused_and_every_field_of_the_schema_is_known() {
         let mut doc = minimal(op);
         doc["not_a_field"] = json!("x");
         let e = Request::from_json(op, &doc).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("not_a_field"), "{}: {e}", o.name);
+        assert_eq!(e.field(), Some("not_a_field"), "{}: {e}", o.name);
         // A field the schema names is never "not a field of this request".
         for f in &o.request {
             let mut doc = minimal(op);
@@ -74,7 +74,7 @@ fn an_unknown_field_is_refused_and_every_field_of_the_schema_is_known() {
             };
             if let Err(e) = Request::from_json(op, &doc) {
                 assert!(
-                    !e.fields.iter().any(|x| x.field == f.name && x.rule.contains("not a field")),
+                    !e.fields().iter().any(|x| x.field == f.name && x.rule.contains("not a field")),
                     "{}: {} is in the schema but unknown to validation",
                     o.name,
                     f.name
@@ -102,7 +102,7 @@ fn limits_in_the_schema_are_enforced() {
             doc[&f.name] = too_long;
             let e =
                 Request::from_json(op, &doc).expect_err(&format!("{}: {} over its limit was accepted", o.name, f.name));
-            assert!(e.fields.iter().any(|x| x.field == f.name), "{}.{}: {e}", o.name, f.name);
+            assert!(e.fields().iter().any(|x| x.field == f.name), "{}.{}: {e}", o.name, f.name);
         }
     }
 }
