@@ -7,6 +7,7 @@
 //! (`payup_core::codes`) and the card masking helper.
 
 mod control;
+mod fields;
 mod http;
 mod kcp;
 mod payple;
