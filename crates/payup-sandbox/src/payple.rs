@@ -49,8 +49,19 @@ fn parse_bytes(body: &[u8], content_type: &str) -> Result<Fields, Response> {
     }
 }
 
-pub(crate) fn is_cancel_request(body: &[u8]) -> bool {
-    parse_bytes(body, "application/json").is_ok_and(|f| f.s("PCD_PAYCANCEL_FLAG") == "Y")
+/// Which operation a `POST /php/PayChkAct.php` is: a refund or a result query (see [`pay_chk`]).
+pub(crate) fn pay_chk_operation(req: &Request) -> Option<&'static str> {
+    let cancel = parse_bytes(&req.body, "application/json").is_ok_and(|f| f.s("PCD_PAYCANCEL_FLAG") == "Y");
+    Some(if cancel { "payple.cancel" } else { "payple.status" })
+}
+
+/// Which operation a `POST /php/cPayUser/api/cPayUserAct.php` is (see [`user_act`]).
+pub(crate) fn user_act_operation(req: &Request) -> Option<&'static str> {
+    match util::query_param(&req.query, "ACT_") {
+        Some("PUSERDEL") => Some("payple.billing.delete"),
+        Some("PUSERINFO") => Some("payple.billing.info"),
+        _ => None,
+    }
 }
 
 fn cst_token(cst_id: &str) -> String {
