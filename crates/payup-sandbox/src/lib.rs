@@ -27,6 +27,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use http::{Reply, Request, Response};
+use payup_core::{Operation, OperationClass};
 use state::{BillingKey, Persistent, State};
 
 /// The test certificate of the sandbox's NHN KCP site `T0000` (TEST ONLY; generated for this repository).
@@ -36,23 +37,35 @@ pub const KCP_TEST_KEY_PEM: &str = include_str!("../testdata/kcp_T0000_key.pem")
 /// The same key, PKCS#8 encrypted with the password `changeit` (TEST ONLY).
 pub const KCP_TEST_KEY_ENC_PEM: &str = include_str!("../testdata/kcp_T0000_key_enc.pem");
 
-/// Every operation name of the catalogue, as used by faults and the ledger.
-pub const OPERATIONS: &[&str] = &[
-    "payup.keyin.approve",
-    "payup.keyin.cancel",
-    "payup.kakaopay.order",
-    "payup.kakaopay.approve",
-    "payup.kakaopay.cancel",
-    "payple.auth",
-    "payple.card.confirm",
-    "payple.billing.pay",
-    "payple.billing.info",
-    "payple.billing.delete",
-    "payple.cancel",
-    "payple.status",
-    "kcp.keyin.approve",
-    "kcp.cancel",
-];
+/// Every networked operation name of the catalogue (`payup_core::Operation::ALL` less the pure ones), as
+/// used by faults and the ledger.
+pub const OPERATIONS: &[&str] = &NETWORKED;
+
+const fn networked(op: Operation) -> bool {
+    !matches!(op.class(), OperationClass::Pure)
+}
+
+const NETWORKED_COUNT: usize = {
+    let (mut i, mut n) = (0, 0);
+    while i < Operation::ALL.len() {
+        n += networked(Operation::ALL[i]) as usize;
+        i += 1;
+    }
+    n
+};
+
+const NETWORKED: [&str; NETWORKED_COUNT] = {
+    let mut out = [""; NETWORKED_COUNT];
+    let (mut i, mut n) = (0, 0);
+    while i < Operation::ALL.len() {
+        if networked(Operation::ALL[i]) {
+            out[n] = Operation::ALL[i].name();
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
 
 /// Fault names accepted by `POST /__sandbox/faults` and [`Sandbox::arm_fault`].
 pub const FAULTS: &[&str] = &[

@@ -143,12 +143,46 @@ mod tests {
         assert_eq!(capture("/php/auth.php", "/php/auth.php/"), None);
     }
 
+    fn post(path: &str, query: &str, body: &str) -> Request {
+        Request {
+            method: "POST".into(),
+            path: path.into(),
+            query: query.into(),
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
     #[test]
-    fn every_named_operation_is_in_the_catalogue() {
+    fn every_operation_has_a_route_and_every_route_operation_is_in_the_catalogue() {
+        let requests = [
+            post("/v2/api/payment/tester/keyin2", "", ""),
+            post("/v2/api/payment/tester/cancel2", "", ""),
+            post("/ep/api/kakao/tester/order", "", ""),
+            post("/ep/api/kakao/tester/pay", "", ""),
+            post("/ep/api/kakao/tester/cancel", "", ""),
+            post("/php/auth.php", "", ""),
+            post("/php/PayCardConfirmAct.php", "ACT_=PAYM", ""),
+            post("/php/RePayCardAct.php", "ACT_=PAYM", ""),
+            post("/php/cPayUser/api/cPayUserAct.php", "ACT_=PUSERINFO", ""),
+            post("/php/cPayUser/api/cPayUserAct.php", "ACT_=PUSERDEL", ""),
+            post("/php/PayChkAct.php", "", r#"{"PCD_PAYCANCEL_FLAG":"Y"}"#),
+            post("/php/PayChkAct.php", "", r#"{"PCD_PAYCHK_FLAG":"Y"}"#),
+            post("/gw/hub/v1/payment", "", ""),
+            post("/gw/mod/v1/cancel", "", ""),
+        ];
+        let reached: Vec<_> = requests.iter().map(|r| find(r).operation(r).unwrap_or("(none)")).collect();
+        assert_eq!(reached, crate::OPERATIONS);
+        assert_eq!(find(&post("/php/account/api/cPayCAct.php", "", "")).operation(&requests[0]), Some("payple.cancel"));
         for r in ROUTES {
             if let Op::Is(name) = r.2 {
                 assert!(crate::OPERATIONS.contains(&name), "{name}");
             }
         }
+        let odd = post("/v2/api/payment/a/b/keyin2", "", "");
+        assert_eq!(find(&odd).operation(&odd), None);
+        let mut get = post("/v2/api/payment/tester/keyin2", "", "");
+        get.method = "GET".into();
+        assert_eq!(find(&get).operation(&get), None);
     }
 }
