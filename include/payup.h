@@ -125,6 +125,16 @@ const char *payup_result_name(uint32_t result);
 payup_result payup_operations(char **out_json);
 
 /**
+ * The catalogue schema (issue 15): every operation's name, gateway, class, request fields (type, required,
+ * limits, description) and result fields — the document of `payup operations --json`, from which every
+ * binding's typed surface is generated.
+ *
+ * # Safety
+ * `out_json` is writable.
+ */
+payup_result payup_operations_schema(char **out_json);
+
+/**
  * Makes a client from the configuration document (README: "The configuration document").
  * On success `*out_client` receives the client (free it with `payup_client_free`). On a bad configuration
  * the result is `PAYUP_CONFIG` and, when `out_error_json` is not NULL, it receives the error document.

@@ -24,6 +24,8 @@ const char *payup_result_name(uint32_t result);
 
 payup_result payup_operations(char **out_json);
 
+payup_result payup_operations_schema(char **out_json);
+
 payup_result payup_client_new(const char *config_json,
                               payup_client **out_client,
                               char **out_error_json);

@@ -5,311 +5,395 @@
 
 /** `payup.keyin.approve` (payup, mutating). */
 export interface PayupKeyinApproveRequest {
-  /** 0–24 */
+  /** quota: instalment months 0–24 (payup-card-keyin.txt §2.1) — 0–24 */
   quota?: number
-  /** at most 20 bytes; matches `^[^|\s]*$` */
+  /** orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 20 bytes; matches `^[^|\s]*$` */
   orderNumber: string
-  /** 11–20 digits */
+  /** Card number, digits only (payup-card-keyin.txt §2.1 cardNo; kcp-keyin.txt card_no); secret, masked 6+4 everywhere — 11–20 digits */
   cardNo: string
-  /** matches `^(0[1-9]|1[0-2])$` */
+  /** expireMonth: MM (payup-card-keyin.txt §2.1) — matches `^(0[1-9]|1[0-2])$` */
   expireMonth: string
-  /** 2 digits */
+  /** expireYear: YY (payup-card-keyin.txt §2.1) — 2 digits */
   expireYear: string
-  /** matches `^([0-9]{6}|[0-9]{10})$` */
+  /** birthday: YYMMDD or a 10-digit business number (payup-card-keyin.txt §2.1); secret — matches `^([0-9]{6}|[0-9]{10})$` */
   birthday: string
-  /** 2 digits */
+  /** cardPw: the first 2 password digits (payup-card-keyin.txt §2.1); secret — 2 digits */
   cardPw: string
-  /** 1–999999999999 */
+  /** Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999 */
   amount: number
-  /** at most 128 bytes */
+  /** itemName: the goods' name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 128 bytes */
   itemName: string
-  /** at most 50 bytes */
+  /** userName: the buyer's name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes */
   userName: string
-  /** 1–11 digits */
+  /** mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — 1–11 digits */
   mobileNumber?: string
+  /** kakaoSend: send a KakaoTalk notification (needs mobile_number) (payup-card-keyin.txt §2.1) */
   kakaoSend?: boolean
-  /** at most 128 bytes; matches `^[^@\s]+@[^@\s]+$` */
+  /** userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 128 bytes; matches `^[^@\s]+@[^@\s]+$` */
   userEmail?: string
+  /** taxFlag: mixed taxation (payup-card-keyin.txt §2.1) */
   taxFlag?: boolean
-  /** ≥ 0 */
+  /** taxAmount: the taxable part VAT included, with tax_flag (payup-card-keyin.txt §2.1) — ≥ 0 */
   taxAmount?: number
-  /** ≥ 0 */
+  /** freeAmount: the tax-free part, with tax_flag (payup-card-keyin.txt §2.1) — ≥ 0 */
   freeAmount?: number
 }
 
 /** `payup.keyin.cancel` (payup, mutating). */
 export interface PayupKeyinCancelRequest {
-  /** at most 20 bytes; matches `^[^|\s]*$` */
+  /** transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\s]*$` */
   transactionId: string
 }
 
 /** `payup.kakaopay.order` (payup, mutating). */
 export interface PayupKakaopayOrderRequest {
+  /** userAgent: WM (mobile window, default) or WP (PC) (payup-kakaopay-kcp.txt §3.1) */
   userAgent?: 'WM' | 'WP'
-  /** at most 20 bytes; matches `^[^|\s]*$` */
+  /** orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 20 bytes; matches `^[^|\s]*$` */
   orderNumber: string
+  /** The buyer's browser User-Agent: must be a mobile one for the WM window (payup-kakaopay-kcp.txt §3.1) */
   httpUserAgent?: string
-  /** at most 128 bytes */
+  /** appUrl: the app to return to after the mobile window (payup-kakaopay-kcp.txt §3.1) — at most 128 bytes */
   appUrl?: string
-  /** 1–999999999999 */
+  /** Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999 */
   amount: number
-  /** at most 100 bytes */
+  /** itemName: the goods' name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 100 bytes */
   itemName: string
-  /** at most 50 bytes */
+  /** userName: the buyer's name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes */
   userName: string
-  /** at most 200 bytes; matches `^https?://\S+$` */
+  /** returnUrl: where the window posts its result (payup-kakaopay-kcp.txt §3.1) — at most 200 bytes; matches `^https?://\S+$` */
   returnUrl: string
-  /** at most 50 bytes; matches `^[^@\s]+@[^@\s]+$` */
+  /** userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes; matches `^[^@\s]+@[^@\s]+$` */
   userEmail?: string
+  /** cashbillYn: issue a cash receipt for KakaoPay money (payup-kakaopay-kcp.txt §3.1) */
   cashbillYn?: boolean
-  /** 1–11 digits */
+  /** mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — 1–11 digits */
   mobileNumber?: string
 }
 
 /** `payup.kakaopay.window` (payup, no network: computed locally). */
 export interface PayupKakaopayWindowRequest {
+  /** The result of payup.kakaopay.order (its window parameters) (payup-kakaopay-kcp.txt §3.2) */
   order: KakaopayOrdered
+  /** userAgent: WM (mobile window, default) or WP (PC) (payup-kakaopay-kcp.txt §3.1) */
   userAgent?: 'WM' | 'WP'
+  /** The script of KCP's PC window; default https://pay.kcp.co.kr/plugin/payplus_web.jsp (payup-kakaopay-kcp.txt §3.2.2) */
   kcpScriptUrl?: string
+  /** param_opt_1: passed through the window (payup-kakaopay-kcp.txt §3.2) */
   paramOpt1?: string
+  /** param_opt_2: passed through the window (payup-kakaopay-kcp.txt §3.2) */
   paramOpt2?: string
+  /** param_opt_3: passed through the window (payup-kakaopay-kcp.txt §3.2) */
   paramOpt3?: string
 }
 
 /** `payup.kakaopay.approve` (payup, mutating). */
 export interface PayupKakaopayApproveRequest {
+  /** res_cd posted back by the window: 0000 or the window's code (payup-kakaopay-kcp.txt §3.3) */
   resCd: string
+  /** enc_info posted back by the window (payup-kakaopay-kcp.txt §3.3) */
   encInfo?: string
+  /** enc_data posted back by the window (payup-kakaopay-kcp.txt §3.3) */
   encData?: string
+  /** tran_cd posted back by the window (payup-kakaopay-kcp.txt §3.3) */
   tranCd?: string
+  /** card_pay_method posted back by the window (payup-kakaopay-kcp.txt §3.3) */
   cardPayMethod?: string
+  /** ordr_idxx: Payup's transaction number, posted back by the window (payup-kakaopay-kcp.txt §3.3) */
   ordrIdxx: string
-  /** 1–999999999999 */
+  /** The order's amount, checked against the approval's amount (payup-kakaopay-kcp.txt §3.3) — 1–999999999999 */
   amount: number
 }
 
 /** `payup.kakaopay.cancel` (payup, mutating). */
 export interface PayupKakaopayCancelRequest {
-  /** at most 20 bytes; matches `^[^|\s]*$` */
+  /** transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\s]*$` */
   transactionId: string
-  /** at most 256 bytes */
+  /** cancelReason (payup-kakaopay-kcp.txt §3.4) — at most 256 bytes */
   cancelReason: string
 }
 
 /** `payple.auth` (payple, mutating). */
 export interface PaypleAuthRequest {
+  /** PCD_PAY_TYPE: card (payple-card.txt 파트너 인증) */
   payType?: 'card'
+  /** PCD_PAY_WORK: CERT, PAY, AUTH, PUSERDEL or PUSERINFO (payple-card.txt 파트너 인증) */
   payWork?: 'CERT' | 'PAY' | 'AUTH' | 'PUSERDEL' | 'PUSERINFO'
+  /** PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt) */
   regulerFlag?: boolean
+  /** PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt) */
   simpleFlag?: boolean
+  /** PCD_PAYCANCEL_FLAG: partner auth for a refund (payple-card.txt 파트너 인증) */
   paycancelFlag?: boolean
+  /** PCD_PAYCHK_FLAG: partner auth for a result query (payple-card.txt 파트너 인증) */
   paychkFlag?: boolean
 }
 
 /** `payple.card.confirm` (payple, mutating). */
 export interface PaypleCardConfirmRequest {
-  /** at most 255 bytes */
+  /** PCD_AUTH_KEY posted back by the CERT window (payple-card.txt CERT confirm) — at most 255 bytes */
   authKey: string
-  /** at most 255 bytes */
+  /** PCD_PAY_REQKEY posted back by the CERT window (payple-card.txt) — at most 255 bytes */
   payReqkey: string
+  /** PCD_PAYER_ID: the billing key (payple-card.txt) */
   payerId?: string
-  /** at most 1024 bytes; matches `^https?://\S+$` */
+  /** PCD_PAY_COFURL posted back by the CERT window: confirmed only on the configured Payple host (payple-card.txt) — at most 1024 bytes; matches `^https?://\S+$` */
   payCofurl?: string
-  /** at most 255 bytes */
+  /** PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes */
   payOid: string
-  /** ≥ 0 */
+  /** The amount the merchant expects for this window payment: checked against PCD_PAY_TOTAL (payple-card.txt CERT confirm) — ≥ 0 */
   amount: number
 }
 
 /** `payple.billing.pay` (payple, mutating). */
 export interface PaypleBillingPayRequest {
-  /** at most 255 bytes */
+  /** PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes */
   payerId: string
-  /** at most 255 bytes */
+  /** PCD_PAYER_NO: the merchant's member number (payple-card.txt) — at most 255 bytes */
   payerNo?: string
-  /** 1–20 digits */
+  /** PCD_PAYER_HP: the payer's phone, digits (payple-card.txt) — 1–20 digits */
   payerHp?: string
-  /** at most 100 bytes; matches `^[^@\s]+@[^@\s]+$` */
+  /** PCD_PAYER_EMAIL (payple-card.txt) — at most 100 bytes; matches `^[^@\s]+@[^@\s]+$` */
   payerEmail?: string
-  /** at most 2048 bytes */
+  /** PCD_PAY_GOODS: the goods' name (payple-card.txt 정기결제) — at most 2048 bytes */
   payGoods: string
-  /** 100–99999999999999999 */
+  /** PCD_PAY_TOTAL: amount in KRW, at least 100 (payple-card.txt 정기결제) — 100–99999999999999999 */
   payTotal: number
+  /** PCD_PAY_ISTAX: taxable (default) or not (payple-card.txt) */
   payIstax?: boolean
-  /** ≥ 0 */
+  /** PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt) — ≥ 0 */
   payTaxtotal?: number
-  /** at most 255 bytes */
+  /** PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes */
   payOid: string
-  /** 4 digits */
+  /** PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits */
   payYear: string
-  /** matches `^(0[1-9]|1[0-2])$` */
+  /** PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$` */
   payMonth: string
+  /** PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt) */
   simpleFlag?: boolean
-  /** at most 2048 bytes */
+  /** PCD_USER_DEFINE1: passed through (payple-card.txt) — at most 2048 bytes */
   userDefine1?: string
-  /** at most 2048 bytes */
+  /** PCD_USER_DEFINE2: passed through (payple-card.txt) — at most 2048 bytes */
   userDefine2?: string
 }
 
 /** `payple.billing.info` (payple, read-only). */
 export interface PaypleBillingInfoRequest {
+  /** PCD_PAYER_NO: the merchant's member number (payple-card.txt) */
   payerNo: string
-  /** at most 255 bytes */
+  /** PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes */
   payerId: string
 }
 
 /** `payple.billing.delete` (payple, mutating). */
 export interface PaypleBillingDeleteRequest {
+  /** PCD_PAYER_NO: the merchant's member number (payple-card.txt) */
   payerNo?: string
-  /** at most 255 bytes */
+  /** PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes */
   payerId: string
 }
 
 /** `payple.cancel` (payple, mutating). */
 export interface PaypleCancelRequest {
-  /** at most 255 bytes */
+  /** PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes */
   payOid: string
-  /** matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$` */
+  /** PCD_PAY_DATE: the payment's date YYYYMMDD (payple-card.txt 결제취소/결과조회) — matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$` */
   payDate: string
+  /** PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt) */
   regulerFlag?: boolean
-  /** 4 digits */
+  /** PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits */
   payYear?: string
-  /** matches `^(0[1-9]|1[0-2])$` */
+  /** PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$` */
   payMonth?: string
-  /** ≥ 0 */
+  /** PCD_REFUND_TOTAL: the amount to refund; below the payment's, a partial refund (payple-card.txt 결제취소) — ≥ 0 */
   refundTotal: number
-  /** ≥ 0 */
+  /** PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt) — ≥ 0 */
   payTaxtotal?: number
 }
 
 /** `payple.status` (payple, read-only). */
 export interface PaypleStatusRequest {
-  /** at most 255 bytes */
+  /** PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes */
   payOid: string
-  /** matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$` */
+  /** PCD_PAY_DATE: the payment's date YYYYMMDD (payple-card.txt 결제취소/결과조회) — matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$` */
   payDate: string
+  /** PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt) */
   regulerFlag?: boolean
-  /** 4 digits */
+  /** PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits */
   payYear?: string
-  /** matches `^(0[1-9]|1[0-2])$` */
+  /** PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$` */
   payMonth?: string
 }
 
 /** `payple.result` (payple, no network: computed locally). */
 export interface PaypleResultRequest {
+  /** The result POSTed to PCD_RST_URL, as the raw form body, instead of fields (payple-card.txt 결과 전송) */
   form?: string
+  /** The result as the window's callbackFunction receives it (an object), instead of form (payple-card.txt 결과 전송) */
   fields?: Record<string, unknown>
 }
 
 /** `kcp.keyin.approve` (kcp, mutating). */
 export interface KcpKeyinApproveRequest {
-  /** 0–99 */
+  /** quota: instalment months, sent as two digits (kcp-keyin.txt) — 0–99 */
   quota?: number
+  /** card_tx_type: 11121000 certified or 11111000 uncertified; filled in from the fields when absent (kcp-keyin.txt) */
   cardTxType?: string
-  /** at most 40 bytes */
+  /** ordr_idxx: the merchant's order number (kcp-keyin.txt) — at most 40 bytes */
   ordrIdxx: string
-  /** at most 100 bytes */
+  /** good_name: the goods' name (kcp-keyin.txt) — at most 100 bytes */
   goodName: string
-  /** at most 40 bytes */
+  /** buyr_name: the buyer's name (kcp-keyin.txt 결제요청) — at most 40 bytes */
   buyrName: string
-  /** at most 100 bytes; matches `^[^@\s]+@[^@\s]+$` */
+  /** buyr_mail: the buyer's e-mail (kcp-keyin.txt 결제요청) — at most 100 bytes; matches `^[^@\s]+@[^@\s]+$` */
   buyrMail?: string
+  /** buyr_tel2: the buyer's phone, '-' allowed (kcp-keyin.txt 결제요청) */
   buyrTel2?: string
-  /** 1–999999999999 */
+  /** Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999 */
   amount: number
+  /** currency: 410 (KRW, default) or 840 (USD) (kcp-keyin.txt) */
   currency?: '410' | '840'
-  /** 11–20 digits */
+  /** Card number, digits only (payup-card-keyin.txt §2.1 cardNo; kcp-keyin.txt card_no); secret, masked 6+4 everywhere — 11–20 digits */
   cardNo: string
-  /** matches `^[0-9]{2}(0[1-9]|1[0-2])$` */
+  /** card_expiry: YYMM (kcp-keyin.txt 결제요청) — matches `^[0-9]{2}(0[1-9]|1[0-2])$` */
   cardExpiry: string
-  /** matches `^([0-9]{6}|[0-9]{10})$` */
+  /** card_taxno: YYMMDD or business number, certified approval 11121000 (kcp-keyin.txt); secret — matches `^([0-9]{6}|[0-9]{10})$` */
   cardTaxno?: string
-  /** 2 digits */
+  /** card_pwd: the first 2 password digits, certified approval 11121000 (kcp-keyin.txt); secret — 2 digits */
   cardPwd?: string
+  /** cust_ip: the buyer's IP address (kcp-keyin.txt) */
   custIp?: string
 }
 
 /** `kcp.cancel` (kcp, mutating). */
 export interface KcpCancelRequest {
-  /** matches `^[0-9]{1,20}$` */
+  /** tno: KCP's transaction number of the approval (KCP cancel, specs/README) — matches `^[0-9]{1,20}$` */
   tno: string
+  /** mod_type: STSC full cancel, STPC partial cancel (KCP cancel, specs/README) */
   modType?: 'STSC' | 'STPC'
-  /** at most 100 bytes */
+  /** mod_desc: the reason for the cancel (KCP cancel, specs/README) — at most 100 bytes */
   modDesc: string
-  /** ≥ 0 */
+  /** mod_mny: the amount to cancel, STPC only (KCP cancel, specs/README) — ≥ 0 */
   modMny?: number
-  /** ≥ 0 */
+  /** rem_mny: the balance before this partial cancel (KCP cancel, specs/README) — ≥ 0 */
   remMny?: number
 }
 
 /** The result of `payup.keyin.approve`. */
 export interface PayupKeyinApproved {
+  /** transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   transactionId: string
+  /** orderNumber: the merchant's order number, as the gateway echoes it */
   orderNumber: string
+  /** The amount the gateway reports (KRW); payup has checked it against the request */
   amount: number
+  /** authNumber: the card approval number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   authNumber: string
+  /** authDateTime: YYYYMMDDHHMMSS (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   authDateTime: string
+  /** The card issuer's name */
   cardName: string
+  /** kakaoResultCode: "" not sent, 0000 sent, else the notification failed (payup-card-keyin.txt §2.1) */
   kakaoResultCode: string
+  /** noinf: Y for an interest-free instalment */
   noinf: string | null
+  /** taxAmount: the taxable part without VAT (mixed taxation) (payup-card-keyin.txt §2.1) */
   taxAmount: number | null
+  /** vatAmount: the VAT (mixed taxation) (payup-card-keyin.txt §2.1) */
   vatAmount: number | null
+  /** freeAmount: the tax-free part (mixed taxation) (payup-card-keyin.txt §2.1) */
   freeAmount: number | null
+  /** responseCode: 0000 (payup-card-keyin.txt §3.1) */
   responseCode: string
+  /** responseMsg (payup-card-keyin.txt §3.1) */
   responseMsg: string
 }
 
 /** The result of `payup.keyin.cancel` and `payup.kakaopay.cancel`. */
 export interface PayupCancelled {
+  /** transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   transactionId: string
+  /** cancelDateTime (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) */
   cancelDateTime: string
+  /** responseCode: 0000 (payup-card-keyin.txt §3.1) */
   responseCode: string
+  /** responseMsg (payup-card-keyin.txt §3.1) */
   responseMsg: string
 }
 
 /** The result of `payup.kakaopay.order`. */
 export interface KakaopayOrdered {
+  /** good_mny: the order's amount, for the window (payup-kakaopay-kcp.txt §3.1) */
   goodMny: number
+  /** site_cd: KCP's site code for the window (payup-kakaopay-kcp.txt §3.1) */
   siteCd: string
+  /** Ret_URL: where the window posts its result (payup-kakaopay-kcp.txt §3.1) */
   retUrl: string
+  /** buyr_name: for the window (payup-kakaopay-kcp.txt §3.1) */
   buyrName: string
+  /** ordr_idxx: Payup's transaction number for the window; it is posted back (payup-kakaopay-kcp.txt §3.1) */
   ordrIdxx: string
+  /** good_name: for the window (payup-kakaopay-kcp.txt §3.1) */
   goodName: string
+  /** approval_key: for the PC window (payup-kakaopay-kcp.txt §3.1) */
   approvalKey: string | null
+  /** The next call's path (Payple), or the mobile window's URL (KakaoPay) */
   payUrl: string | null
+  /** responseCode: 0000 (payup-card-keyin.txt §3.1) */
   responseCode: string
+  /** responseMsg (payup-card-keyin.txt §3.1) */
   responseMsg: string
 }
 
 /** The result of `payup.kakaopay.window`. */
 export interface KakaopayWindow {
+  /** The window page's HTML, to send to the buyer's browser (payup-kakaopay-kcp.txt §3.2) */
   html: string
 }
 
 /** The result of `payup.kakaopay.approve` with `type: 'KAKAO_CARD'`. */
 export interface KakaopayCardApproved {
+  /** type: KAKAO_CARD or KAKAO_MONEY (payup-kakaopay-kcp.txt §3.3) */
   type: 'KAKAO_CARD'
+  /** transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   transactionId: string
+  /** orderNumber: the merchant's order number, as the gateway echoes it */
   orderNumber: string
+  /** authDateTime: YYYYMMDDHHMMSS (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   authDateTime: string | null
+  /** The amount the gateway reports (KRW); payup has checked it against the request */
   amount: number | null
+  /** authNumber: the card approval number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   authNumber: string
+  /** The card issuer's name */
   cardName: string
+  /** The card number as the gateway masks it (at most 6+4 digits shown) */
   cardNo: string
+  /** quota: instalment months */
   quota: string
+  /** responseCode: 0000 (payup-card-keyin.txt §3.1) */
   responseCode: string
+  /** responseMsg (payup-card-keyin.txt §3.1) */
   responseMsg: string
 }
 
 /** The result of `payup.kakaopay.approve` with `type: 'KAKAO_MONEY'`. */
 export interface KakaopayMoneyApproved {
+  /** type: KAKAO_CARD or KAKAO_MONEY (payup-kakaopay-kcp.txt §3.3) */
   type: 'KAKAO_MONEY'
+  /** transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   transactionId: string
+  /** orderNumber: the merchant's order number, as the gateway echoes it */
   orderNumber: string
+  /** authDateTime: YYYYMMDDHHMMSS (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3) */
   authDateTime: string
+  /** The amount the gateway reports (KRW); payup has checked it against the request */
   amount: number
+  /** cashReceipt: the amount eligible for a cash receipt, KAKAO_MONEY (payup-kakaopay-kcp.txt §3.3) */
   cashReceipt: number
+  /** responseCode: 0000 (payup-card-keyin.txt §3.1) */
   responseCode: string
+  /** responseMsg (payup-card-keyin.txt §3.1) */
   responseMsg: string
 }
 
@@ -318,122 +402,215 @@ export type KakaopayApproved = KakaopayCardApproved | KakaopayMoneyApproved
 
 /** The result of `payple.auth`. */
 export interface PaypleAuth {
+  /** result: success (payple-card.txt 파트너 인증) */
   result: string
+  /** result_msg (payple-card.txt 파트너 인증) */
   resultMsg: string
+  /** cst_id: the token standing for cst_id in the next call (payple-card.txt 파트너 인증) */
   cstId: string
+  /** custKey: the token standing for custKey in the next call (payple-card.txt 파트너 인증) */
   custKey: string
+  /** AuthKey: the token for the next call (payple-card.txt 파트너 인증) */
   authKey: string
+  /** return_url: the absolute URL of the next call (payple-card.txt 파트너 인증) */
   returnUrl: string
+  /** PCD_PAY_HOST: the host of the next call (payple-card.txt 파트너 인증) */
   payHost: string | null
+  /** The next call's path (Payple), or the mobile window's URL (KakaoPay) */
   payUrl: string | null
 }
 
 /** The result of `payple.card.confirm`, `payple.billing.pay`, `payple.status` and `payple.result`. */
 export interface PayplePayment {
+  /** PCD_PAY_RST: success, error or close (payple-card.txt) */
   payRst: string
+  /** PCD_PAY_CODE: Payple's result code (payple-card.txt) */
   payCode: string | null
+  /** PCD_PAY_MSG: Payple's message (payple-card.txt) */
   payMsg: string
+  /** PCD_PAY_TYPE (payple-card.txt) */
   payType: string | null
+  /** PCD_PAY_WORK (payple-card.txt) */
   payWork: string | null
+  /** PCD_PAY_OID: the merchant's order number, as Payple echoes it (payple-card.txt) */
   payOid: string
+  /** PCD_PAYER_NO: the merchant's member number (payple-card.txt) */
   payerNo: string | null
+  /** PCD_PAYER_ID: the billing key (payple-card.txt) */
   payerId: string | null
+  /** PCD_PAYER_EMAIL (payple-card.txt) */
   payerEmail: string | null
+  /** PCD_PAY_YEAR (payple-card.txt) */
   payYear: string | null
+  /** PCD_PAY_MONTH (payple-card.txt) */
   payMonth: string | null
+  /** PCD_PAY_GOODS (payple-card.txt) */
   payGoods: string | null
+  /** PCD_PAY_TOTAL: the amount paid (KRW) (payple-card.txt) */
   payTotal: number | null
+  /** PCD_PAY_ISTAX (payple-card.txt) */
   payIstax: string | null
+  /** PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL (payple-card.txt) */
   payTaxtotal: number | null
+  /** PCD_PAY_TIME: YYYYMMDDHHMMSS (payple-card.txt) */
   payTime: string | null
+  /** The card issuer's name */
   cardName: string | null
+  /** PCD_PAY_CARDNUM / PCD_CARDNUM: the masked card number (payple-card.txt) */
   cardNum: string | null
+  /** PCD_PAY_CARDTRADENUM: Payple's transaction number (payple-card.txt) */
   cardTradeNum: string | null
+  /** PCD_PAY_CARDAUTHNO: the card approval number (payple-card.txt) */
   cardAuthNo: string | null
+  /** PCD_PAY_CARDRECEIPT: the receipt URL (payple-card.txt) */
   cardReceipt: string | null
+  /** PCD_REGULER_FLAG (payple-card.txt) */
   regulerFlag: string | null
+  /** PCD_USER_DEFINE1 (payple-card.txt) */
   userDefine1: string | null
+  /** PCD_USER_DEFINE2 (payple-card.txt) */
   userDefine2: string | null
+  /** PCD_AUTH_KEY: the window's token for payple.card.confirm (payple-card.txt) */
   authKey: string | null
+  /** PCD_PAY_REQKEY: for payple.card.confirm, CERT window (payple-card.txt) */
   payReqkey: string | null
+  /** PCD_PAY_COFURL: where payple.card.confirm goes, CERT window (payple-card.txt) */
   payCofurl: string | null
 }
 
 /** The result of `payple.billing.info`. */
 export interface PaypleBillingInfo {
+  /** PCD_PAY_RST: success, error or close (payple-card.txt) */
   payRst: string
+  /** PCD_PAY_CODE: Payple's result code (payple-card.txt) */
   payCode: string | null
+  /** PCD_PAY_MSG: Payple's message (payple-card.txt) */
   payMsg: string
+  /** PCD_PAY_TYPE (payple-card.txt) */
   payType: string | null
+  /** PCD_PAYER_ID: the billing key (payple-card.txt) */
   payerId: string
+  /** PCD_PAYER_NAME (payple-card.txt PUSERINFO) */
   payerName: string | null
+  /** PCD_PAYER_HP (payple-card.txt) */
   payerHp: string | null
+  /** PCD_PAY_BANK: the card's issuer code (payple-card.txt PUSERINFO) */
   payBank: string | null
+  /** PCD_PAY_BANKNAME: the issuer's name (payple-card.txt PUSERINFO) */
   payBankname: string | null
+  /** PCD_PAY_BANKNUM: the masked card number (payple-card.txt PUSERINFO) */
   payBanknum: string | null
+  /** PCD_PAY_BANKACCTYPE (payple-card.txt PUSERINFO) */
   payBankacctype: string | null
 }
 
 /** The result of `payple.billing.delete`. */
 export interface PaypleBillingDeleted {
+  /** PCD_PAY_RST: success, error or close (payple-card.txt) */
   payRst: string
+  /** PCD_PAY_MSG: Payple's message (payple-card.txt) */
   payMsg: string
+  /** PCD_PAY_TYPE (payple-card.txt) */
   payType: string | null
+  /** PCD_PAY_WORK (payple-card.txt) */
   payWork: string | null
+  /** PCD_PAYER_ID: the billing key (payple-card.txt) */
   payerId: string
+  /** PCD_PAYER_NO: the merchant's member number (payple-card.txt) */
   payerNo: string | null
 }
 
 /** The result of `payple.cancel`. */
 export interface PaypleCancelled {
+  /** PCD_PAY_RST: success, error or close (payple-card.txt) */
   payRst: string
+  /** PCD_PAY_CODE: Payple's result code (payple-card.txt) */
   payCode: string | null
+  /** PCD_PAY_MSG: Payple's message (payple-card.txt) */
   payMsg: string
+  /** PCD_PAY_TYPE (payple-card.txt) */
   payType: string | null
+  /** PCD_PAY_OID: the merchant's order number, as Payple echoes it (payple-card.txt) */
   payOid: string
+  /** PCD_PAYER_NO: the merchant's member number (payple-card.txt) */
   payerNo: string | null
+  /** PCD_PAYER_ID: the billing key (payple-card.txt) */
   payerId: string | null
+  /** PCD_PAY_YEAR (payple-card.txt) */
   payYear: string | null
+  /** PCD_PAY_MONTH (payple-card.txt) */
   payMonth: string | null
+  /** PCD_PAY_GOODS (payple-card.txt) */
   payGoods: string | null
+  /** PCD_REGULER_FLAG (payple-card.txt) */
   regulerFlag: string | null
+  /** PCD_REFUND_TOTAL: the amount refunded (payple-card.txt 결제취소) */
   refundTotal: number
+  /** PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL (payple-card.txt) */
   payTaxtotal: number | null
 }
 
 /** The result of `kcp.keyin.approve`. */
 export interface KcpKeyinApproved {
+  /** res_cd: 0000 (kcp-keyin.txt 승인응답) */
   resCd: string
+  /** res_msg: KCP's message (kcp-keyin.txt 승인응답) */
   resMsg: string
+  /** res_en_msg: the message in English (kcp-keyin.txt 승인응답) */
   resEnMsg: string | null
+  /** tno: KCP's transaction number: keep it whole (kcp-keyin.txt 승인응답) */
   tno: string
+  /** The amount the gateway reports (KRW); payup has checked it against the request */
   amount: number
+  /** card_cd: the issuer's code (kcp-keyin.txt 승인응답) */
   cardCd: string | null
+  /** The card issuer's name */
   cardName: string | null
+  /** The card number as the gateway masks it (at most 6+4 digits shown) */
   cardNo: string | null
+  /** app_no: the card approval number (kcp-keyin.txt 승인응답) */
   appNo: string | null
+  /** app_time: the approval time (kcp-keyin.txt 승인응답) */
   appTime: string | null
+  /** noinf: Y for an interest-free instalment */
   noinf: string | null
+  /** noinf_type: CARD or SHOP (kcp-keyin.txt 승인응답) */
   noinfType: string | null
+  /** quota: instalment months */
   quota: string | null
+  /** card_mny: the card part of the amount (kcp-keyin.txt 승인응답) */
   cardMny: number | null
+  /** acqu_cd: the acquirer's code (kcp-keyin.txt 승인응답) */
   acquCd: string | null
+  /** acqu_name: the acquirer's name (kcp-keyin.txt 승인응답) */
   acquName: string | null
+  /** partcanc_yn: partial cancels possible (kcp-keyin.txt 승인응답) */
   partcancYn: string | null
+  /** card_bin_type_01: personal or corporate (kcp-keyin.txt 승인응답) */
   cardBinType01: string | null
+  /** card_bin_type_02: credit or check (kcp-keyin.txt 승인응답) */
   cardBinType02: string | null
+  /** card_bin_bank_cd (kcp-keyin.txt 승인응답) */
   cardBinBankCd: string | null
 }
 
 /** The result of `kcp.cancel`. */
 export interface KcpCancelled {
+  /** res_cd: 0000 (kcp-keyin.txt 승인응답) */
   resCd: string
+  /** res_msg: KCP's message (kcp-keyin.txt 승인응답) */
   resMsg: string
+  /** tno: KCP's transaction number: keep it whole (kcp-keyin.txt 승인응답) */
   tno: string
+  /** mod_type: STSC or STPC (KCP cancel, specs/README) */
   modType: string | null
+  /** amount: the original approval's amount (KCP cancel, specs/README) */
   amount: number | null
+  /** mod_mny: the amount cancelled (KCP cancel, specs/README) */
   modMny: number | null
+  /** rem_mny: the balance after this cancel (KCP cancel, specs/README) */
   remMny: number | null
+  /** canc_time: when it was cancelled (KCP cancel, specs/README) */
   cancTime: string | null
 }
 

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 fn main() {
     let args = payup_bench::Args::from_env();
-    let cfg = Config::from_json_str(&args.config).unwrap_or_else(|e| panic!("config: {}", e.message));
+    let cfg = Config::from_json_str(&args.config).unwrap_or_else(|e| panic!("config: {}", e.message()));
     let req = Request::from_json(Operation::PayupKeyinApprove, &payup_bench::approval("BU1")).expect("valid");
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let mut x = Exchange::new(&req, Timestamp(now));

@@ -66,6 +66,8 @@ impl From<ErrorKind> for payup_result {
             ErrorKind::NotSent => payup_result::PAYUP_NOT_SENT,
             ErrorKind::Ambiguous => payup_result::PAYUP_AMBIGUOUS,
             ErrorKind::Config => payup_result::PAYUP_CONFIG,
+            // A kind added later is never taken for a safe one: its outcome is unknown to this build.
+            _ => payup_result::PAYUP_AMBIGUOUS,
         }
     }
 }
@@ -148,7 +150,7 @@ fn owned(s: String) -> *mut c_char {
 unsafe fn finish(out: *mut *mut c_char, r: Result<Value, Error>) -> payup_result {
     let (code, doc) = match r {
         Ok(v) => (payup_result::PAYUP_OK, v),
-        Err(e) => (payup_result::from(e.kind), e.to_json()),
+        Err(e) => (payup_result::from(e.kind()), e.to_json()),
     };
     if !out.is_null() {
         // SAFETY: checked non-NULL; the caller guarantees it is writable.
@@ -222,6 +224,19 @@ pub unsafe extern "C" fn payup_operations(out_json: *mut *mut c_char) -> payup_r
     })
 }
 
+/// The catalogue schema (issue 15): every operation's name, gateway, class, request fields (type, required,
+/// limits, description) and result fields — the document of `payup operations --json`, from which every
+/// binding's typed surface is generated.
+///
+/// # Safety
+/// `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn payup_operations_schema(out_json: *mut *mut c_char) -> payup_result {
+    non_null!(out_json);
+    // SAFETY: checked non-NULL.
+    boundary(|| unsafe { finish(out_json, Ok(payup_core::schema::operations_schema())) })
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The client.
 
@@ -240,9 +255,8 @@ pub unsafe extern "C" fn payup_client_new(
     non_null!(config_json, out_client);
     boundary(|| {
         // SAFETY: checked non-NULL.
-        let made = unsafe { arg_str(config_json, "config_json") }
-            .map_err(|e| Error { kind: ErrorKind::Config, ..e })
-            .and_then(Client::from_json);
+        let made =
+            unsafe { arg_str(config_json, "config_json") }.map_err(Error::into_config).and_then(Client::from_json);
         match made {
             Ok(client) => {
                 // SAFETY: checked non-NULL.
@@ -401,8 +415,7 @@ pub unsafe extern "C" fn payup_prepare(
         let r = (|| {
             // SAFETY: checked non-NULL (payple_auth_json only when non-NULL).
             unsafe {
-                let config =
-                    arg_json(config_json, "config_json").map_err(|e| Error { kind: ErrorKind::Config, ..e })?;
+                let config = arg_json(config_json, "config_json").map_err(Error::into_config)?;
                 let op = arg_str(operation, "operation")?;
                 let request = arg_json(request_json, "request_json")?;
                 let auth = if payple_auth_json.is_null() {
@@ -661,7 +674,7 @@ mod tests {
     fn bad_json_errors_give_a_position_and_never_the_text() {
         let text = c"{\"card_no\": \"4556737586899855\", \"card_pw\": 47 x}";
         let err = unsafe { arg_json(text.as_ptr(), "request_json") }.unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Invalid);
+        assert_eq!(err.kind(), ErrorKind::Invalid);
         let doc = err.to_json().to_string();
         assert!(!doc.contains("4556737586899855") && !doc.contains("card_"), "{doc}");
         assert!(doc.contains("line 1"), "{doc}");

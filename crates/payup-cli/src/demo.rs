@@ -40,12 +40,12 @@ impl Demo {
         };
         let (result, ok, out, id) = match (&r, expect) {
             (Ok(v), None) => ("ok".to_string(), true, Some(v.clone()), ids(v)),
-            (Err(e), Some(code)) if e.code.as_deref() == Some(code) => {
-                (format!("{} {} (expected)", e.kind.as_str(), code), true, None, e.message.clone())
+            (Err(e), Some(code)) if e.code() == Some(code) => {
+                (format!("{} {} (expected)", e.kind().as_str(), code), true, None, e.message().to_string())
             }
             (Ok(_), Some(code)) => (format!("ok, but {code} was expected"), false, None, String::new()),
             (Err(e), _) => {
-                (format!("{} {}", e.kind.as_str(), e.code.as_deref().unwrap_or("")), false, None, e.message.clone())
+                (format!("{} {}", e.kind().as_str(), e.code().unwrap_or("")), false, None, e.message().to_string())
             }
         };
         self.rows.push(Row { gateway, operation: operation.to_string(), result, ids: id, ms, ok });

@@ -169,13 +169,15 @@ pub fn exit_code(kind: ErrorKind) -> u8 {
         ErrorKind::Invalid | ErrorKind::Config => 2,
         ErrorKind::NotSent => 3,
         ErrorKind::Ambiguous => 4,
+        // A kind added later is never taken for a safe one.
+        _ => 4,
     }
 }
 
 /// Prints `{"error": …}` on stdout and returns the matching exit code.
 fn fail(e: &Error) -> ExitCode {
     print_json(&e.to_json());
-    ExitCode::from(exit_code(e.kind))
+    ExitCode::from(exit_code(e.kind()))
 }
 
 fn print_json(v: &serde_json::Value) {

@@ -17,8 +17,8 @@ macro_rules! operations {
         impl Operation {
             pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
 
-            /// The catalogue name, the same in every language.
-            pub fn name(self) -> &'static str {
+            /// The catalogue name, the same in every language (`const`: the sandbox builds its list at compile time).
+            pub const fn name(self) -> &'static str {
                 match self { $(Operation::$variant => $name),* }
             }
 
@@ -26,7 +26,7 @@ macro_rules! operations {
                 match self { $(Operation::$variant => Gateway::$gateway),* }
             }
 
-            pub fn class(self) -> OperationClass {
+            pub const fn class(self) -> OperationClass {
                 match self { $(Operation::$variant => OperationClass::$class),* }
             }
         }

@@ -6,6 +6,7 @@ use serde::Serialize;
 /// What went wrong, in the five classes every binding exposes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The request broke a rule (of the spec, or the gateway said so); fix it, then send it.
     Invalid,
@@ -80,20 +81,21 @@ pub struct AmbiguousContext {
 /// release: `payup_code` if set, else `gateway_code`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.render())]
+#[non_exhaustive]
 pub struct Error {
-    pub kind: ErrorKind,
-    pub gateway: Option<Gateway>,
+    pub(crate) kind: ErrorKind,
+    pub(crate) gateway: Option<Gateway>,
     /// The gateway's response code, when it answered with one, or payup's own code (`payup_code`) — read it
     /// through [`Error::gateway_code`] / [`Error::payup_code`] / [`Error::code`].
-    pub code: Option<String>,
-    pub message: String,
+    pub(crate) code: Option<String>,
+    pub(crate) message: String,
     /// English message for a known gateway code.
-    pub message_en: Option<String>,
+    pub(crate) message_en: Option<String>,
     /// The first broken field (for `invalid`), in the request document's naming.
-    pub field: Option<String>,
+    pub(crate) field: Option<String>,
     /// Every broken field with its rule (for `invalid`).
-    pub fields: Vec<FieldError>,
-    pub ambiguous: Option<AmbiguousContext>,
+    pub(crate) fields: Vec<FieldError>,
+    pub(crate) ambiguous: Option<AmbiguousContext>,
 }
 
 impl Error {
@@ -170,6 +172,55 @@ impl Error {
 
     pub fn kind(&self) -> ErrorKind {
         self.kind
+    }
+
+    pub fn gateway(&self) -> Option<Gateway> {
+        self.gateway
+    }
+
+    /// The human message (without the gateway, kind and code that `Display` adds).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// English message for a known gateway code.
+    pub fn message_en(&self) -> Option<&str> {
+        self.message_en.as_deref()
+    }
+
+    /// The first broken field (for `invalid`), in the request document's naming.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
+    /// Every broken field with its rule (for `invalid`).
+    pub fn fields(&self) -> &[FieldError] {
+        &self.fields
+    }
+
+    /// What is known about an unknown outcome.
+    pub fn ambiguous_context(&self) -> Option<&AmbiguousContext> {
+        self.ambiguous.as_ref()
+    }
+
+    /// The gateway's own code (e.g. KakaoPay's 8002 when asked again), for errors built outside core.
+    pub fn with_gateway_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// The same error as a `config` error (a configuration document that is not JSON, say).
+    pub fn into_config(mut self) -> Self {
+        self.kind = ErrorKind::Config;
+        self
+    }
+
+    /// The same error as `not_sent`, its message prefixed: for a failure before the operation's own call
+    /// (Payple's partner auth), when nothing of the operation was sent.
+    pub fn into_not_sent(mut self, prefix: &str) -> Self {
+        self.kind = ErrorKind::NotSent;
+        self.message = format!("{prefix}{}", self.message);
+        self
     }
 
     /// payup's own decision, if this error is one.

@@ -138,7 +138,10 @@ pub fn operation(op: Operation) -> OperationSchema {
 }
 
 /// A tagged enum's variants: tag value → its fields (optional as they are in that variant).
-fn result_variants(schema: &schemars::Schema, describe: &dyn Fn(&mut Vec<Field>)) -> Option<serde_json::Map<String, Value>> {
+fn result_variants(
+    schema: &schemars::Schema,
+    describe: &dyn Fn(&mut Vec<Field>),
+) -> Option<serde_json::Map<String, Value>> {
     let variants = schema.as_value().get("oneOf")?.as_array()?;
     let mut out = serde_json::Map::new();
     for v in variants {

@@ -35,7 +35,7 @@ fn signature_equals_openssl_for_every_key_format() {
     }
     // A wrong password and a missing one are configuration errors that quote nothing.
     let e = KcpSigner::from_pem(&read("enc.pem"), Some("wrong-password")).unwrap_err();
-    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Config, Some("kcp.private_key")));
+    assert_eq!((e.kind(), e.field()), (ErrorKind::Config, Some("kcp.private_key")));
     assert!(!e.to_string().contains("wrong-password"));
     let e = KcpSigner::from_pem(&read("enc.pem"), None).unwrap_err();
     assert!(e.to_string().contains("private_key_password"), "{e}");

@@ -44,8 +44,8 @@ proptest! {
     fn reading_any_document_never_panics_and_errors_are_invalid(doc in any_json()) {
         for op in Operation::ALL {
             if let Err(e) = Request::from_json(*op, &doc) {
-                prop_assert_eq!(e.kind, ErrorKind::Invalid);
-                prop_assert!(!e.fields.is_empty());
+                prop_assert_eq!(e.kind(), ErrorKind::Invalid);
+                prop_assert!(!e.fields().is_empty());
             }
         }
     }

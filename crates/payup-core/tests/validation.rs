@@ -155,11 +155,11 @@ fn every_rule_accepts_valid_and_names_the_field_on_invalid() {
         for v in invalid {
             let shown = v.to_string();
             let e = check(op, field, v).expect_err(&format!("{op}.{field} = {shown} should fail"));
-            assert_eq!(e.kind, ErrorKind::Invalid, "{op}.{field}");
-            let named = e.fields.iter().any(|f| f.field == field)
-                || (field == "card_taxno" && e.field.as_deref() == Some("card_pwd"))
-                || (field == "card_tx_type" && e.field.as_deref() == Some("card_tx_type"));
-            assert!(named, "{op}.{field} = {shown}: error names {:?}", e.fields);
+            assert_eq!(e.kind(), ErrorKind::Invalid, "{op}.{field}");
+            let named = e.fields().iter().any(|f| f.field == field)
+                || (field == "card_taxno" && e.field() == Some("card_pwd"))
+                || (field == "card_tx_type" && e.field() == Some("card_tx_type"));
+            assert!(named, "{op}.{field} = {shown}: error names {:?}", e.fields());
         }
     }
 }
@@ -173,18 +173,18 @@ fn cross_field_rules() {
         }
         Request::from_json(Operation::PayupKeyinApprove, &d)
     };
-    assert_eq!(k(json!({"kakao_send": true})).unwrap_err().field.as_deref(), Some("kakao_send"));
+    assert_eq!(k(json!({"kakao_send": true})).unwrap_err().field(), Some("kakao_send"));
     assert!(k(json!({"kakao_send": true, "mobile_number": "01012345678"})).is_ok());
-    assert_eq!(k(json!({"tax_flag": true})).unwrap_err().field.as_deref(), Some("tax_flag"));
+    assert_eq!(k(json!({"tax_flag": true})).unwrap_err().field(), Some("tax_flag"));
     assert_eq!(
-        k(json!({"tax_flag": true, "tax_amount": 900, "free_amount": 200})).unwrap_err().field.as_deref(),
+        k(json!({"tax_flag": true, "tax_amount": 900, "free_amount": 200})).unwrap_err().field(),
         Some("tax_amount")
     );
     assert!(k(json!({"tax_flag": true, "tax_amount": 800, "free_amount": 200})).is_ok());
-    assert_eq!(k(json!({"tax_amount": 800, "free_amount": 200})).unwrap_err().field.as_deref(), Some("tax_amount"));
+    assert_eq!(k(json!({"tax_amount": 800, "free_amount": 200})).unwrap_err().field(), Some("tax_amount"));
     // Every broken field is listed at once.
     let e = k(json!({"card_no": "12", "card_pw": "1", "quota": 30})).unwrap_err();
-    let fields: Vec<&str> = e.fields.iter().map(|f| f.field.as_str()).collect();
+    let fields: Vec<&str> = e.fields().iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["quota", "card_no", "card_pw"]);
     // A refused KakaoPay window result is declined before anything is sent, with the window's code.
     let mut d = base("payup.kakaopay.approve");
@@ -194,7 +194,7 @@ fn cross_field_rules() {
     let Next::Done(Err(e)) = Exchange::new(&req, Timestamp(0)).start(&cfg.credentials) else {
         panic!("should not send")
     };
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("3001")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("3001")));
 }
 
 #[test]
@@ -202,8 +202,8 @@ fn missing_gateway_section_is_a_config_error() {
     let cfg = Config::from_json(&json!({})).unwrap();
     let req = Request::from_json(Operation::KcpKeyinApprove, &base("kcp.keyin.approve")).unwrap();
     let Next::Done(Err(e)) = Exchange::new(&req, Timestamp(0)).start(&cfg.credentials) else { panic!() };
-    assert_eq!(e.kind, ErrorKind::Config);
-    assert!(e.message.contains("\"kcp\""), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.message().contains("\"kcp\""), "{e}");
 }
 
 const CANARY_PAN: &str = "4556737586899855";
@@ -265,10 +265,10 @@ fn canary_debug_and_display_hold_no_card_data_or_keys() {
 #[test]
 fn an_unknown_operation_is_named_only_when_it_looks_like_one() {
     let e = Operation::unknown("payup.keyin.aprove");
-    assert!(e.message.contains("\"payup.keyin.aprove\""), "{e}");
+    assert!(e.message().contains("\"payup.keyin.aprove\""), "{e}");
     let doc = format!("{{\"card_no\": \"{CANARY_PAN}\"}}");
     let e = Operation::unknown(&doc);
-    assert!(!e.message.contains(CANARY_PAN) && e.message.contains("(not shown)"), "{e}");
+    assert!(!e.message().contains(CANARY_PAN) && e.message().contains("(not shown)"), "{e}");
     let e = payup_core::Operation::internal_failure("payup.keyin.approve");
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("INTERNAL")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Ambiguous, Some("INTERNAL")));
 }

@@ -148,7 +148,7 @@ fn payple_partner_auth_error_stops_before_the_call() {
     let Next::Done(Err(e)) = x.on_response(&cfg.credentials, &HttpResponse::new(200, refused.to_string())) else {
         panic!()
     };
-    assert_eq!((e.kind.as_str(), e.code.as_deref()), ("config", Some("AUTH0002")));
+    assert_eq!((e.kind().as_str(), e.code()), ("config", Some("AUTH0002")));
     assert!(!x.is_at_main_call());
 }
 

@@ -161,7 +161,6 @@ impl ResultType<'_> {
             })
             .collect()
     }
-
 }
 
 fn result_types(ops: &[Op]) -> Vec<ResultType<'_>> {
@@ -298,7 +297,7 @@ fn doc_line(f: &Field) -> String {
         ("", true) => String::new(),
         ("", false) => rules,
         (d, true) => d.to_string(),
-        (d, false) => format!("{d} ({rules})"),
+        (d, false) => format!("{d} — {rules}"),
     }
 }
 
@@ -833,10 +832,10 @@ mod tests {
         let file = |o: &[(&str, String)], p: &str| o.iter().find(|(q, _)| *q == p).unwrap().1.clone();
         let py = file(&after, "bindings/python/python/payup/_generated.py");
         assert!(py.contains("        refund_note_2: Optional[str] = None,\n"));
-        assert!(py.contains("            refund_note_2: A note. (at most 40 bytes)\n"));
+        assert!(py.contains("            refund_note_2: A note. — at most 40 bytes\n"));
         assert!(py.contains("            refund_note_2=refund_note_2,\n"));
         let ts = file(&after, "bindings/node/generated.d.ts");
-        assert!(ts.contains("  /** A note. (at most 40 bytes) */\n  refundNote2?: string\n"));
+        assert!(ts.contains("  /** A note. — at most 40 bytes */\n  refundNote2?: string\n"));
         let js = file(&after, "bindings/node/generated.js");
         assert!(js.contains("  refundNote2: 'refund_note_2',\n"));
         let php = file(&after, "bindings/php/payup.stub.php");

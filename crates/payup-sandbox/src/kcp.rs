@@ -6,11 +6,11 @@ use payup_core::codes::{Gateway, lookup};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::Verifier;
-use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use serde_json::{Map, json};
 use x509_cert::der::{Decode, Encode};
 
 use crate::Shared;
+use crate::fields::{Dialect, Fields, birth_or_business, card_number, digits_exact, max_bytes, month, tri};
 use crate::http::{Request, Response};
 use crate::state::Tx;
 use crate::util::{self, CardOutcome, Kst};
@@ -24,54 +24,17 @@ fn err(code: &str, detail: Option<&str>) -> Response {
     Response::json(&json!({ "res_cd": code, "res_msg": m }))
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
+/// "승인요청 데이터는 Json String 전송방식으로 요청 하세요": every value a JSON string; any bad field is V001
+/// naming it and its rule.
+static KCP: Dialect = Dialect {
+    strings_only: true,
+    not_an_object: || err("V001", Some("요청 본문이 JSON 객체가 아닙니다")),
+    missing: |k| err("V001", Some(&format!("{k}: 필수 항목입니다"))),
+    invalid: |k, rule| err("V001", Some(&format!("{k}: {rule}"))),
+};
 
-/// "승인요청 데이터는 Json String 전송방식으로 요청 하세요": every value a JSON string (else V001 naming it).
-struct Fields(HashMap<String, String>);
-
-impl Fields {
-    fn parse(body: &[u8]) -> Result<Fields, Response> {
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-            return Err(err("V001", Some("요청 본문이 JSON 객체가 아닙니다")));
-        };
-        let mut out = HashMap::new();
-        for (k, v) in map {
-            match v {
-                Value::String(s) => {
-                    out.insert(k, s);
-                }
-                _ => return Err(err("V001", Some(&format!("{k}: 문자열이어야 합니다")))),
-            }
-        }
-        Ok(Fields(out))
-    }
-    fn get(&self, k: &str) -> Option<&str> {
-        self.0.get(k).map(|s| s.as_str()).filter(|s| !s.is_empty())
-    }
-    fn s(&self, k: &str) -> &str {
-        self.get(k).unwrap_or("")
-    }
-    fn require(&self, names: &[&str]) -> Result<(), Response> {
-        for n in names {
-            if self.get(n).is_none() {
-                return Err(err("V001", Some(&format!("{n}: 필수 항목입니다"))));
-            }
-        }
-        Ok(())
-    }
-    fn rule(&self, k: &str, rule: &str, ok: impl Fn(&str) -> bool) -> Result<(), Response> {
-        match self.get(k) {
-            Some(v) if !ok(v) => Err(err("V001", Some(&format!("{k}: {rule}")))),
-            _ => Ok(()),
-        }
-    }
+fn parse(req: &Request) -> Result<Fields, Response> {
+    Fields::json(&req.body, &KCP)
 }
 
 /// Decode `kcp_cert_info`: "-----BEGIN CERTIFICATE-----" base64 "-----END CERTIFICATE-----", on one line
@@ -99,13 +62,9 @@ fn check_site_and_cert<'a>(sh: &'a Shared, f: &Fields) -> Result<(&'a crate::Kcp
     }
 }
 
-fn digits(s: &str) -> bool {
-    util::all_digits(s)
-}
-
 /// `POST /gw/hub/v1/payment` (kcp-keyin.txt 승인요청).
 pub fn approve(sh: &Shared, req: &Request) -> Response {
-    let f = tri!(Fields::parse(&req.body));
+    let f = tri!(parse(req));
     tri!(f.require(&[
         "site_cd",
         "kcp_cert_info",
@@ -121,37 +80,34 @@ pub fn approve(sh: &Shared, req: &Request) -> Response {
     ]));
     let (site, _) = tri!(check_site_and_cert(sh, &f));
     tri!(f.rule("pay_method", "CARD 고정값입니다", |s| s == "CARD"));
-    tri!(f.rule("amount", "숫자만 허용됩니다", digits));
-    tri!(f.rule("card_mny", "숫자만 허용됩니다", digits));
+    tri!(f.rule("amount", "숫자만 허용됩니다", util::all_digits));
+    tri!(f.rule("card_mny", "숫자만 허용됩니다", util::all_digits));
     if f.s("amount") != f.s("card_mny") {
         return err("V001", Some("card_mny: amount와 같아야 합니다"));
     }
     tri!(f.rule("currency", "410(원화) 또는 840(달러)입니다", |s| s == "410" || s == "840"));
-    tri!(f.rule("quota", "두 자리 숫자입니다 (예: 00, 05)", |s| s.len() == 2 && digits(s)));
-    tri!(f.rule("ordr_idxx", "40자 이하입니다", |s| s.len() <= 40));
-    tri!(f.rule("good_name", "100바이트 이하입니다", |s| s.len() <= 100));
-    tri!(f.rule("buyr_name", "40바이트 이하입니다", |s| s.len() <= 40));
-    tri!(f.rule("buyr_mail", "100바이트 이하입니다", |s| s.len() <= 100));
+    tri!(f.rule("quota", "두 자리 숫자입니다 (예: 00, 05)", digits_exact(2)));
+    tri!(f.rule("ordr_idxx", "40자 이하입니다", max_bytes(40)));
+    tri!(f.rule("good_name", "100바이트 이하입니다", max_bytes(100)));
+    tri!(f.rule("buyr_name", "40바이트 이하입니다", max_bytes(40)));
+    tri!(f.rule("buyr_mail", "100바이트 이하입니다", max_bytes(100)));
     tri!(f.rule("buyr_tel2", "숫자와 '-'만 허용됩니다", |s| s.len() <= 20
         && s.bytes().all(|b| b.is_ascii_digit() || b == b'-')));
     tri!(f.rule("card_tx_type", "11121000(인증) 또는 11111000(비인증)입니다", |s| s == "11121000"
         || s == "11111000"));
     if f.s("card_tx_type") == "11121000" {
         tri!(f.require(&["card_taxno", "card_pwd"]));
-        tri!(f.rule("card_taxno", "생년월일 6자리 또는 사업자번호 10자리입니다", |s| digits(s)
-            && (s.len() == 6 || s.len() == 10)));
-        tri!(f.rule("card_pwd", "카드 비밀번호 앞 두 자리입니다", |s| s.len() == 2 && digits(s)));
+        tri!(f.rule("card_taxno", "생년월일 6자리 또는 사업자번호 10자리입니다", birth_or_business));
+        tri!(f.rule("card_pwd", "카드 비밀번호 앞 두 자리입니다", digits_exact(2)));
     } else {
         for k in ["card_taxno", "card_pwd"] {
-            if f.0.contains_key(k) {
+            if f.sent(k) {
                 return err("V001", Some(&format!("{k}: 비인증(11111000) 요청에는 보내지 않습니다")));
             }
         }
     }
-    tri!(f.rule("card_no", "숫자만 입력합니다", |s| digits(s) && (11..=20).contains(&s.len())));
-    tri!(f.rule("card_expiry", "YYMM 형식입니다", |s| s.len() == 4
-        && digits(s)
-        && matches!(s[2..].parse::<u32>(), Ok(1..=12))));
+    tri!(f.rule("card_no", "숫자만 입력합니다", card_number));
+    tri!(f.rule("card_expiry", "YYMM 형식입니다", |s| digits_exact(4)(s) && month(&s[2..])));
     let card_no = f.s("card_no");
     match util::card_outcome(card_no) {
         CardOutcome::Invalid => return err("V001", Some("card_no: 유효하지 않은 카드번호입니다")),
@@ -219,15 +175,16 @@ pub(crate) fn verify_sign(cert_der: &[u8], message: &str, sign_b64: &str) -> boo
 
 /// `POST /gw/mod/v1/cancel`: STSC full cancel, STPC partial cancel (mod_mny, rem_mny = balance before).
 pub fn cancel(sh: &Shared, req: &Request) -> Response {
-    let f = tri!(Fields::parse(&req.body));
+    let f = tri!(parse(req));
     tri!(f.require(&["site_cd", "kcp_cert_info", "kcp_sign_data", "tno", "mod_type", "mod_desc"]));
     let (site, der) = tri!(check_site_and_cert(sh, &f));
     tri!(f.rule("mod_type", "STSC(전체취소) 또는 STPC(부분취소)입니다", |s| s == "STSC" || s == "STPC"));
     let partial = f.s("mod_type") == "STPC";
     if partial {
         tri!(f.require(&["mod_mny", "rem_mny"]));
-        tri!(f.rule("mod_mny", "0보다 큰 숫자입니다", |s| digits(s) && s.parse::<u64>().is_ok_and(|n| n > 0)));
-        tri!(f.rule("rem_mny", "숫자만 허용됩니다", digits));
+        tri!(f.rule("mod_mny", "0보다 큰 숫자입니다", |s| util::all_digits(s)
+            && s.parse::<u64>().is_ok_and(|n| n > 0)));
+        tri!(f.rule("rem_mny", "숫자만 허용됩니다", util::all_digits));
     }
     let message = format!("{}^{}^{}", f.s("site_cd"), f.s("tno"), f.s("mod_type"));
     if !verify_sign(&der, &message, f.s("kcp_sign_data")) {

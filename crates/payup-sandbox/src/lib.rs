@@ -7,11 +7,13 @@
 //! (`payup_core::codes`) and the card masking helper.
 
 mod control;
+mod fields;
 mod http;
 mod kcp;
 mod payple;
 mod payup;
 pub mod person;
+mod routes;
 mod state;
 mod util;
 mod windows;
@@ -25,6 +27,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use http::{Reply, Request, Response};
+use payup_core::{Operation, OperationClass};
 use state::{BillingKey, Persistent, State};
 
 /// The test certificate of the sandbox's NHN KCP site `T0000` (TEST ONLY; generated for this repository).
@@ -34,23 +37,35 @@ pub const KCP_TEST_KEY_PEM: &str = include_str!("../testdata/kcp_T0000_key.pem")
 /// The same key, PKCS#8 encrypted with the password `changeit` (TEST ONLY).
 pub const KCP_TEST_KEY_ENC_PEM: &str = include_str!("../testdata/kcp_T0000_key_enc.pem");
 
-/// Every operation name of the catalogue, as used by faults and the ledger.
-pub const OPERATIONS: &[&str] = &[
-    "payup.keyin.approve",
-    "payup.keyin.cancel",
-    "payup.kakaopay.order",
-    "payup.kakaopay.approve",
-    "payup.kakaopay.cancel",
-    "payple.auth",
-    "payple.card.confirm",
-    "payple.billing.pay",
-    "payple.billing.info",
-    "payple.billing.delete",
-    "payple.cancel",
-    "payple.status",
-    "kcp.keyin.approve",
-    "kcp.cancel",
-];
+/// Every networked operation name of the catalogue (`payup_core::Operation::ALL` less the pure ones), as
+/// used by faults and the ledger.
+pub const OPERATIONS: &[&str] = &NETWORKED;
+
+const fn networked(op: Operation) -> bool {
+    !matches!(op.class(), OperationClass::Pure)
+}
+
+const NETWORKED_COUNT: usize = {
+    let (mut i, mut n) = (0, 0);
+    while i < Operation::ALL.len() {
+        n += networked(Operation::ALL[i]) as usize;
+        i += 1;
+    }
+    n
+};
+
+const NETWORKED: [&str; NETWORKED_COUNT] = {
+    let mut out = [""; NETWORKED_COUNT];
+    let (mut i, mut n) = (0, 0);
+    while i < Operation::ALL.len() {
+        if networked(Operation::ALL[i]) {
+            out[n] = Operation::ALL[i].name();
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+};
 
 /// Fault names accepted by `POST /__sandbox/faults` and [`Sandbox::arm_fault`].
 pub const FAULTS: &[&str] = &[
@@ -607,95 +622,6 @@ impl Drop for Sandbox {
     }
 }
 
-/// Which catalogue operation a request is, if any.
-fn operation_for(req: &Request) -> Option<&'static str> {
-    let p = req.path.as_str();
-    if req.method != "POST" {
-        return None;
-    }
-    if let Some(rest) = p.strip_prefix("/v2/api/payment/") {
-        return match rest.rsplit_once('/').map(|x| x.1) {
-            Some("keyin2") => Some("payup.keyin.approve"),
-            Some("cancel2") => Some("payup.keyin.cancel"),
-            _ => None,
-        };
-    }
-    if let Some(rest) = p.strip_prefix("/ep/api/kakao/") {
-        return match rest.rsplit_once('/').map(|x| x.1) {
-            Some("order") => Some("payup.kakaopay.order"),
-            Some("pay") => Some("payup.kakaopay.approve"),
-            Some("cancel") => Some("payup.kakaopay.cancel"),
-            _ => None,
-        };
-    }
-    match p {
-        "/php/auth.php" => Some("payple.auth"),
-        "/php/PayCardConfirmAct.php" => Some("payple.card.confirm"),
-        "/php/RePayCardAct.php" => Some("payple.billing.pay"),
-        "/php/account/api/cPayCAct.php" => Some("payple.cancel"),
-        "/php/PayChkAct.php" => {
-            if payple::is_cancel_request(&req.body) {
-                Some("payple.cancel")
-            } else {
-                Some("payple.status")
-            }
-        }
-        "/php/cPayUser/api/cPayUserAct.php" => match util::query_param(&req.query, "ACT_") {
-            Some("PUSERDEL") => Some("payple.billing.delete"),
-            Some("PUSERINFO") => Some("payple.billing.info"),
-            _ => None,
-        },
-        "/gw/hub/v1/payment" => Some("kcp.keyin.approve"),
-        "/gw/mod/v1/cancel" => Some("kcp.cancel"),
-        _ => None,
-    }
-}
-
-fn route(sh: &Shared, req: &Request) -> Response {
-    let p = req.path.as_str();
-    let post = req.method == "POST";
-    let get = req.method == "GET" || req.method == "HEAD";
-    if let Some(rest) = p.strip_prefix("/v2/api/payment/")
-        && let Some((mid, action)) = rest.split_once('/')
-    {
-        return match (post, action) {
-            (true, "keyin2") => payup::keyin_approve(sh, mid, req),
-            (true, "cancel2") => payup::keyin_cancel(sh, mid, req),
-            (false, "keyin2" | "cancel2") => Response::error(405, "use POST"),
-            _ => Response::error(404, "no such path"),
-        };
-    }
-    if let Some(rest) = p.strip_prefix("/ep/api/kakao/")
-        && let Some((mid, action)) = rest.split_once('/')
-    {
-        return match (post, action) {
-            (true, "order") => payup::kakao_order(sh, mid, req),
-            (true, "pay") => payup::kakao_pay(sh, mid, req),
-            (true, "cancel") => payup::kakao_cancel(sh, mid, req),
-            (false, "order" | "pay" | "cancel") => Response::error(405, "use POST"),
-            _ => Response::error(404, "no such path"),
-        };
-    }
-    match (p, post, get) {
-        ("/php/auth.php", true, _) => payple::auth(sh, req),
-        ("/php/PayCardConfirmAct.php", true, _) => payple::confirm(sh, req),
-        ("/php/RePayCardAct.php", true, _) => payple::billing_pay(sh, req),
-        ("/php/PayChkAct.php", true, _) => payple::pay_chk(sh, req),
-        ("/php/account/api/cPayCAct.php", true, _) => payple::cancel(sh, req),
-        ("/php/cPayUser/api/cPayUserAct.php", true, _) => payple::user_act(sh, req),
-        ("/index.php", true, _) => payple::window_pay(sh, req),
-        ("/js/cpay.payple.1.0.1.js", _, true) => windows::payple_js(sh, req),
-        ("/gw/hub/v1/payment", true, _) => kcp::approve(sh, req),
-        ("/gw/mod/v1/cancel", true, _) => kcp::cancel(sh, req),
-        ("/kcp/mobile/pay", true, _) => windows::kcp_mobile_page(sh, req),
-        ("/kcp/mobile/choose", true, _) => windows::kcp_mobile_choose(sh, req),
-        ("/kcp/plugin/choose", true, _) => windows::kcp_plugin_choose(sh, req),
-        ("/plugin/payplus_web.jsp", _, true) => windows::payplus_js(sh, req),
-        ("/favicon.ico", _, true) => Response::new(204, "image/x-icon", Vec::new()),
-        _ => Response::error(404, &format!("no such path: {} {}", req.method, req.path)),
-    }
-}
-
 pub(crate) fn handle(sh: &Shared, req: &Request) -> Reply {
     if req.method == "OPTIONS" {
         // CORS preflight (the window scripts call the sandbox from the merchant's origin).
@@ -711,7 +637,8 @@ pub(crate) fn handle(sh: &Shared, req: &Request) -> Reply {
     if req.path == "/__sandbox" || req.path.starts_with("/__sandbox/") {
         return Reply::Send(control::handle(sh, req));
     }
-    let op = operation_for(req);
+    let found = routes::find(req);
+    let op = found.operation(req);
     let fault = op.and_then(|op| sh.faults.take(op));
     match fault.as_ref().map(|f| f.kind) {
         Some(FaultKind::Delay) => std::thread::sleep(Duration::from_millis(fault.as_ref().map_or(0, |f| f.delay_ms))),
@@ -725,7 +652,7 @@ pub(crate) fn handle(sh: &Shared, req: &Request) -> Reply {
         Some(FaultKind::ResetBeforeCommit) => return Reply::Reset,
         _ => {}
     }
-    let mut resp = route(sh, req);
+    let mut resp = found.answer(sh, req);
     if req.method == "POST" {
         sh.persist();
     }

@@ -5,6 +5,7 @@ use payup_core::codes::{Gateway, lookup};
 use serde_json::{Map, Value, json};
 use std::time::Instant;
 
+use crate::fields::{Dialect, Fields, birth_or_business, digits_exact, max_bytes, month, tri};
 use crate::http::{Request, Response};
 use crate::state::{AuthSession, BillingKey, PaypleWork, ReqKey, Tx};
 use crate::util::{self, CardOutcome, Kst};
@@ -27,75 +28,40 @@ fn auth_err(code: &str) -> Response {
     Response::json(&json!({ "result": "error", "result_code": code, "result_msg": msg(code) }))
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
-}
-
 /// A Payple body: JSON (values may be strings or numbers: `PCD_PAY_TOTAL: 1000` or `"1000"`), or a form.
-pub(crate) struct PFields(Map<String, Value>);
+/// Any bad field is SPCD0100 naming it.
+static PAYPLE: Dialect = Dialect {
+    strings_only: false,
+    not_an_object: || perr("SPCD0100", Some("body")),
+    missing: |k| perr("SPCD0100", Some(k)),
+    invalid: |k, _| perr("SPCD0100", Some(k)),
+};
 
-impl PFields {
-    pub(crate) fn parse(req: &Request) -> Result<PFields, Response> {
-        PFields::parse_bytes(&req.body, req.header("content-type").unwrap_or(""))
-            .ok_or_else(|| perr("SPCD0100", Some("body")))
-    }
-    fn parse_bytes(body: &[u8], content_type: &str) -> Option<PFields> {
-        if content_type.contains("x-www-form-urlencoded") {
-            let mut m = Map::new();
-            for (k, v) in util::parse_form(body, None) {
-                m.entry(k).or_insert(Value::String(v));
-            }
-            return Some(PFields(m));
-        }
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(m)) => Some(PFields(m)),
-            _ => None,
-        }
-    }
-    /// The value as text ("" when absent or null).
-    pub(crate) fn s(&self, k: &str) -> String {
-        match self.0.get(k) {
-            Some(Value::String(s)) => s.trim().to_string(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(Value::Bool(b)) => b.to_string(),
-            _ => String::new(),
-        }
-    }
-    fn has(&self, k: &str) -> bool {
-        !self.s(k).is_empty()
-    }
-    /// The value with its JSON type (echoed fields such as PCD_PAYER_NO keep their type).
-    fn raw(&self, k: &str) -> Value {
-        self.0.get(k).cloned().unwrap_or(Value::String(String::new()))
-    }
-    fn require(&self, names: &[&str]) -> Result<(), Response> {
-        for n in names {
-            if !self.has(n) {
-                return Err(perr("SPCD0100", Some(n)));
-            }
-        }
-        Ok(())
-    }
-    fn check(&self, k: &str, ok: impl Fn(&str) -> bool) -> Result<(), Response> {
-        let v = self.s(k);
-        if !v.is_empty() && !ok(&v) { Err(perr("SPCD0100", Some(k))) } else { Ok(()) }
-    }
-    fn amount(&self, k: &str) -> Result<u64, Response> {
-        let v = self.s(k);
-        match v.parse::<u64>() {
-            Ok(n) if util::all_digits(&v) && n > 0 => Ok(n),
-            _ => Err(perr("SPCD0100", Some(k))),
-        }
+fn parse(req: &Request) -> Result<Fields, Response> {
+    parse_bytes(&req.body, req.header("content-type").unwrap_or(""))
+}
+
+fn parse_bytes(body: &[u8], content_type: &str) -> Result<Fields, Response> {
+    if content_type.contains("x-www-form-urlencoded") {
+        Fields::form(body, &PAYPLE)
+    } else {
+        Fields::json(body, &PAYPLE)
     }
 }
 
-pub(crate) fn is_cancel_request(body: &[u8]) -> bool {
-    PFields::parse_bytes(body, "application/json").map(|f| f.s("PCD_PAYCANCEL_FLAG") == "Y").unwrap_or(false)
+/// Which operation a `POST /php/PayChkAct.php` is: a refund or a result query (see [`pay_chk`]).
+pub(crate) fn pay_chk_operation(req: &Request) -> Option<&'static str> {
+    let cancel = parse_bytes(&req.body, "application/json").is_ok_and(|f| f.s("PCD_PAYCANCEL_FLAG") == "Y");
+    Some(if cancel { "payple.cancel" } else { "payple.status" })
+}
+
+/// Which operation a `POST /php/cPayUser/api/cPayUserAct.php` is (see [`user_act`]).
+pub(crate) fn user_act_operation(req: &Request) -> Option<&'static str> {
+    match util::query_param(&req.query, "ACT_") {
+        Some("PUSERDEL") => Some("payple.billing.delete"),
+        Some("PUSERINFO") => Some("payple.billing.info"),
+        _ => None,
+    }
 }
 
 fn cst_token(cst_id: &str) -> String {
@@ -107,8 +73,8 @@ fn key_token(cust_key: &str) -> String {
 
 /// `POST /php/auth.php` (payple-card.txt "가맹점 인증", "호출예시").
 pub fn auth(sh: &Shared, req: &Request) -> Response {
-    let Ok(f) = PFields::parse(req) else { return auth_err("AUTH0003") };
-    let Some(m) = sh.config.payple_merchant(&f.s("cst_id")) else { return auth_err("AUTH0001") };
+    let Ok(f) = parse(req) else { return auth_err("AUTH0003") };
+    let Some(m) = sh.config.payple_merchant(f.s("cst_id")) else { return auth_err("AUTH0001") };
     if f.s("custKey") != m.cust_key {
         return auth_err("AUTH0002");
     }
@@ -165,7 +131,7 @@ pub fn auth(sh: &Shared, req: &Request) -> Response {
 
 /// Check the partner identity of a second step. PCD_CST_ID / PCD_CUST_KEY may be the tokens the auth
 /// returned or the raw cst_id / custKey (the spec's own samples use both).
-fn check_identity(m: &PaypleMerchant, f: &PFields) -> Result<(), Response> {
+fn check_identity(m: &PaypleMerchant, f: &Fields) -> Result<(), Response> {
     f.require(&["PCD_CST_ID", "PCD_CUST_KEY"])?;
     let cst = f.s("PCD_CST_ID");
     if cst != m.cst_id && cst != cst_token(&m.cst_id) {
@@ -179,12 +145,12 @@ fn check_identity(m: &PaypleMerchant, f: &PFields) -> Result<(), Response> {
 }
 
 /// Consume the AuthKey of a second step: single use, for the work it was issued for, within the TTL.
-fn second_step(sh: &Shared, f: &PFields, work: PaypleWork) -> Result<(PaypleMerchant, String), Response> {
+fn second_step(sh: &Shared, f: &Fields, work: PaypleWork) -> Result<(PaypleMerchant, String), Response> {
     f.require(&["PCD_AUTH_KEY"])?;
     let key = f.s("PCD_AUTH_KEY");
     let cst = {
         let mut st = sh.state();
-        let Some(s) = st.auth.get_mut(&key) else { return Err(perr("CPCA0001", None)) };
+        let Some(s) = st.auth.get_mut(key) else { return Err(perr("CPCA0001", None)) };
         if s.used || s.issued.elapsed().as_secs() >= sh.config.payple_auth_ttl_secs {
             return Err(perr("CPCA0001", None));
         }
@@ -196,7 +162,7 @@ fn second_step(sh: &Shared, f: &PFields, work: PaypleWork) -> Result<(PaypleMerc
     };
     let m = sh.config.payple_merchant(&cst).cloned().ok_or_else(|| perr("AUTH0001", None))?;
     check_identity(&m, f)?;
-    Ok((m, key))
+    Ok((m, key.to_string()))
 }
 
 fn trade_num(now: &Kst) -> String {
@@ -263,7 +229,7 @@ struct NewPayment<'a> {
     declines: bool,
 }
 
-fn insert_payment(sh: &Shared, f: &PFields, p: NewPayment<'_>, payer_id: &str) -> Tx {
+fn insert_payment(sh: &Shared, f: &Fields, p: NewPayment<'_>, payer_id: &str) -> Tx {
     let now = Kst::now();
     let mut d = Map::new();
     d.insert("payer_id".into(), json!(payer_id));
@@ -272,7 +238,7 @@ fn insert_payment(sh: &Shared, f: &PFields, p: NewPayment<'_>, payer_id: &str) -
     d.insert("year".into(), json!(f.s("PCD_PAY_YEAR")));
     d.insert("month".into(), json!(f.s("PCD_PAY_MONTH")));
     d.insert("goods".into(), json!(f.s("PCD_PAY_GOODS")));
-    d.insert("istax".into(), json!(if f.has("PCD_PAY_ISTAX") { f.s("PCD_PAY_ISTAX") } else { "Y".into() }));
+    d.insert("istax".into(), json!(if f.has("PCD_PAY_ISTAX") { f.s("PCD_PAY_ISTAX") } else { "Y" }));
     d.insert("taxtotal".into(), f.raw("PCD_PAY_TAXTOTAL"));
     d.insert("pay_time".into(), json!(now.compact()));
     d.insert("pay_date".into(), json!(now.date()));
@@ -299,17 +265,17 @@ fn insert_payment(sh: &Shared, f: &PFields, p: NewPayment<'_>, payer_id: &str) -
     tx
 }
 
-fn check_reguler(f: &PFields) -> Result<(), Response> {
+fn check_reguler(f: &Fields) -> Result<(), Response> {
     if f.s("PCD_REGULER_FLAG") == "Y" {
         f.require(&["PCD_PAY_YEAR", "PCD_PAY_MONTH"])?;
     }
-    f.check("PCD_PAY_YEAR", |s| s.len() == 4 && util::all_digits(s))?;
-    f.check("PCD_PAY_MONTH", |s| s.len() == 2 && util::all_digits(s) && matches!(s.parse::<u32>(), Ok(1..=12)))?;
+    f.check("PCD_PAY_YEAR", digits_exact(4))?;
+    f.check("PCD_PAY_MONTH", month)?;
     Ok(())
 }
 
 /// Minimum card amount: "카드승인 요청금액(최소 100원)" (payple-card.txt §3).
-fn total(f: &PFields) -> Result<u64, Response> {
+fn total(f: &Fields) -> Result<u64, Response> {
     let t = f.amount("PCD_PAY_TOTAL")?;
     if t < 100 {
         return Err(perr("SPCD0100", Some("PCD_PAY_TOTAL")));
@@ -323,27 +289,25 @@ pub fn window_pay(sh: &Shared, req: &Request) -> Response {
     if util::query_param(&req.query, "ACT_") != Some("PAYM") {
         return Response::error(404, "no such path");
     }
-    let f = tri!(PFields::parse(req));
+    let f = tri!(parse(req));
     let (m, auth_key) = tri!(second_step(sh, &f, PaypleWork::Window));
     let work = f.s("PCD_PAY_WORK");
-    let work = if work.is_empty() { "PAY".to_string() } else { work };
-    if !matches!(work.as_str(), "PAY" | "CERT" | "AUTH" | "AUTHREG") {
+    let work = if work.is_empty() { "PAY" } else { work };
+    if !matches!(work, "PAY" | "CERT" | "AUTH" | "AUTHREG") {
         return perr("SPCD0100", Some("PCD_PAY_WORK"));
     }
     let register_only = work == "AUTH" || work == "AUTHREG";
     tri!(f.check("PCD_CARD_VER", |s| s == "01" || s == "02"));
-    tri!(f.check("PCD_PAYER_NO", |s| s.len() <= 10));
+    tri!(f.check("PCD_PAYER_NO", max_bytes(10)));
     // The person's card entry (never logged or stored whole).
     tri!(f.require(&["card_no", "card_expiry", "card_birth", "card_pw"]));
     let card_no: String = f.s("card_no").chars().filter(|c| *c != '-' && *c != ' ').collect();
     if !util::all_digits(&card_no) || !(11..=20).contains(&card_no.len()) {
         return perr("SPCD0100", Some("card_no"));
     }
-    tri!(
-        f.check("card_expiry", |s| s.len() == 4 && util::all_digits(s) && matches!(s[..2].parse::<u32>(), Ok(1..=12)))
-    );
-    tri!(f.check("card_birth", |s| util::all_digits(s) && (s.len() == 6 || s.len() == 10)));
-    tri!(f.check("card_pw", |s| s.len() == 2 && util::all_digits(s)));
+    tri!(f.check("card_expiry", |s| digits_exact(4)(s) && month(&s[..2])));
+    tri!(f.check("card_birth", birth_or_business));
+    tri!(f.check("card_pw", digits_exact(2)));
     let outcome = util::card_outcome(&card_no);
     if outcome == CardOutcome::Invalid {
         return perr("SPCD0100", Some("card_no"));
@@ -377,8 +341,8 @@ pub fn window_pay(sh: &Shared, req: &Request) -> Response {
         }
         let id = sh.register_payple_card(&m.cst_id, &card_no, f.raw("PCD_PAYER_NO"));
         if let Some(k) = sh.state().billing_key_mut(&id) {
-            k.payer_name = f.s("PCD_PAYER_NAME");
-            k.payer_hp = mask_phone(&f.s("PCD_PAYER_HP"));
+            k.payer_name = f.s("PCD_PAYER_NAME").to_string();
+            k.payer_hp = mask_phone(f.s("PCD_PAYER_HP"));
         }
         result["PCD_PAY_CODE"] = json!("CDAU0000");
         result["PCD_PAY_MSG"] = json!(msg("CDAU0000"));
@@ -388,7 +352,11 @@ pub fn window_pay(sh: &Shared, req: &Request) -> Response {
     tri!(f.require(&["PCD_PAY_GOODS", "PCD_PAY_TOTAL"]));
     let amount = tri!(total(&f));
     tri!(check_reguler(&f));
-    let oid = if f.has("PCD_PAY_OID") { f.s("PCD_PAY_OID") } else { format!("test{}", util::random_digits("oid", 16)) };
+    let oid = if f.has("PCD_PAY_OID") {
+        f.s("PCD_PAY_OID").to_string()
+    } else {
+        format!("test{}", util::random_digits("oid", 16))
+    };
     if oid_taken(sh, &m.cst_id, &oid) {
         return perr("CPCA0201", None);
     }
@@ -398,8 +366,8 @@ pub fn window_pay(sh: &Shared, req: &Request) -> Response {
     let payer_id = if wants_key {
         let id = sh.register_payple_card(&m.cst_id, &card_no, f.raw("PCD_PAYER_NO"));
         if let Some(k) = sh.state().billing_key_mut(&id) {
-            k.payer_name = f.s("PCD_PAYER_NAME");
-            k.payer_hp = mask_phone(&f.s("PCD_PAYER_HP"));
+            k.payer_name = f.s("PCD_PAYER_NAME").to_string();
+            k.payer_hp = mask_phone(f.s("PCD_PAYER_HP"));
         }
         id
     } else {
@@ -454,7 +422,7 @@ fn mask_phone(hp: &str) -> String {
     format!("{}-****-{}", &d[..3], &d[d.len() - 4..])
 }
 
-fn mark_billed(sh: &Shared, payer_id: &str, f: &PFields) {
+fn mark_billed(sh: &Shared, payer_id: &str, f: &Fields) {
     if let Some(k) = sh.state().billing_key_mut(payer_id) {
         k.billed_months.push(format!("{}{}", f.s("PCD_PAY_YEAR"), f.s("PCD_PAY_MONTH")));
         k.updated_at = Kst::now().iso();
@@ -463,11 +431,11 @@ fn mark_billed(sh: &Shared, payer_id: &str, f: &PFields) {
 
 /// `POST /php/PayCardConfirmAct.php?ACT_=PAYM` (payple-card.txt 1-1, CERT): approve a pending window payment.
 pub fn confirm(sh: &Shared, req: &Request) -> Response {
-    let f = tri!(PFields::parse(req));
+    let f = tri!(parse(req));
     tri!(f.require(&["PCD_CST_ID", "PCD_CUST_KEY", "PCD_AUTH_KEY", "PCD_PAY_REQKEY"]));
     let (cst, oid) = {
         let mut st = sh.state();
-        let Some(rk) = st.reqkeys.get_mut(&f.s("PCD_PAY_REQKEY")) else {
+        let Some(rk) = st.reqkeys.get_mut(f.s("PCD_PAY_REQKEY")) else {
             return perr("SPCD0100", Some("PCD_PAY_REQKEY"));
         };
         if rk.used {
@@ -487,7 +455,7 @@ pub fn confirm(sh: &Shared, req: &Request) -> Response {
     let Some(m) = sh.config.payple_merchant(&cst).cloned() else { return perr("AUTH0001", None) };
     tri!(check_identity(&m, &f));
     let mut st = sh.state();
-    if let Some(rk) = st.reqkeys.get_mut(&f.s("PCD_PAY_REQKEY")) {
+    if let Some(rk) = st.reqkeys.get_mut(f.s("PCD_PAY_REQKEY")) {
         rk.used = true;
     }
     let Some(tx) = st.tx("payple", &cst, &oid).cloned() else { return perr("SPCD0100", Some("PCD_PAY_REQKEY")) };
@@ -528,7 +496,7 @@ pub fn confirm(sh: &Shared, req: &Request) -> Response {
 
 /// `POST /php/RePayCardAct.php?ACT_=PAYM` (payple-card.txt §3, recurring / simple payment with a billing key).
 pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
-    let f = tri!(PFields::parse(req));
+    let f = tri!(parse(req));
     let (m, _) = tri!(second_step(sh, &f, PaypleWork::Billing));
     // §3 table: PCD_PAY_YEAR, PCD_PAY_MONTH and PCD_REGULER_FLAG ('Y') are required; PCD_SIMPLE_FLAG 'Y' stands
     // in for the flag on a simple (more than monthly) payment (§3's auth comment).
@@ -550,13 +518,13 @@ pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
     let payer_id = f.s("PCD_PAYER_ID");
     let key = {
         let st = sh.state();
-        match st.billing_key(&payer_id) {
+        match st.billing_key(payer_id) {
             Some(k) if k.status == "active" && k.cst_id == m.cst_id => k.clone(),
             _ => return perr("SPCD0011", None),
         }
     };
     let oid = f.s("PCD_PAY_OID");
-    if oid_taken(sh, &m.cst_id, &oid) {
+    if oid_taken(sh, &m.cst_id, oid) {
         return perr("CPCA0201", None);
     }
     let month = format!("{}{}", f.s("PCD_PAY_YEAR"), f.s("PCD_PAY_MONTH"));
@@ -571,7 +539,7 @@ pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
         &f,
         NewPayment {
             cst: &m.cst_id,
-            oid,
+            oid: oid.to_string(),
             amount,
             status: "approved",
             operation: "payple.billing.pay",
@@ -581,10 +549,10 @@ pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
             card_name: key.card_name.clone(),
             declines: false,
         },
-        &payer_id,
+        payer_id,
     );
     if f.s("PCD_REGULER_FLAG") == "Y" {
-        mark_billed(sh, &payer_id, &f);
+        mark_billed(sh, payer_id, &f);
     }
     Response::json(&pay_response(&tx, &req.base_url(&sh.base_url)))
 }
@@ -601,27 +569,27 @@ fn result_mask(k: &BillingKey) -> String {
 
 /// `POST /php/PayChkAct.php`: refund (PCD_PAYCANCEL_FLAG Y, §4) or result query (PCD_PAYCHK_FLAG Y, "결제결과 조회").
 pub fn pay_chk(sh: &Shared, req: &Request) -> Response {
-    let f = tri!(PFields::parse(req));
+    let f = tri!(parse(req));
     if f.s("PCD_PAYCANCEL_FLAG") == "Y" { refund(sh, req, f) } else { status(sh, req, f) }
 }
 
 /// `POST /php/account/api/cPayCAct.php`: the path printed in the auth sample; always a refund.
 pub fn cancel(sh: &Shared, req: &Request) -> Response {
-    let f = tri!(PFields::parse(req));
+    let f = tri!(parse(req));
     refund(sh, req, f)
 }
 
-fn refund(sh: &Shared, _req: &Request, f: PFields) -> Response {
+fn refund(sh: &Shared, _req: &Request, f: Fields) -> Response {
     let (m, _) = tri!(second_step(sh, &f, PaypleWork::Cancel));
     tri!(f.require(&["PCD_REFUND_KEY", "PCD_PAY_OID", "PCD_PAY_DATE", "PCD_REFUND_TOTAL"]));
     if f.s("PCD_REFUND_KEY") != m.refund_key {
         return perr("SPCD0100", Some("PCD_REFUND_KEY"));
     }
-    tri!(f.check("PCD_PAY_DATE", |s| s.len() == 8 && util::all_digits(s)));
+    tri!(f.check("PCD_PAY_DATE", digits_exact(8)));
     let refund_total = tri!(f.amount("PCD_REFUND_TOTAL"));
     let oid = f.s("PCD_PAY_OID");
     let mut st = sh.state();
-    let Some(tx) = st.tx_mut("payple", &m.cst_id, &oid) else { return perr("PAYC0001", None) };
+    let Some(tx) = st.tx_mut("payple", &m.cst_id, oid) else { return perr("PAYC0001", None) };
     if tx.status == "pending" || tx.detail_str("pay_date") != f.s("PCD_PAY_DATE") {
         return perr("PAYC0001", None);
     }
@@ -659,14 +627,14 @@ fn refund(sh: &Shared, _req: &Request, f: PFields) -> Response {
     Response::json(&out)
 }
 
-fn status(sh: &Shared, _req: &Request, f: PFields) -> Response {
+fn status(sh: &Shared, _req: &Request, f: Fields) -> Response {
     if f.s("PCD_PAYCHK_FLAG") != "Y" {
         return perr("SPCD0100", Some("PCD_PAYCHK_FLAG"));
     }
     let (m, _) = tri!(second_step(sh, &f, PaypleWork::Check));
     tri!(f.require(&["PCD_PAY_OID", "PCD_PAY_DATE"]));
     let st = sh.state();
-    let tx = match st.tx("payple", &m.cst_id, &f.s("PCD_PAY_OID")) {
+    let tx = match st.tx("payple", &m.cst_id, f.s("PCD_PAY_OID")) {
         Some(t) if t.status != "pending" && t.detail_str("pay_date") == f.s("PCD_PAY_DATE") => t.clone(),
         _ => return perr("PCHK0001", None),
     };
@@ -699,12 +667,12 @@ pub fn user_act(sh: &Shared, req: &Request) -> Response {
         "PUSERINFO" => PaypleWork::UserInfo,
         _ => return perr("SPCD0100", Some("ACT_")),
     };
-    let f = tri!(PFields::parse(req));
+    let f = tri!(parse(req));
     let (m, _) = tri!(second_step(sh, &f, work));
     tri!(f.require(&["PCD_PAYER_ID"]));
     let payer_id = f.s("PCD_PAYER_ID");
     let mut st = sh.state();
-    let key = match st.billing_key_mut(&payer_id) {
+    let key = match st.billing_key_mut(payer_id) {
         Some(k) if k.status == "active" && k.cst_id == m.cst_id => k,
         _ => return perr("SPCD0011", None),
     };

@@ -1,10 +1,10 @@
 //! Payup card keyin (payup-card-keyin.txt §2) and Payup KakaoPay via NHN KCP (payup-kakaopay-kcp.txt §3).
 
 use payup_core::codes::{Gateway, lookup};
-use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use serde_json::{Map, json};
 
 use crate::Shared;
+use crate::fields::{Dialect, Fields, birth_or_business, card_number, digits_exact, digits_max, max_bytes, month, tri};
 use crate::http::{Request, Response};
 use crate::state::{KakaoOrder, Tx};
 use crate::util::{self, CardOutcome, Kst};
@@ -20,57 +20,16 @@ pub(crate) fn err(code: &str, param: Option<&str>) -> Response {
 }
 
 /// A Payup JSON body: "요청 전문구성은 모두 String형 이어야 합니다" (payup-card-keyin.txt §2.0), so any
-/// non-string value is 6002 naming that field. An unparsable body is 6003.
-struct Fields(HashMap<String, String>);
+/// non-string value is 6002 naming that field. An unparsable body is 6003; a missing field 6001.
+static PAYUP: Dialect = Dialect {
+    strings_only: true,
+    not_an_object: || err("6003", None),
+    missing: |k| err("6001", Some(k)),
+    invalid: |k, _| err("6002", Some(k)),
+};
 
-impl Fields {
-    fn parse(body: &[u8]) -> Result<Fields, Response> {
-        let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-            return Err(err("6003", None));
-        };
-        let mut out = HashMap::with_capacity(map.len());
-        for (k, v) in map {
-            match v {
-                Value::String(s) => {
-                    out.insert(k, s);
-                }
-                _ => return Err(err("6002", Some(&k))),
-            }
-        }
-        Ok(Fields(out))
-    }
-    /// Present and non-empty.
-    fn get(&self, k: &str) -> Option<&str> {
-        self.0.get(k).map(|s| s.as_str()).filter(|s| !s.is_empty())
-    }
-    fn s(&self, k: &str) -> &str {
-        self.get(k).unwrap_or("")
-    }
-    fn require(&self, names: &[&str]) -> Result<(), Response> {
-        for n in names {
-            if self.get(n).is_none() {
-                return Err(err("6001", Some(n)));
-            }
-        }
-        Ok(())
-    }
-    /// When present, `ok` must hold (else 6002 naming the field).
-    fn check(&self, k: &str, ok: impl Fn(&str) -> bool) -> Result<(), Response> {
-        match self.0.get(k) {
-            Some(v) if !v.is_empty() && !ok(v) => Err(err("6002", Some(k))),
-            _ => Ok(()),
-        }
-    }
-}
-
-fn max_bytes(n: usize) -> impl Fn(&str) -> bool {
-    move |s: &str| s.len() <= n
-}
-fn digits_max(n: usize) -> impl Fn(&str) -> bool {
-    move |s: &str| util::all_digits(s) && s.len() <= n
-}
-fn digits_exact(n: usize) -> impl Fn(&str) -> bool {
-    move |s: &str| util::all_digits(s) && s.len() == n
+fn parse(req: &Request) -> Result<Fields, Response> {
+    Fields::json(&req.body, &PAYUP)
 }
 
 /// sha256 hex of the `|`-joined values with white space removed (§2.1.1 / §2.2.1: "(공백제거)").
@@ -101,13 +60,9 @@ fn amount_limits(m: &crate::PayupMerchant, amount: u64) -> Result<(), Response> 
     Ok(())
 }
 
-macro_rules! tri {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(r) => return r,
-        }
-    };
+/// A sha256 in hex, as the signature is.
+fn hex_64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn quota_ok(s: &str) -> bool {
@@ -120,7 +75,7 @@ fn quota_ok(s: &str) -> bool {
 
 /// `POST /v2/api/payment/{merchantId}/keyin2` (payup-card-keyin.txt §2.1).
 pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
-    let f = tri!(Fields::parse(&req.body));
+    let f = tri!(parse(req));
     let Some(m) = sh.config.payup_merchant(mid) else { return err("1001", None) };
     tri!(f.require(&[
         "orderNumber",
@@ -137,10 +92,10 @@ pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
         "timestamp",
     ]));
     tri!(f.check("orderNumber", max_bytes(20)));
-    tri!(f.check("cardNo", |s| util::all_digits(s) && (11..=20).contains(&s.len())));
-    tri!(f.check("expireMonth", |s| digits_exact(2)(s) && matches!(s.parse::<u32>(), Ok(1..=12))));
+    tri!(f.check("cardNo", card_number));
+    tri!(f.check("expireMonth", month));
     tri!(f.check("expireYear", digits_exact(2)));
-    tri!(f.check("birthday", |s| util::all_digits(s) && (s.len() == 6 || s.len() == 10)));
+    tri!(f.check("birthday", birth_or_business));
     tri!(f.check("cardPw", digits_exact(2)));
     tri!(f.check("amount", digits_max(12)));
     tri!(f.check("quota", quota_ok));
@@ -149,7 +104,7 @@ pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
     tri!(f.check("mobileNumber", digits_max(11)));
     tri!(f.check("kakaoSend", |s| s == "Y" || s == "N"));
     tri!(f.check("userEmail", max_bytes(128)));
-    tri!(f.check("signature", |s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())));
+    tri!(f.check("signature", hex_64));
     // "YYYYMMDDHHMMI24SS 형식" with length 20 in the table; the sample and the signature vector are 14 digits.
     tri!(f.check("timestamp", digits_exact(14)));
     tri!(f.check("taxFlag", |s| s == "Y" || s == "N"));
@@ -229,7 +184,7 @@ pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
 /// Shared by keyin cancel (§2.2) and KakaoPay cancel (payup-kakaopay-kcp.txt §3.4: "카카오페이 카드 결제는
 /// 기존 신용카드 취소 API와 동일하게 사용 가능").
 fn cancel_common(sh: &Shared, mid: &str, req: &Request, kakao: bool) -> Response {
-    let f = tri!(Fields::parse(&req.body));
+    let f = tri!(parse(req));
     let Some(m) = sh.config.payup_merchant(mid) else { return err("1001", None) };
     if kakao {
         tri!(f.require(&["transactionId", "cancelReason", "signature"]));
@@ -296,7 +251,7 @@ pub const KAKAO_SITE_CD: &str = "T0000";
 
 /// `POST /ep/api/kakao/{merchantId}/order` (payup-kakaopay-kcp.txt §3.1).
 pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
-    let f = tri!(Fields::parse(&req.body));
+    let f = tri!(parse(req));
     let Some(m) = sh.config.payup_merchant(mid) else { return err("1001", None) };
     tri!(f.require(&["orderNumber", "amount", "itemName", "userName", "returnUrl", "signature", "timestamp"]));
     tri!(f.check("orderNumber", max_bytes(20)));
@@ -307,7 +262,7 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
     tri!(f.check("userName", max_bytes(50)));
     tri!(f.check("returnUrl", |s| s.len() <= 200 && (s.starts_with("http://") || s.starts_with("https://"))));
     tri!(f.check("userEmail", max_bytes(50)));
-    tri!(f.check("signature", |s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())));
+    tri!(f.check("signature", hex_64));
     tri!(f.check("timestamp", digits_exact(14)));
     tri!(f.check("cashbillYn", |s| s == "Y" || s == "N"));
     tri!(f.check("mobileNumber", digits_max(11)));
@@ -371,7 +326,7 @@ const KAKAO_CARD: &str = "4111111111111111";
 
 /// `POST /ep/api/kakao/{merchantId}/pay` (payup-kakaopay-kcp.txt §3.3). No signature in the spec.
 pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
-    let f = tri!(Fields::parse(&req.body));
+    let f = tri!(parse(req));
     if sh.config.payup_merchant(mid).is_none() {
         return err("1001", None);
     }

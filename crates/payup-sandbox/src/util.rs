@@ -1,59 +1,33 @@
-//! Small helpers: KST clock, hashing, Luhn, escaping, form decoding, token generation.
+//! Small helpers: KST clock (over core's calendar), hashing, Luhn, escaping, form decoding, token generation.
 
+use payup_core::time::Timestamp;
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// A civil date-time in Korea Standard Time (UTC+9, no DST).
+/// A moment on the Korean wall clock (UTC+9, no DST): core's calendar, with the clock read here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Kst {
-    pub year: i64,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-}
-
-/// Days since 1970-01-01 → (year, month, day). Howard Hinnant's `civil_from_days`.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+pub struct Kst(Timestamp);
 
 impl Kst {
     pub fn from_unix(secs: i64) -> Kst {
-        let t = secs + 9 * 3600;
-        let days = t.div_euclid(86_400);
-        let rem = t.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        Kst { year, month, day, hour: (rem / 3600) as u32, minute: (rem % 3600 / 60) as u32, second: (rem % 60) as u32 }
+        Kst(Timestamp::from_unix(secs))
     }
     pub fn now() -> Kst {
         Kst::from_unix(unix_now())
     }
     /// `YYYYMMDDHHMMSS`
     pub fn compact(&self) -> String {
-        format!("{:04}{:02}{:02}{:02}{:02}{:02}", self.year, self.month, self.day, self.hour, self.minute, self.second)
+        self.0.kst_14()
     }
     /// `YYYYMMDD`
     pub fn date(&self) -> String {
-        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+        self.0.kst_date()
     }
     /// RFC 3339 with the +09:00 offset.
     pub fn iso(&self) -> String {
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+09:00",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
+        let c = self.0.kst();
+        format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+09:00", c.year, c.month, c.day, c.hour, c.minute, c.second)
     }
 }
 
@@ -272,12 +246,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+    fn kst_clock() {
         // 2017-09-10 13:20:00 KST = 04:20:00 UTC
         assert_eq!(Kst::from_unix(1_505_017_200).compact(), "20170910132000");
         assert_eq!(Kst::from_unix(1_709_164_800 - 9 * 3600).date(), "20240229");
+        assert_eq!(Kst::from_unix(1_709_218_799).iso(), "2024-02-29T23:59:59+09:00");
     }
 
     #[test]

@@ -86,15 +86,16 @@ fn main() {
 fn classify(r: Result<Value, payup_core::Error>, amount_of: impl Fn(&Value) -> u64) -> Outcome {
     match r {
         Ok(v) => Outcome::Approved { amount: amount_of(&v) },
-        Err(e) if e.code.as_deref() == Some("AMOUNT_MISMATCH") && e.kind != ErrorKind::Ambiguous => Outcome::Undone,
-        Err(e) if e.kind == ErrorKind::Ambiguous => {
+        Err(e) if e.code() == Some("AMOUNT_MISMATCH") && e.kind() != ErrorKind::Ambiguous => Outcome::Undone,
+        Err(e) if e.kind() == ErrorKind::Ambiguous => {
             let ctx = e
-                .ambiguous
+                .ambiguous_context()
+                .cloned()
                 .as_ref()
                 .map(|c| format!("{:?} {:?} tried {:?}", c.order_number, c.transaction_id, c.tried));
-            Outcome::Ambiguous(format!("{} [{}]", e.message, ctx.unwrap_or_default()))
+            Outcome::Ambiguous(format!("{} [{}]", e.message(), ctx.unwrap_or_default()))
         }
-        Err(e) => Outcome::Failed(e.kind),
+        Err(e) => Outcome::Failed(e.kind()),
     }
 }
 
@@ -110,7 +111,7 @@ fn run(c: &Client, sb: &Sandbox, gateway: &str, order: &str, amount: u64, payer_
             let ordered = match c.call_json("payup.kakaopay.order", &json!({"order_number": order, "user_agent": "WP", "amount": amount,
                 "item_name": "soak", "user_name": "soak", "return_url": "https://shop.example/r"})) {
                 Ok(o) => o,
-                Err(e) => return Outcome::Failed(e.kind),
+                Err(e) => return Outcome::Failed(e.kind()),
             };
             let ordr = ordered["ordr_idxx"].as_str().unwrap_or_default();
             let f = match person::kakaopay_pc(sb.base_url(), ordr, KakaoChoice::Card) {

@@ -88,7 +88,7 @@ impl Client {
                 None => Ok(response),
                 Some(m) => Err(self.undo_mismatch(&request, &m)),
             },
-            Err(e) if e.kind == ErrorKind::Ambiguous => self.recover(&request, e, &asked_on),
+            Err(e) if e.kind() == ErrorKind::Ambiguous => self.recover(&request, e, &asked_on),
             Err(e) => Err(e),
         }
     }
@@ -133,7 +133,7 @@ impl Client {
         let mut attempt = 1;
         loop {
             match self.run(request) {
-                Err(e) if e.kind == ErrorKind::NotSent && attempt < READ_ONLY_ATTEMPTS => {
+                Err(e) if e.kind() == ErrorKind::NotSent && attempt < READ_ONLY_ATTEMPTS => {
                     // 100 ms, 200 ms … with ±50 % jitter, so that many clients do not retry in step.
                     let base = 100u64 << (attempt - 1);
                     // Seeded from the OS each time, not from a thread's RNG: after a fork, parent and children
@@ -169,11 +169,8 @@ impl Client {
                     let at_main_call = x.is_at_main_call();
                     next = x.on_response(creds, &response);
                     if let Next::Done(Err(e)) = &next {
-                        if !at_main_call && e.kind == ErrorKind::Ambiguous {
-                            let mut e = e.clone();
-                            e.kind = ErrorKind::NotSent;
-                            e.message = format!("partner auth failed: {}", e.message);
-                            return Err(e);
+                        if !at_main_call && e.kind() == ErrorKind::Ambiguous {
+                            return Err(e.clone().into_not_sent("partner auth failed: "));
                         }
                     }
                 }
@@ -262,17 +259,16 @@ impl Client {
                         None => Ok(r),
                         Some(m) => Err(self.undo_mismatch(request, &m)),
                     },
-                    Err(e) if e.code.as_deref() == Some("8002") => {
+                    Err(e) if e.code() == Some("8002") => {
                         ctx.tried.push("payup.kakaopay.approve again: 8002, the order is already paid".into());
-                        let mut out = Error::ambiguous(
+                        let out = Error::ambiguous(
                             Gateway::Payup,
                             "the KakaoPay approval went through (asked again, the gateway answers 8002: already paid) but its response was lost, so its transactionId is unknown: find it in Payup's merchant pages",
                         );
-                        out.code = Some("8002".into());
-                        Err(out.with_ambiguous(ctx))
+                        Err(out.with_gateway_code("8002").with_ambiguous(ctx))
                     }
                     Err(e) => {
-                        ctx.tried.push(format!("payup.kakaopay.approve again: {}", e.kind.as_str()));
+                        ctx.tried.push(format!("payup.kakaopay.approve again: {}", e.kind().as_str()));
                         Err(error.with_ambiguous(ctx))
                     }
                 }
@@ -300,8 +296,8 @@ impl Client {
             Err(e) => {
                 ctx.tried.push(format!(
                     "payple.status: {}{}",
-                    e.kind.as_str(),
-                    e.code.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default()
+                    e.kind().as_str(),
+                    e.code().map(|c| format!(" [{c}]")).unwrap_or_default()
                 ));
                 Err(error.with_ambiguous(ctx))
             }

@@ -63,9 +63,9 @@ fn payup_keyin_approve_then_cancel() {
     assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
     // Documented cancel errors: 1005 cancelled already, 1004 unknown.
     let e = c.call_json("payup.keyin.cancel", &json!({"transaction_id": tx})).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("1005")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("1005")));
     let e = c.call_json("payup.keyin.cancel", &json!({"transaction_id": "20000101000000ST9999"})).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("1004")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("1004")));
 }
 
 #[test]
@@ -73,19 +73,19 @@ fn payup_keyin_documented_errors() {
     let (sb, c) = setup();
     let e = c.call_json("payup.keyin.approve", &keyin(&order("D"), CARD_DECLINED, 1000)).unwrap_err();
     assert_eq!(
-        (e.kind, e.code.as_deref(), e.gateway.map(|g| g.as_str())),
+        (e.kind(), e.code(), e.gateway().map(|g| g.as_str())),
         (ErrorKind::Declined, Some("9101"), Some("payup"))
     );
     let e = c.call_json("payup.keyin.approve", &keyin(&order("L"), "4111111111111112", 1000)).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref(), e.field.as_deref()), (ErrorKind::Invalid, Some("6002"), Some("cardNo")));
+    assert_eq!((e.kind(), e.code(), e.field()), (ErrorKind::Invalid, Some("6002"), Some("cardNo")));
     let e = c.call_json("payup.keyin.approve", &keyin(&order("A"), CARD_OK, 99)).unwrap_err();
-    assert_eq!(e.code.as_deref(), Some("5001"));
+    assert_eq!(e.code(), Some("5001"));
     let e = c.call_json("payup.keyin.approve", &keyin(&order("A"), CARD_OK, 10_000_001)).unwrap_err();
-    assert_eq!(e.code.as_deref(), Some("5002"));
+    assert_eq!(e.code(), Some("5002"));
     // Invalid before sending: the ledger does not move.
     let before = ledger(&sb).len();
     let e = c.call_json("payup.keyin.approve", &keyin(&order("I"), "12", 1000)).unwrap_err();
-    assert_eq!((e.kind, e.field.as_deref(), e.code.as_deref()), (ErrorKind::Invalid, Some("card_no"), None));
+    assert_eq!((e.kind(), e.field(), e.code()), (ErrorKind::Invalid, Some("card_no"), None));
     assert_eq!(ledger(&sb).len(), before);
     // A wrong key is a configuration problem (2001); an unknown merchant too (1001).
     let mut cfg = config_for(sb.base_url(), 5000);
@@ -94,13 +94,13 @@ fn payup_keyin_documented_errors() {
         .unwrap()
         .call_json("payup.keyin.approve", &keyin(&order("S"), CARD_OK, 1000))
         .unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Config, Some("2001")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Config, Some("2001")));
     cfg["payup"]["merchant_id"] = json!("nobody");
     let e = Client::from_json(&cfg.to_string())
         .unwrap()
         .call_json("payup.keyin.approve", &keyin(&order("S"), CARD_OK, 1000))
         .unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Config, Some("1001")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Config, Some("1001")));
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn kcp_keyin_certified_and_uncertified() {
     let mut declined = base.clone();
     declined["card_no"] = json!(CARD_DECLINED);
     let e = c.call_json("kcp.keyin.approve", &declined).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("8101")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("8101")));
 }
 
 #[test]
@@ -143,21 +143,21 @@ fn payple_billing_pay_info_status_cancel_delete() {
     assert_eq!((st["pay_total"].as_u64(), st["pay_oid"].as_str()), (Some(1000), Some(oid.as_str())));
     // The test account refuses partial refunds (payple-card.txt 주의사항).
     let e = c.call_json("payple.cancel", &json!({"pay_oid": oid, "pay_date": date, "refund_total": 500, "reguler_flag": true, "pay_year": "2026", "pay_month": "11"})).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("PAYC0003")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("PAYC0003")));
     let r = c.call_json("payple.cancel", &json!({"pay_oid": oid, "pay_date": date, "refund_total": 1000, "reguler_flag": true, "pay_year": "2026", "pay_month": "11"})).unwrap();
     assert_eq!(r["refund_total"], 1000);
     assert_eq!(ledger_for(&sb, &oid)[0]["status"], "cancelled");
     let e = c.call_json("payple.cancel", &json!({"pay_oid": oid, "pay_date": date, "refund_total": 1000})).unwrap_err();
-    assert_eq!(e.code.as_deref(), Some("PAYC0002"));
+    assert_eq!(e.code(), Some("PAYC0002"));
     // A duplicate order number is refused, then the key is deleted and unknown.
     let e = c.call_json("payple.billing.pay", &pay).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Declined);
+    assert_eq!(e.kind(), ErrorKind::Declined);
     let d = c.call_json("payple.billing.delete", &json!({"payer_id": payer_id})).unwrap();
     assert_eq!(d["pay_rst"], "success");
     let mut again = pay.clone();
     again["pay_oid"] = json!(order("P"));
     let e = c.call_json("payple.billing.pay", &again).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("SPCD0011")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("SPCD0011")));
 }
 
 fn kakao_order(c: &Client, ua: &str, amount: u64) -> Value {
@@ -201,12 +201,12 @@ fn kakaopay_order_window_approve_cancel_and_its_codes() {
     assert_eq!((a["type"].as_str(), a["amount"].as_u64()), (Some("KAKAO_CARD"), Some(2500)));
     // 8002: the same post-back again (the order is paid).
     let e = c.call_json("payup.kakaopay.approve", &approve_request(&fields, 2500)).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("8002")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("8002")));
     let tx = a["transaction_id"].as_str().unwrap();
     let x = c.call_json("payup.kakaopay.cancel", &json!({"transaction_id": tx, "cancel_reason": "고객 요청"})).unwrap();
     assert_eq!(x["transaction_id"], tx);
     let e = c.call_json("payup.kakaopay.cancel", &json!({"transaction_id": tx, "cancel_reason": "again"})).unwrap_err();
-    assert_eq!(e.code.as_deref(), Some("1005"));
+    assert_eq!(e.code(), Some("1005"));
     // PC (WP) with KakaoPay money.
     let o = kakao_order(&c, "WP", 3000);
     let f = person::kakaopay_pc(sb.base_url(), o["ordr_idxx"].as_str().unwrap(), KakaoChoice::Money).unwrap();
@@ -220,19 +220,16 @@ fn kakaopay_order_window_approve_cancel_and_its_codes() {
     let fields: Vec<(String, String)> =
         f.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect();
     let e = c.call_json("payup.kakaopay.approve", &approve_request(&fields, 1000)).unwrap_err();
-    assert_eq!(
-        (e.kind, e.code.as_deref(), e.gateway.map(|g| g.as_str())),
-        (ErrorKind::Declined, Some("3001"), Some("kcp"))
-    );
+    assert_eq!((e.kind(), e.code(), e.gateway().map(|g| g.as_str())), (ErrorKind::Declined, Some("3001"), Some("kcp")));
     // 8001: an order the gateway does not know; 6002: a forged enc_data.
     let forged = json!({"res_cd": "0000", "enc_info": "x", "enc_data": "forged", "card_pay_method": "KAKAO_CARD",
         "ordr_idxx": "20000101000000ST9999", "amount": 1000});
     let e = c.call_json("payup.kakaopay.approve", &forged).unwrap_err();
-    assert_eq!(e.code.as_deref(), Some("8001"));
+    assert_eq!(e.code(), Some("8001"));
     let mut forged = forged;
     forged["ordr_idxx"] = o["ordr_idxx"].clone();
     let e = c.call_json("payup.kakaopay.approve", &forged).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Invalid, Some("6002")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Invalid, Some("6002")));
     // 9002: a refused window result forced through the raw gateway (the client itself refuses to send it).
     let base = sb.base_url();
     let (status, body) = payup_sandbox::person::post(
@@ -250,7 +247,7 @@ fn kakaopay_order_window_approve_cancel_and_its_codes() {
         .call_json("payup.kakaopay.order", &json!({"order_number": order("KKO"), "user_agent": "WM", "amount": 1000, "item_name": "i",
             "user_name": "u", "return_url": "https://shop.example/r", "http_user_agent": "Mozilla/5.0 (Windows NT 10.0)"}))
         .unwrap_err();
-    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Invalid, Some("http_user_agent")));
+    assert_eq!((e.kind(), e.field()), (ErrorKind::Invalid, Some("http_user_agent")));
 }
 
 #[test]
@@ -267,13 +264,13 @@ fn payple_window_cert_confirm_and_forged_reqkey() {
     // A post-back with a made-up PCD_PAY_REQKEY approves nothing.
     let mut forged = json!({"auth_key": r["auth_key"], "pay_reqkey": "made-up", "pay_cofurl": r["pay_cofurl"], "pay_oid": oid, "amount": 3000});
     let e = c.call_json("payple.card.confirm", &forged).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Invalid, "{e}");
+    assert_eq!(e.kind(), ErrorKind::Invalid, "{e}");
     assert!(ledger_for(&sb, &oid).iter().all(|t| t["status"] != "approved"));
     // The merchant's own amount is checked: confirming for another amount is refused and undone.
     forged["pay_reqkey"] = r["pay_reqkey"].clone();
     forged["amount"] = json!(2000);
     let e = c.call_json("payple.card.confirm", &forged).unwrap_err();
-    assert_eq!(e.code.as_deref(), Some("AMOUNT_MISMATCH"), "{e}");
+    assert_eq!(e.code(), Some("AMOUNT_MISMATCH"), "{e}");
     assert!(ledger_for(&sb, &oid).iter().all(|t| t["status"] != "approved"), "{:?}", ledger_for(&sb, &oid));
 }
 
@@ -287,7 +284,7 @@ fn payple_auth_answers_tokens_for_the_window() {
     let mut cfg = config_for(sb.base_url(), 5000);
     cfg["payple"]["cust_key"] = json!("wrong");
     let e = Client::from_json(&cfg.to_string()).unwrap().call_json("payple.auth", &json!({})).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Config, Some("AUTH0002")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Config, Some("AUTH0002")));
 }
 
 #[test]
@@ -300,12 +297,12 @@ fn missing_refund_key_and_missing_sections_are_config_errors_before_sending() {
     let e = c
         .call_json("payple.cancel", &json!({"pay_oid": "x", "pay_date": "20260101", "refund_total": 100}))
         .unwrap_err();
-    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Config, None));
-    assert!(e.message.contains("refund_key"));
+    assert_eq!((e.kind(), e.field()), (ErrorKind::Config, None));
+    assert!(e.message().contains("refund_key"));
     let e = c.call_json("kcp.keyin.approve", &json!({"ordr_idxx": "x", "good_name": "g", "buyr_name": "b", "amount": 1, "card_no": CARD_OK, "card_expiry": "3012"})).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Config);
+    assert_eq!(e.kind(), ErrorKind::Config);
     let e = c.call_json("no.such.op", &json!({})).unwrap_err();
-    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Invalid, Some("operation")));
+    assert_eq!((e.kind(), e.field()), (ErrorKind::Invalid, Some("operation")));
 }
 
 // ---- faults ------------------------------------------------------------------------------------
@@ -322,8 +319,8 @@ fn each_fault_kind_gives_its_error_class() {
         sb.arm_fault("payup.keyin.approve", fault, None, 1).unwrap();
         let o = order("F");
         let e = c.call_json("payup.keyin.approve", &keyin(&o, CARD_OK, 1000)).unwrap_err();
-        assert_eq!(e.kind, kind, "{fault}: {e}");
-        let ctx = e.ambiguous.as_ref().expect("ambiguous context");
+        assert_eq!(e.kind(), kind, "{fault}: {e}");
+        let ctx = e.ambiguous_context().expect("ambiguous context");
         assert_eq!((ctx.order_number.as_deref(), ctx.amount), (Some(o.as_str()), Some(1000)), "{fault}");
         assert_eq!(ledger_for(&sb, &o).len(), approvals, "{fault}: ledger");
     }
@@ -338,8 +335,8 @@ fn a_delayed_response_times_out_as_ambiguous() {
     sb.arm_fault("payup.keyin.approve", "delay", Some(2000), 1).unwrap();
     let t = std::time::Instant::now();
     let e = c.call_json("payup.keyin.approve", &keyin(&order("T"), CARD_OK, 1000)).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
-    assert!(e.message.contains("timed out"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Ambiguous, "{e}");
+    assert!(e.message().contains("timed out"), "{e}");
     assert!(t.elapsed() < std::time::Duration::from_millis(1900), "the read timeout did not apply");
 }
 
@@ -363,8 +360,8 @@ fn wrong_amount_is_cancelled_and_reported() {
     sb.arm_fault("payup.keyin.approve", "wrong_amount", None, 1).unwrap();
     let o = order("W");
     let e = c.call_json("payup.keyin.approve", &keyin(&o, CARD_OK, 1000)).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("AMOUNT_MISMATCH")), "{e}");
-    assert!(e.message.contains("cancelled"), "{e}");
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("AMOUNT_MISMATCH")), "{e}");
+    assert!(e.message().contains("cancelled"), "{e}");
     assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
 }
 
@@ -382,7 +379,7 @@ fn read_only_calls_are_retried_when_nothing_was_sent() {
     let e = c
         .call_json("payple.billing.pay", &json!({"payer_id": payer_id, "pay_goods": "g", "pay_total": 1000, "pay_oid": oid, "pay_year": "2026", "pay_month": "09"}))
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::NotSent, "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotSent, "{e}");
     assert!(ledger_for(&sb, &oid).is_empty());
 }
 
@@ -416,7 +413,7 @@ fn http_to_a_non_loopback_host_is_a_config_error() {
             .to_string(),
     )
     .unwrap_err();
-    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Config, Some("payup.base_url")));
+    assert_eq!((e.kind(), e.field()), (ErrorKind::Config, Some("payup.base_url")));
 }
 
 #[test]
@@ -424,7 +421,7 @@ fn a_refused_connection_is_not_sent() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let c = Client::from_json(&config_for(&format!("http://127.0.0.1:{port}"), 1000).to_string()).unwrap();
     let e = c.call_json("payup.keyin.approve", &keyin(&order("X"), CARD_OK, 1000)).unwrap_err();
-    assert_eq!(e.kind, ErrorKind::NotSent, "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotSent, "{e}");
 }
 
 #[test]
@@ -449,8 +446,8 @@ fn a_self_signed_certificate_is_refused_before_sending() {
     let e = c.call_json("payup.keyin.approve", &keyin(&order("TLS"), CARD_OK, 1000)).unwrap_err();
     let _ = server.kill();
     let _ = server.wait();
-    assert_eq!(e.kind, ErrorKind::NotSent, "{e}");
-    assert!(e.message.contains("TLS") || e.message.contains("certificate"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotSent, "{e}");
+    assert!(e.message().contains("TLS") || e.message().contains("certificate"), "{e}");
 }
 
 /// A one-connection stand-in server: reads one request, then writes `response` (and may stall).
@@ -501,8 +498,8 @@ fn payple_next_url_off_the_configured_host_is_refused() {
     let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
     let e = c.call_json("payple.status", &json!({"pay_oid": "o", "pay_date": "20260101"})).unwrap_err();
     served.join().unwrap();
-    assert_eq!(e.kind, ErrorKind::Config, "{e}");
-    assert!(e.message.contains("127.0.0.2"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+    assert!(e.message().contains("127.0.0.2"), "{e}");
 }
 
 #[test]
@@ -515,13 +512,13 @@ fn a_success_for_another_order_is_ambiguous_and_nothing_is_cancelled() {
     let o = order("OM");
     let e = c.call_json("payup.keyin.approve", &keyin(&o, CARD_OK, 1000)).unwrap_err();
     served.join().unwrap();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
-    let ctx = e.ambiguous.expect("context");
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
+    let ctx = e.ambiguous_context().cloned().expect("context");
     assert_eq!(
         (ctx.order_number.as_deref(), ctx.transaction_id.as_deref()),
         (Some(o.as_str()), Some("20260101000000ST0001"))
     );
-    assert!(e.message.contains("nothing was cancelled"), "{}", e.message);
+    assert!(e.message().contains("nothing was cancelled"), "{}", e.message());
 }
 
 #[test]
@@ -531,7 +528,7 @@ fn a_redirect_is_not_followed_and_not_an_answer() {
     let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
     let e = c.call_json("payup.keyin.approve", &keyin(&order("RD"), CARD_OK, 1000)).unwrap_err();
     served.join().unwrap();
-    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
+    assert_eq!(e.kind(), ErrorKind::Ambiguous, "{e}");
 }
 
 #[test]
@@ -541,8 +538,8 @@ fn response_bodies_are_capped() {
     let c = Client::from_json(&config_for(&base, 2000).to_string()).unwrap();
     let e = c.call_json("payup.keyin.approve", &keyin(&order("BIG"), CARD_OK, 1000)).unwrap_err();
     served.join().unwrap();
-    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
-    assert!(e.message.contains("exceeds"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Ambiguous, "{e}");
+    assert!(e.message().contains("exceeds"), "{e}");
 }
 
 #[test]
@@ -554,8 +551,8 @@ fn a_body_that_stalls_after_the_headers_times_out() {
     let e = c.call_json("payup.keyin.approve", &keyin(&order("STALL"), CARD_OK, 1000)).unwrap_err();
     assert!(t.elapsed() < std::time::Duration::from_millis(1400), "the body read timeout did not apply");
     served.join().unwrap();
-    assert_eq!(e.kind, ErrorKind::Ambiguous, "{e}");
-    assert!(e.message.contains("timed out"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::Ambiguous, "{e}");
+    assert!(e.message().contains("timed out"), "{e}");
 }
 
 // ---- KCP cancel (issue: kcp.cancel, RSA-signed) -------------------------------------------------
@@ -587,13 +584,13 @@ fn kcp_full_and_partial_cancels() {
     assert_eq!((r["res_cd"].as_str(), r["rem_mny"].as_u64()), (Some("0000"), Some(0)));
     assert_eq!(ledger_for(&sb, &tno)[0]["status"], "cancelled");
     let e = c.call_json("kcp.cancel", &json!({"tno": tno, "mod_desc": "again"})).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("8202")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("8202")));
     // Two partial cancels down to zero; a wrong rem_mny is refused (8204).
     let tno = kcp_approve(&c, 3000);
     let part =
         |m: u64, r: u64| json!({"tno": tno, "mod_type": "STPC", "mod_desc": "부분취소", "mod_mny": m, "rem_mny": r});
     let e = c.call_json("kcp.cancel", &part(1000, 2500)).unwrap_err();
-    assert_eq!(e.code.as_deref(), Some("8204"));
+    assert_eq!(e.code(), Some("8204"));
     let r = c.call_json("kcp.cancel", &part(1000, 3000)).unwrap();
     assert_eq!(r["rem_mny"], 2000);
     assert_eq!(ledger_for(&sb, &tno)[0]["status"], "partially_cancelled");
@@ -602,7 +599,7 @@ fn kcp_full_and_partial_cancels() {
     assert_eq!(ledger_for(&sb, &tno)[0]["status"], "cancelled");
     // Over-cancelling is caught before sending.
     let e = c.call_json("kcp.cancel", &part(5000, 2000)).unwrap_err();
-    assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Invalid, Some("mod_mny")));
+    assert_eq!((e.kind(), e.field()), (ErrorKind::Invalid, Some("mod_mny")));
 }
 
 #[test]
@@ -618,7 +615,7 @@ fn kcp_cancel_signed_with_another_key_is_refused() {
     let good = kcp_client(&sb, payup_sandbox::KCP_TEST_KEY_PEM);
     let tno = kcp_approve(&good, 1000);
     let e = kcp_client(&sb, &other).call_json("kcp.cancel", &json!({"tno": tno, "mod_desc": "x"})).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Config, Some("8133")));
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Config, Some("8133")));
     assert_eq!(ledger_for(&sb, &tno)[0]["status"], "approved");
     // The encrypted test key with KCP's test password signs as well.
     let mut cfg = config_for(sb.base_url(), 5000);
@@ -631,7 +628,7 @@ fn kcp_cancel_signed_with_another_key_is_refused() {
         .unwrap()
         .call_json("kcp.cancel", &json!({"tno": tno, "mod_desc": "x"}))
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Config);
+    assert_eq!(e.kind(), ErrorKind::Config);
 }
 
 #[test]
@@ -654,7 +651,7 @@ fn kcp_approve_then_and_amount_mismatch_cancel_automatically() {
     let e = c
         .call_json("kcp.keyin.approve", &json!({"ordr_idxx": o, "good_name": "g", "buyr_name": "b", "amount": 1000, "card_no": CARD_OK, "card_expiry": "3012"}))
         .unwrap_err();
-    assert_eq!(e.code.as_deref(), Some("AMOUNT_MISMATCH"), "{e}");
+    assert_eq!(e.code(), Some("AMOUNT_MISMATCH"), "{e}");
     assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
 }
 
@@ -671,9 +668,9 @@ fn a_crossed_keyin_answer_is_order_mismatch_and_the_other_buyers_payment_stands(
     sb.arm_fault("payup.keyin.approve", "crossed_answer", None, 1).unwrap();
     let second = order("XB");
     let e = c.call_json("payup.keyin.approve", &keyin(&second, CARD_OK, 2000)).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
-    assert!(e.message.contains("nothing was cancelled"), "{e}");
-    let ctx = e.ambiguous.expect("context");
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
+    assert!(e.message().contains("nothing was cancelled"), "{e}");
+    let ctx = e.ambiguous_context().cloned().expect("context");
     assert_eq!((ctx.order_number.as_deref(), ctx.amount), (Some(second.as_str()), Some(2000)));
     // Both payments stand: the first buyer's was not cancelled, and ours is in the ledger for a person.
     assert_eq!(ledger_for(&sb, &first)[0]["status"], "approved");
@@ -695,7 +692,7 @@ fn a_crossed_payple_billing_answer_refunds_nobody() {
     sb.arm_fault("payple.billing.pay", "crossed_answer", None, 1).unwrap();
     let second = order("XPB");
     let e = c.call_json("payple.billing.pay", &pay(&second, 3000)).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
     assert_eq!(ledger_for(&sb, &first)[0]["status"], "approved", "{:?}", ledger_for(&sb, &first));
     assert_eq!(ledger_for(&sb, &second)[0]["status"], "approved");
 }
@@ -710,7 +707,7 @@ fn a_crossed_kcp_answer_for_another_card_cancels_nothing() {
     sb.arm_fault("kcp.keyin.approve", "crossed_answer", None, 1).unwrap();
     let second = order("XKB");
     let e = c.call_json("kcp.keyin.approve", &approve(&second, CARD_OK, 5000)).unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Ambiguous, Some("ORDER_MISMATCH")), "{e}");
     assert_eq!(ledger_for(&sb, &first)[0]["status"], "approved");
     assert_eq!(ledger_for(&sb, &second)[0]["status"], "approved");
 }
@@ -731,6 +728,6 @@ fn our_own_payple_answer_with_another_amount_is_refunded() {
             "pay_year": "2026", "pay_month": "11", "simple_flag": true}),
         )
         .unwrap_err();
-    assert_eq!((e.kind, e.code.as_deref()), (ErrorKind::Declined, Some("AMOUNT_MISMATCH")), "{e}");
+    assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("AMOUNT_MISMATCH")), "{e}");
     assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
 }

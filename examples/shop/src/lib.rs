@@ -321,14 +321,14 @@ fn route(inner: &Inner, req: &Req) -> Resp {
 }
 
 fn err_detail(e: &Error) -> String {
-    let mut s = format!("{} error", e.kind.as_str());
-    if let Some(g) = e.gateway {
+    let mut s = format!("{} error", e.kind().as_str());
+    if let Some(g) = e.gateway() {
         s += &format!(" from {}", g.as_str());
     }
-    if let Some(c) = &e.code {
+    if let Some(c) = e.code() {
         s += &format!(" [{c}]");
     }
-    s + ": " + &e.message
+    s + ": " + e.message()
 }
 
 fn str_of(v: &Value, k: &str) -> String {
@@ -461,7 +461,7 @@ fn kakao_window(inner: &Inner, req: &Req, order: Order) -> Resp {
             o.status = Status::Failed;
             o.failure = Some(f.clone());
         });
-        html(502, html::failure(&f.0, &e.message, &f.1, Some(&order.id)))
+        html(502, html::failure(&f.0, e.message(), &f.1, Some(&order.id)))
     };
     let ordered = match inner.client.call_json("payup.kakaopay.order", &request) {
         Ok(v) => v,
@@ -469,10 +469,8 @@ fn kakao_window(inner: &Inner, req: &Req, order: Order) -> Resp {
     };
     // The order result must be this order's.
     if ordered["good_mny"].as_u64() != Some(order.amount) {
-        let e = Error {
-            message: format!("the order was registered for {} instead of {}", ordered["good_mny"], order.amount),
-            ..Error::config("amount")
-        };
+        let e =
+            Error::config(format!("the order was registered for {} instead of {}", ordered["good_mny"], order.amount));
         return fail(inner, &e);
     }
     let ordr_idxx = str_of(&ordered, "ordr_idxx");
@@ -682,7 +680,7 @@ fn payple_auth(inner: &Inner, req: &Req) -> Resp {
         ),
         Err(e) => json_resp(
             200,
-            &json!({"result": "error", "result_code": e.code.clone().unwrap_or_default(), "result_msg": e.message}),
+            &json!({"result": "error", "result_code": e.code().map(str::to_string).unwrap_or_default(), "result_msg": e.message()}),
         ),
     }
 }
@@ -727,7 +725,7 @@ fn payple_settle(inner: &Inner, id: &str, result_doc: Value) -> Result<(), Optio
 
 fn payple_confirm(inner: &Inner, order: &Order, result_doc: &Value) -> Result<Value, (String, String)> {
     let result = inner.client.call_json("payple.result", result_doc).map_err(|e| {
-        let reason = if e.code.as_deref() == Some("close") {
+        let reason = if e.code() == Some("close") {
             "결제를 취소하셨습니다"
         } else {
             "결제창에서 결제가 완료되지 않았습니다"
@@ -890,7 +888,7 @@ fn cancel(inner: &Inner, id: &str) -> Resp {
         }
         Err(err) => {
             inner.with_order(id, |o| o.status = Status::Paid);
-            html(502, html::failure("결제를 취소하지 못했습니다", &err.message, &err_detail(&err), Some(id)))
+            html(502, html::failure("결제를 취소하지 못했습니다", err.message(), &err_detail(&err), Some(id)))
         }
     }
 }

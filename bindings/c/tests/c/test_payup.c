@@ -108,6 +108,23 @@ static void test_version(void) {
   CHECK(!strcmp(payup_result_name(99), "PAYUP_UNKNOWN"), "unknown result name");
 }
 
+static void test_operations_schema(void) {
+  char *out = NULL;
+  CHECK(payup_operations_schema(&out) == PAYUP_OK, "operations schema");
+  mj *doc = mj_parse(out);
+  mj *ops = mj_get(doc, "operations");
+  CHECK(ops && ops->count == 16, "16 operations in the schema");
+  int typed = 1;
+  for (size_t i = 0; ops && i < ops->count; i++) {
+    mj *req = mj_get(ops->items[i], "request"), *res = mj_get(ops->items[i], "result");
+    if (!mj_str(ops->items[i], "name") || !req || !res || !res->count) typed = 0;
+  }
+  CHECK(typed, "every operation has a name, request fields and result fields");
+  CHECK(payup_operations_schema(NULL) == PAYUP_NULL_ARGUMENT, "schema: NULL out");
+  mj_free(doc);
+  payup_string_free(out);
+}
+
 static void test_signature_vectors(void) {
   mj *v = load_vectors("signatures.json");
   mj *vectors = mj_get(v, "vectors");
@@ -746,6 +763,7 @@ int main(int argc, char **argv) {
   snprintf(stamp, sizeof stamp, "%ld", (long)time(NULL) % 100000000L);
 
   test_version();
+  test_operations_schema();
   test_signature_vectors();
   test_request_vectors();
   test_response_vectors();

@@ -38,77 +38,124 @@ def _doc(**fields: Any) -> Dict[str, Any]:
 class PayupKeyinApproved(TypedDict):
     """``payup.keyin.approve``."""
 
+    #: transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     transaction_id: str
+    #: orderNumber: the merchant's order number, as the gateway echoes it
     order_number: str
+    #: The amount the gateway reports (KRW); payup has checked it against the request
     amount: int
+    #: authNumber: the card approval number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     auth_number: str
+    #: authDateTime: YYYYMMDDHHMMSS (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     auth_date_time: str
+    #: The card issuer's name
     card_name: str
+    #: kakaoResultCode: "" not sent, 0000 sent, else the notification failed (payup-card-keyin.txt §2.1)
     kakao_result_code: str
+    #: noinf: Y for an interest-free instalment
     noinf: Optional[str]
+    #: taxAmount: the taxable part without VAT (mixed taxation) (payup-card-keyin.txt §2.1)
     tax_amount: Optional[int]
+    #: vatAmount: the VAT (mixed taxation) (payup-card-keyin.txt §2.1)
     vat_amount: Optional[int]
+    #: freeAmount: the tax-free part (mixed taxation) (payup-card-keyin.txt §2.1)
     free_amount: Optional[int]
+    #: responseCode: 0000 (payup-card-keyin.txt §3.1)
     response_code: str
+    #: responseMsg (payup-card-keyin.txt §3.1)
     response_msg: str
 
 
 class PayupCancelled(TypedDict):
     """``payup.keyin.cancel`` and ``payup.kakaopay.cancel``."""
 
+    #: transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     transaction_id: str
+    #: cancelDateTime (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4)
     cancel_date_time: str
+    #: responseCode: 0000 (payup-card-keyin.txt §3.1)
     response_code: str
+    #: responseMsg (payup-card-keyin.txt §3.1)
     response_msg: str
 
 
 class KakaopayOrdered(TypedDict):
     """``payup.kakaopay.order``."""
 
+    #: good_mny: the order's amount, for the window (payup-kakaopay-kcp.txt §3.1)
     good_mny: int
+    #: site_cd: KCP's site code for the window (payup-kakaopay-kcp.txt §3.1)
     site_cd: str
+    #: Ret_URL: where the window posts its result (payup-kakaopay-kcp.txt §3.1)
     ret_url: str
+    #: buyr_name: for the window (payup-kakaopay-kcp.txt §3.1)
     buyr_name: str
+    #: ordr_idxx: Payup's transaction number for the window; it is posted back (payup-kakaopay-kcp.txt §3.1)
     ordr_idxx: str
+    #: good_name: for the window (payup-kakaopay-kcp.txt §3.1)
     good_name: str
+    #: approval_key: for the PC window (payup-kakaopay-kcp.txt §3.1)
     approval_key: Optional[str]
+    #: The next call's path (Payple), or the mobile window's URL (KakaoPay)
     pay_url: Optional[str]
+    #: responseCode: 0000 (payup-card-keyin.txt §3.1)
     response_code: str
+    #: responseMsg (payup-card-keyin.txt §3.1)
     response_msg: str
 
 
 class KakaopayWindow(TypedDict):
     """``payup.kakaopay.window``."""
 
+    #: The window page's HTML, to send to the buyer's browser (payup-kakaopay-kcp.txt §3.2)
     html: str
 
 
 class KakaopayCardApproved(TypedDict):
     """``payup.kakaopay.approve`` with ``type == "KAKAO_CARD"``."""
 
+    #: type: KAKAO_CARD or KAKAO_MONEY (payup-kakaopay-kcp.txt §3.3)
     type: Literal["KAKAO_CARD"]
+    #: transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     transaction_id: str
+    #: orderNumber: the merchant's order number, as the gateway echoes it
     order_number: str
+    #: authDateTime: YYYYMMDDHHMMSS (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     auth_date_time: Optional[str]
+    #: The amount the gateway reports (KRW); payup has checked it against the request
     amount: Optional[int]
+    #: authNumber: the card approval number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     auth_number: str
+    #: The card issuer's name
     card_name: str
+    #: The card number as the gateway masks it (at most 6+4 digits shown)
     card_no: str
+    #: quota: instalment months
     quota: str
+    #: responseCode: 0000 (payup-card-keyin.txt §3.1)
     response_code: str
+    #: responseMsg (payup-card-keyin.txt §3.1)
     response_msg: str
 
 
 class KakaopayMoneyApproved(TypedDict):
     """``payup.kakaopay.approve`` with ``type == "KAKAO_MONEY"``."""
 
+    #: type: KAKAO_CARD or KAKAO_MONEY (payup-kakaopay-kcp.txt §3.3)
     type: Literal["KAKAO_MONEY"]
+    #: transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     transaction_id: str
+    #: orderNumber: the merchant's order number, as the gateway echoes it
     order_number: str
+    #: authDateTime: YYYYMMDDHHMMSS (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     auth_date_time: str
+    #: The amount the gateway reports (KRW); payup has checked it against the request
     amount: int
+    #: cashReceipt: the amount eligible for a cash receipt, KAKAO_MONEY (payup-kakaopay-kcp.txt §3.3)
     cash_receipt: int
+    #: responseCode: 0000 (payup-card-keyin.txt §3.1)
     response_code: str
+    #: responseMsg (payup-card-keyin.txt §3.1)
     response_msg: str
 
 
@@ -119,128 +166,221 @@ KakaopayApproved = Union[KakaopayCardApproved, KakaopayMoneyApproved]
 class PaypleAuth(TypedDict):
     """``payple.auth``."""
 
+    #: result: success (payple-card.txt 파트너 인증)
     result: str
+    #: result_msg (payple-card.txt 파트너 인증)
     result_msg: str
+    #: cst_id: the token standing for cst_id in the next call (payple-card.txt 파트너 인증)
     cst_id: str
+    #: custKey: the token standing for custKey in the next call (payple-card.txt 파트너 인증)
     cust_key: str
+    #: AuthKey: the token for the next call (payple-card.txt 파트너 인증)
     auth_key: str
+    #: return_url: the absolute URL of the next call (payple-card.txt 파트너 인증)
     return_url: str
+    #: PCD_PAY_HOST: the host of the next call (payple-card.txt 파트너 인증)
     pay_host: Optional[str]
+    #: The next call's path (Payple), or the mobile window's URL (KakaoPay)
     pay_url: Optional[str]
 
 
 class PayplePayment(TypedDict):
     """``payple.card.confirm``, ``payple.billing.pay``, ``payple.status`` and ``payple.result``."""
 
+    #: PCD_PAY_RST: success, error or close (payple-card.txt)
     pay_rst: str
+    #: PCD_PAY_CODE: Payple's result code (payple-card.txt)
     pay_code: Optional[str]
+    #: PCD_PAY_MSG: Payple's message (payple-card.txt)
     pay_msg: str
+    #: PCD_PAY_TYPE (payple-card.txt)
     pay_type: Optional[str]
+    #: PCD_PAY_WORK (payple-card.txt)
     pay_work: Optional[str]
+    #: PCD_PAY_OID: the merchant's order number, as Payple echoes it (payple-card.txt)
     pay_oid: str
+    #: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
     payer_no: Optional[str]
+    #: PCD_PAYER_ID: the billing key (payple-card.txt)
     payer_id: Optional[str]
+    #: PCD_PAYER_EMAIL (payple-card.txt)
     payer_email: Optional[str]
+    #: PCD_PAY_YEAR (payple-card.txt)
     pay_year: Optional[str]
+    #: PCD_PAY_MONTH (payple-card.txt)
     pay_month: Optional[str]
+    #: PCD_PAY_GOODS (payple-card.txt)
     pay_goods: Optional[str]
+    #: PCD_PAY_TOTAL: the amount paid (KRW) (payple-card.txt)
     pay_total: Optional[int]
+    #: PCD_PAY_ISTAX (payple-card.txt)
     pay_istax: Optional[str]
+    #: PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL (payple-card.txt)
     pay_taxtotal: Optional[int]
+    #: PCD_PAY_TIME: YYYYMMDDHHMMSS (payple-card.txt)
     pay_time: Optional[str]
+    #: The card issuer's name
     card_name: Optional[str]
+    #: PCD_PAY_CARDNUM / PCD_CARDNUM: the masked card number (payple-card.txt)
     card_num: Optional[str]
+    #: PCD_PAY_CARDTRADENUM: Payple's transaction number (payple-card.txt)
     card_trade_num: Optional[str]
+    #: PCD_PAY_CARDAUTHNO: the card approval number (payple-card.txt)
     card_auth_no: Optional[str]
+    #: PCD_PAY_CARDRECEIPT: the receipt URL (payple-card.txt)
     card_receipt: Optional[str]
+    #: PCD_REGULER_FLAG (payple-card.txt)
     reguler_flag: Optional[str]
+    #: PCD_USER_DEFINE1 (payple-card.txt)
     user_define1: Optional[str]
+    #: PCD_USER_DEFINE2 (payple-card.txt)
     user_define2: Optional[str]
+    #: PCD_AUTH_KEY: the window's token for payple.card.confirm (payple-card.txt)
     auth_key: Optional[str]
+    #: PCD_PAY_REQKEY: for payple.card.confirm, CERT window (payple-card.txt)
     pay_reqkey: Optional[str]
+    #: PCD_PAY_COFURL: where payple.card.confirm goes, CERT window (payple-card.txt)
     pay_cofurl: Optional[str]
 
 
 class PaypleBillingInfo(TypedDict):
     """``payple.billing.info``."""
 
+    #: PCD_PAY_RST: success, error or close (payple-card.txt)
     pay_rst: str
+    #: PCD_PAY_CODE: Payple's result code (payple-card.txt)
     pay_code: Optional[str]
+    #: PCD_PAY_MSG: Payple's message (payple-card.txt)
     pay_msg: str
+    #: PCD_PAY_TYPE (payple-card.txt)
     pay_type: Optional[str]
+    #: PCD_PAYER_ID: the billing key (payple-card.txt)
     payer_id: str
+    #: PCD_PAYER_NAME (payple-card.txt PUSERINFO)
     payer_name: Optional[str]
+    #: PCD_PAYER_HP (payple-card.txt)
     payer_hp: Optional[str]
+    #: PCD_PAY_BANK: the card's issuer code (payple-card.txt PUSERINFO)
     pay_bank: Optional[str]
+    #: PCD_PAY_BANKNAME: the issuer's name (payple-card.txt PUSERINFO)
     pay_bankname: Optional[str]
+    #: PCD_PAY_BANKNUM: the masked card number (payple-card.txt PUSERINFO)
     pay_banknum: Optional[str]
+    #: PCD_PAY_BANKACCTYPE (payple-card.txt PUSERINFO)
     pay_bankacctype: Optional[str]
 
 
 class PaypleBillingDeleted(TypedDict):
     """``payple.billing.delete``."""
 
+    #: PCD_PAY_RST: success, error or close (payple-card.txt)
     pay_rst: str
+    #: PCD_PAY_MSG: Payple's message (payple-card.txt)
     pay_msg: str
+    #: PCD_PAY_TYPE (payple-card.txt)
     pay_type: Optional[str]
+    #: PCD_PAY_WORK (payple-card.txt)
     pay_work: Optional[str]
+    #: PCD_PAYER_ID: the billing key (payple-card.txt)
     payer_id: str
+    #: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
     payer_no: Optional[str]
 
 
 class PaypleCancelled(TypedDict):
     """``payple.cancel``."""
 
+    #: PCD_PAY_RST: success, error or close (payple-card.txt)
     pay_rst: str
+    #: PCD_PAY_CODE: Payple's result code (payple-card.txt)
     pay_code: Optional[str]
+    #: PCD_PAY_MSG: Payple's message (payple-card.txt)
     pay_msg: str
+    #: PCD_PAY_TYPE (payple-card.txt)
     pay_type: Optional[str]
+    #: PCD_PAY_OID: the merchant's order number, as Payple echoes it (payple-card.txt)
     pay_oid: str
+    #: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
     payer_no: Optional[str]
+    #: PCD_PAYER_ID: the billing key (payple-card.txt)
     payer_id: Optional[str]
+    #: PCD_PAY_YEAR (payple-card.txt)
     pay_year: Optional[str]
+    #: PCD_PAY_MONTH (payple-card.txt)
     pay_month: Optional[str]
+    #: PCD_PAY_GOODS (payple-card.txt)
     pay_goods: Optional[str]
+    #: PCD_REGULER_FLAG (payple-card.txt)
     reguler_flag: Optional[str]
+    #: PCD_REFUND_TOTAL: the amount refunded (payple-card.txt 결제취소)
     refund_total: int
+    #: PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL (payple-card.txt)
     pay_taxtotal: Optional[int]
 
 
 class KcpKeyinApproved(TypedDict):
     """``kcp.keyin.approve``."""
 
+    #: res_cd: 0000 (kcp-keyin.txt 승인응답)
     res_cd: str
+    #: res_msg: KCP's message (kcp-keyin.txt 승인응답)
     res_msg: str
+    #: res_en_msg: the message in English (kcp-keyin.txt 승인응답)
     res_en_msg: Optional[str]
+    #: tno: KCP's transaction number: keep it whole (kcp-keyin.txt 승인응답)
     tno: str
+    #: The amount the gateway reports (KRW); payup has checked it against the request
     amount: int
+    #: card_cd: the issuer's code (kcp-keyin.txt 승인응답)
     card_cd: Optional[str]
+    #: The card issuer's name
     card_name: Optional[str]
+    #: The card number as the gateway masks it (at most 6+4 digits shown)
     card_no: Optional[str]
+    #: app_no: the card approval number (kcp-keyin.txt 승인응답)
     app_no: Optional[str]
+    #: app_time: the approval time (kcp-keyin.txt 승인응답)
     app_time: Optional[str]
+    #: noinf: Y for an interest-free instalment
     noinf: Optional[str]
+    #: noinf_type: CARD or SHOP (kcp-keyin.txt 승인응답)
     noinf_type: Optional[str]
+    #: quota: instalment months
     quota: Optional[str]
+    #: card_mny: the card part of the amount (kcp-keyin.txt 승인응답)
     card_mny: Optional[int]
+    #: acqu_cd: the acquirer's code (kcp-keyin.txt 승인응답)
     acqu_cd: Optional[str]
+    #: acqu_name: the acquirer's name (kcp-keyin.txt 승인응답)
     acqu_name: Optional[str]
+    #: partcanc_yn: partial cancels possible (kcp-keyin.txt 승인응답)
     partcanc_yn: Optional[str]
+    #: card_bin_type_01: personal or corporate (kcp-keyin.txt 승인응답)
     card_bin_type_01: Optional[str]
+    #: card_bin_type_02: credit or check (kcp-keyin.txt 승인응답)
     card_bin_type_02: Optional[str]
+    #: card_bin_bank_cd (kcp-keyin.txt 승인응답)
     card_bin_bank_cd: Optional[str]
 
 
 class KcpCancelled(TypedDict):
     """``kcp.cancel``."""
 
+    #: res_cd: 0000 (kcp-keyin.txt 승인응답)
     res_cd: str
+    #: res_msg: KCP's message (kcp-keyin.txt 승인응답)
     res_msg: str
+    #: tno: KCP's transaction number: keep it whole (kcp-keyin.txt 승인응답)
     tno: str
+    #: mod_type: STSC or STPC (KCP cancel, specs/README)
     mod_type: Optional[str]
+    #: amount: the original approval's amount (KCP cancel, specs/README)
     amount: Optional[int]
+    #: mod_mny: the amount cancelled (KCP cancel, specs/README)
     mod_mny: Optional[int]
+    #: rem_mny: the balance after this cancel (KCP cancel, specs/README)
     rem_mny: Optional[int]
+    #: canc_time: when it was cancelled (KCP cancel, specs/README)
     canc_time: Optional[str]
 
 
@@ -278,20 +418,22 @@ class Operations:
         """``payup.keyin.approve`` (payup, mutating).
 
         Keyword arguments:
-            order_number: at most 20 bytes; matches `^[^|\\s]*$`
-            card_no: 11–20 digits
-            expire_month: matches `^(0[1-9]|1[0-2])$`
-            expire_year: 2 digits
-            birthday: matches `^([0-9]{6}|[0-9]{10})$`
-            card_pw: 2 digits
-            amount: 1–999999999999
-            item_name: at most 128 bytes
-            user_name: at most 50 bytes
-            quota: 0–24
-            mobile_number: 1–11 digits
-            user_email: at most 128 bytes; matches `^[^@\\s]+@[^@\\s]+$`
-            tax_amount: ≥ 0
-            free_amount: ≥ 0
+            order_number: orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 20 bytes; matches `^[^|\\s]*$`
+            card_no: Card number, digits only (payup-card-keyin.txt §2.1 cardNo; kcp-keyin.txt card_no); secret, masked 6+4 everywhere — 11–20 digits
+            expire_month: expireMonth: MM (payup-card-keyin.txt §2.1) — matches `^(0[1-9]|1[0-2])$`
+            expire_year: expireYear: YY (payup-card-keyin.txt §2.1) — 2 digits
+            birthday: birthday: YYMMDD or a 10-digit business number (payup-card-keyin.txt §2.1); secret — matches `^([0-9]{6}|[0-9]{10})$`
+            card_pw: cardPw: the first 2 password digits (payup-card-keyin.txt §2.1); secret — 2 digits
+            amount: Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999
+            item_name: itemName: the goods' name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 128 bytes
+            user_name: userName: the buyer's name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes
+            quota: quota: instalment months 0–24 (payup-card-keyin.txt §2.1) — 0–24
+            mobile_number: mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — 1–11 digits
+            kakao_send: kakaoSend: send a KakaoTalk notification (needs mobile_number) (payup-card-keyin.txt §2.1)
+            user_email: userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 128 bytes; matches `^[^@\\s]+@[^@\\s]+$`
+            tax_flag: taxFlag: mixed taxation (payup-card-keyin.txt §2.1)
+            tax_amount: taxAmount: the taxable part VAT included, with tax_flag (payup-card-keyin.txt §2.1) — ≥ 0
+            free_amount: freeAmount: the tax-free part, with tax_flag (payup-card-keyin.txt §2.1) — ≥ 0
         """
         doc = _doc(
             quota=quota,
@@ -321,7 +463,7 @@ class Operations:
         """``payup.keyin.cancel`` (payup, mutating).
 
         Keyword arguments:
-            transaction_id: at most 20 bytes; matches `^[^|\\s]*$`
+            transaction_id: transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\\s]*$`
         """
         doc = _doc(
             transaction_id=transaction_id,
@@ -346,14 +488,17 @@ class Operations:
         """``payup.kakaopay.order`` (payup, mutating).
 
         Keyword arguments:
-            order_number: at most 20 bytes; matches `^[^|\\s]*$`
-            amount: 1–999999999999
-            item_name: at most 100 bytes
-            user_name: at most 50 bytes
-            return_url: at most 200 bytes; matches `^https?://\\S+$`
-            app_url: at most 128 bytes
-            user_email: at most 50 bytes; matches `^[^@\\s]+@[^@\\s]+$`
-            mobile_number: 1–11 digits
+            order_number: orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 20 bytes; matches `^[^|\\s]*$`
+            amount: Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999
+            item_name: itemName: the goods' name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 100 bytes
+            user_name: userName: the buyer's name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes
+            return_url: returnUrl: where the window posts its result (payup-kakaopay-kcp.txt §3.1) — at most 200 bytes; matches `^https?://\\S+$`
+            user_agent: userAgent: WM (mobile window, default) or WP (PC) (payup-kakaopay-kcp.txt §3.1)
+            http_user_agent: The buyer's browser User-Agent: must be a mobile one for the WM window (payup-kakaopay-kcp.txt §3.1)
+            app_url: appUrl: the app to return to after the mobile window (payup-kakaopay-kcp.txt §3.1) — at most 128 bytes
+            user_email: userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes; matches `^[^@\\s]+@[^@\\s]+$`
+            cashbill_yn: cashbillYn: issue a cash receipt for KakaoPay money (payup-kakaopay-kcp.txt §3.1)
+            mobile_number: mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — 1–11 digits
         """
         doc = _doc(
             user_agent=user_agent,
@@ -380,7 +525,16 @@ class Operations:
         param_opt_2: Optional[str] = None,
         param_opt_3: Optional[str] = None,
     ) -> KakaopayWindow:
-        """``payup.kakaopay.window`` (payup, no network: computed locally)."""
+        """``payup.kakaopay.window`` (payup, no network: computed locally).
+
+        Keyword arguments:
+            order: The result of payup.kakaopay.order (its window parameters) (payup-kakaopay-kcp.txt §3.2)
+            user_agent: userAgent: WM (mobile window, default) or WP (PC) (payup-kakaopay-kcp.txt §3.1)
+            kcp_script_url: The script of KCP's PC window; default https://pay.kcp.co.kr/plugin/payplus_web.jsp (payup-kakaopay-kcp.txt §3.2.2)
+            param_opt_1: param_opt_1: passed through the window (payup-kakaopay-kcp.txt §3.2)
+            param_opt_2: param_opt_2: passed through the window (payup-kakaopay-kcp.txt §3.2)
+            param_opt_3: param_opt_3: passed through the window (payup-kakaopay-kcp.txt §3.2)
+        """
         doc = _doc(
             order=dict(order),
             user_agent=user_agent,
@@ -405,7 +559,13 @@ class Operations:
         """``payup.kakaopay.approve`` (payup, mutating).
 
         Keyword arguments:
-            amount: 1–999999999999
+            res_cd: res_cd posted back by the window: 0000 or the window's code (payup-kakaopay-kcp.txt §3.3)
+            ordr_idxx: ordr_idxx: Payup's transaction number, posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            amount: The order's amount, checked against the approval's amount (payup-kakaopay-kcp.txt §3.3) — 1–999999999999
+            enc_info: enc_info posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            enc_data: enc_data posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            tran_cd: tran_cd posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            card_pay_method: card_pay_method posted back by the window (payup-kakaopay-kcp.txt §3.3)
         """
         doc = _doc(
             res_cd=res_cd,
@@ -427,8 +587,8 @@ class Operations:
         """``payup.kakaopay.cancel`` (payup, mutating).
 
         Keyword arguments:
-            transaction_id: at most 20 bytes; matches `^[^|\\s]*$`
-            cancel_reason: at most 256 bytes
+            transaction_id: transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\\s]*$`
+            cancel_reason: cancelReason (payup-kakaopay-kcp.txt §3.4) — at most 256 bytes
         """
         doc = _doc(
             transaction_id=transaction_id,
@@ -446,7 +606,16 @@ class Operations:
         paycancel_flag: Optional[bool] = None,
         paychk_flag: Optional[bool] = None,
     ) -> PaypleAuth:
-        """``payple.auth`` (payple, mutating)."""
+        """``payple.auth`` (payple, mutating).
+
+        Keyword arguments:
+            pay_type: PCD_PAY_TYPE: card (payple-card.txt 파트너 인증)
+            pay_work: PCD_PAY_WORK: CERT, PAY, AUTH, PUSERDEL or PUSERINFO (payple-card.txt 파트너 인증)
+            reguler_flag: PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt)
+            simple_flag: PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt)
+            paycancel_flag: PCD_PAYCANCEL_FLAG: partner auth for a refund (payple-card.txt 파트너 인증)
+            paychk_flag: PCD_PAYCHK_FLAG: partner auth for a result query (payple-card.txt 파트너 인증)
+        """
         doc = _doc(
             pay_type=pay_type,
             pay_work=pay_work,
@@ -470,11 +639,12 @@ class Operations:
         """``payple.card.confirm`` (payple, mutating).
 
         Keyword arguments:
-            auth_key: at most 255 bytes
-            pay_reqkey: at most 255 bytes
-            pay_oid: at most 255 bytes
-            amount: ≥ 0
-            pay_cofurl: at most 1024 bytes; matches `^https?://\\S+$`
+            auth_key: PCD_AUTH_KEY posted back by the CERT window (payple-card.txt CERT confirm) — at most 255 bytes
+            pay_reqkey: PCD_PAY_REQKEY posted back by the CERT window (payple-card.txt) — at most 255 bytes
+            pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
+            amount: The amount the merchant expects for this window payment: checked against PCD_PAY_TOTAL (payple-card.txt CERT confirm) — ≥ 0
+            payer_id: PCD_PAYER_ID: the billing key (payple-card.txt)
+            pay_cofurl: PCD_PAY_COFURL posted back by the CERT window: confirmed only on the configured Payple host (payple-card.txt) — at most 1024 bytes; matches `^https?://\\S+$`
         """
         doc = _doc(
             auth_key=auth_key,
@@ -507,18 +677,20 @@ class Operations:
         """``payple.billing.pay`` (payple, mutating).
 
         Keyword arguments:
-            payer_id: at most 255 bytes
-            pay_goods: at most 2048 bytes
-            pay_total: 100–99999999999999999
-            pay_oid: at most 255 bytes
-            pay_year: 4 digits
-            pay_month: matches `^(0[1-9]|1[0-2])$`
-            payer_no: at most 255 bytes
-            payer_hp: 1–20 digits
-            payer_email: at most 100 bytes; matches `^[^@\\s]+@[^@\\s]+$`
-            pay_taxtotal: ≥ 0
-            user_define1: at most 2048 bytes
-            user_define2: at most 2048 bytes
+            payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
+            pay_goods: PCD_PAY_GOODS: the goods' name (payple-card.txt 정기결제) — at most 2048 bytes
+            pay_total: PCD_PAY_TOTAL: amount in KRW, at least 100 (payple-card.txt 정기결제) — 100–99999999999999999
+            pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
+            pay_year: PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits
+            pay_month: PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$`
+            payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt) — at most 255 bytes
+            payer_hp: PCD_PAYER_HP: the payer's phone, digits (payple-card.txt) — 1–20 digits
+            payer_email: PCD_PAYER_EMAIL (payple-card.txt) — at most 100 bytes; matches `^[^@\\s]+@[^@\\s]+$`
+            pay_istax: PCD_PAY_ISTAX: taxable (default) or not (payple-card.txt)
+            pay_taxtotal: PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt) — ≥ 0
+            simple_flag: PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt)
+            user_define1: PCD_USER_DEFINE1: passed through (payple-card.txt) — at most 2048 bytes
+            user_define2: PCD_USER_DEFINE2: passed through (payple-card.txt) — at most 2048 bytes
         """
         doc = _doc(
             payer_id=payer_id,
@@ -547,7 +719,8 @@ class Operations:
         """``payple.billing.info`` (payple, read-only).
 
         Keyword arguments:
-            payer_id: at most 255 bytes
+            payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
+            payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
         """
         doc = _doc(
             payer_no=payer_no,
@@ -564,7 +737,8 @@ class Operations:
         """``payple.billing.delete`` (payple, mutating).
 
         Keyword arguments:
-            payer_id: at most 255 bytes
+            payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
+            payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
         """
         doc = _doc(
             payer_no=payer_no,
@@ -586,12 +760,13 @@ class Operations:
         """``payple.cancel`` (payple, mutating).
 
         Keyword arguments:
-            pay_oid: at most 255 bytes
-            pay_date: matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$`
-            refund_total: ≥ 0
-            pay_year: 4 digits
-            pay_month: matches `^(0[1-9]|1[0-2])$`
-            pay_taxtotal: ≥ 0
+            pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
+            pay_date: PCD_PAY_DATE: the payment's date YYYYMMDD (payple-card.txt 결제취소/결과조회) — matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$`
+            refund_total: PCD_REFUND_TOTAL: the amount to refund; below the payment's, a partial refund (payple-card.txt 결제취소) — ≥ 0
+            reguler_flag: PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt)
+            pay_year: PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits
+            pay_month: PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$`
+            pay_taxtotal: PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt) — ≥ 0
         """
         doc = _doc(
             pay_oid=pay_oid,
@@ -616,10 +791,11 @@ class Operations:
         """``payple.status`` (payple, read-only).
 
         Keyword arguments:
-            pay_oid: at most 255 bytes
-            pay_date: matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$`
-            pay_year: 4 digits
-            pay_month: matches `^(0[1-9]|1[0-2])$`
+            pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
+            pay_date: PCD_PAY_DATE: the payment's date YYYYMMDD (payple-card.txt 결제취소/결과조회) — matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$`
+            reguler_flag: PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt)
+            pay_year: PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits
+            pay_month: PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$`
         """
         doc = _doc(
             pay_oid=pay_oid,
@@ -636,7 +812,12 @@ class Operations:
         form: Optional[str] = None,
         fields: Optional[Mapping[str, Any]] = None,
     ) -> PayplePayment:
-        """``payple.result`` (payple, no network: computed locally)."""
+        """``payple.result`` (payple, no network: computed locally).
+
+        Keyword arguments:
+            form: The result POSTed to PCD_RST_URL, as the raw form body, instead of fields (payple-card.txt 결과 전송)
+            fields: The result as the window's callbackFunction receives it (an object), instead of form (payple-card.txt 결과 전송)
+        """
         doc = _doc(
             form=form,
             fields=dict(fields) if fields is not None else None,
@@ -664,16 +845,20 @@ class Operations:
         """``kcp.keyin.approve`` (kcp, mutating).
 
         Keyword arguments:
-            ordr_idxx: at most 40 bytes
-            good_name: at most 100 bytes
-            buyr_name: at most 40 bytes
-            amount: 1–999999999999
-            card_no: 11–20 digits
-            card_expiry: matches `^[0-9]{2}(0[1-9]|1[0-2])$`
-            quota: 0–99
-            buyr_mail: at most 100 bytes; matches `^[^@\\s]+@[^@\\s]+$`
-            card_taxno: matches `^([0-9]{6}|[0-9]{10})$`
-            card_pwd: 2 digits
+            ordr_idxx: ordr_idxx: the merchant's order number (kcp-keyin.txt) — at most 40 bytes
+            good_name: good_name: the goods' name (kcp-keyin.txt) — at most 100 bytes
+            buyr_name: buyr_name: the buyer's name (kcp-keyin.txt 결제요청) — at most 40 bytes
+            amount: Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999
+            card_no: Card number, digits only (payup-card-keyin.txt §2.1 cardNo; kcp-keyin.txt card_no); secret, masked 6+4 everywhere — 11–20 digits
+            card_expiry: card_expiry: YYMM (kcp-keyin.txt 결제요청) — matches `^[0-9]{2}(0[1-9]|1[0-2])$`
+            quota: quota: instalment months, sent as two digits (kcp-keyin.txt) — 0–99
+            card_tx_type: card_tx_type: 11121000 certified or 11111000 uncertified; filled in from the fields when absent (kcp-keyin.txt)
+            buyr_mail: buyr_mail: the buyer's e-mail (kcp-keyin.txt 결제요청) — at most 100 bytes; matches `^[^@\\s]+@[^@\\s]+$`
+            buyr_tel2: buyr_tel2: the buyer's phone, '-' allowed (kcp-keyin.txt 결제요청)
+            currency: currency: 410 (KRW, default) or 840 (USD) (kcp-keyin.txt)
+            card_taxno: card_taxno: YYMMDD or business number, certified approval 11121000 (kcp-keyin.txt); secret — matches `^([0-9]{6}|[0-9]{10})$`
+            card_pwd: card_pwd: the first 2 password digits, certified approval 11121000 (kcp-keyin.txt); secret — 2 digits
+            cust_ip: cust_ip: the buyer's IP address (kcp-keyin.txt)
         """
         doc = _doc(
             quota=quota,
@@ -705,10 +890,11 @@ class Operations:
         """``kcp.cancel`` (kcp, mutating).
 
         Keyword arguments:
-            tno: matches `^[0-9]{1,20}$`
-            mod_desc: at most 100 bytes
-            mod_mny: ≥ 0
-            rem_mny: ≥ 0
+            tno: tno: KCP's transaction number of the approval (KCP cancel, specs/README) — matches `^[0-9]{1,20}$`
+            mod_desc: mod_desc: the reason for the cancel (KCP cancel, specs/README) — at most 100 bytes
+            mod_type: mod_type: STSC full cancel, STPC partial cancel (KCP cancel, specs/README)
+            mod_mny: mod_mny: the amount to cancel, STPC only (KCP cancel, specs/README) — ≥ 0
+            rem_mny: rem_mny: the balance before this partial cancel (KCP cancel, specs/README) — ≥ 0
         """
         doc = _doc(
             tno=tno,

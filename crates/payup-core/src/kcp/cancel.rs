@@ -1,0 +1,182 @@
+//! NHN KCP cancel, full (STSC) and partial (STPC), RSA-signed (KCP public docs; specs/README).
+
+use super::*;
+
+// ---- cancel (NHN KCP public docs; specs/README "Facts from the gateways' public material") ---------
+
+pub const CANCEL_PATH: &str = "/gw/mod/v1/cancel";
+
+/// The merchant's private key, for `kcp_sign_data`. Parsed once, when the configuration is read.
+/// Signing is RSA PKCS#1 v1.5 over SHA-256, which is deterministic: no randomness enters core.
+#[derive(Clone)]
+pub struct KcpSigner {
+    key: rsa::pkcs1v15::SigningKey<sha2::Sha256>,
+}
+
+impl std::fmt::Debug for KcpSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KcpSigner(<private key not shown>)")
+    }
+}
+
+impl KcpSigner {
+    /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`), encrypted PKCS#8 (`BEGIN ENCRYPTED PRIVATE
+    /// KEY`, with `password`; KCP's test key uses `changeit`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
+    /// Errors are `config` errors that never quote the key or the password.
+    pub fn from_pem(pem: &str, password: Option<&str>) -> Result<KcpSigner, Error> {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        use rsa::pkcs8::DecodePrivateKey;
+        let bad = |rule: &str| {
+            let mut e = Error::invalid_field("kcp.private_key", rule);
+            e.kind = ErrorKind::Config;
+            e
+        };
+        let pem = pem.trim();
+        let key = if pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            let password = password.ok_or_else(|| bad("is encrypted: set kcp.private_key_password"))?;
+            rsa::RsaPrivateKey::from_pkcs8_encrypted_pem(pem, password.as_bytes()).map_err(|_| {
+                bad("cannot be decrypted with kcp.private_key_password (wrong password or unsupported cipher)")
+            })?
+        } else if pem.starts_with("-----BEGIN PRIVATE KEY-----") {
+            rsa::RsaPrivateKey::from_pkcs8_pem(pem).map_err(|_| bad("is not a valid PKCS#8 RSA private key"))?
+        } else if pem.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
+            if pem.contains("Proc-Type: 4,ENCRYPTED") {
+                return Err(bad("is a legacy encrypted PKCS#1 key: convert it with `openssl pkcs8 -topk8`"));
+            }
+            rsa::RsaPrivateKey::from_pkcs1_pem(pem).map_err(|_| bad("is not a valid PKCS#1 RSA private key"))?
+        } else {
+            return Err(bad("must be a PEM RSA private key (PKCS#8, encrypted PKCS#8 or PKCS#1)"));
+        };
+        Ok(KcpSigner { key: rsa::pkcs1v15::SigningKey::new(key) })
+    }
+
+    /// base64 of the SHA256withRSA signature of `data`.
+    pub fn sign(&self, data: &str) -> String {
+        use base64::Engine;
+        use rsa::signature::{SignatureEncoding, Signer};
+        let sig = self.key.sign(data.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(sig.to_bytes())
+    }
+}
+
+/// What `kcp_sign_data` signs: `site_cd^tno^mod_type`.
+pub fn cancel_sign_input(site_cd: &str, tno: &str, mod_type: &str) -> String {
+    format!("{site_cd}^{tno}^{mod_type}")
+}
+
+/// `kcp.cancel`: `STSC` cancels in full; `STPC` cancels `mod_mny` of a balance `rem_mny` (before this cancel).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cancel {
+    pub tno: String,
+    pub mod_type: String,
+    pub mod_desc: String,
+    pub mod_mny: Option<u64>,
+    pub rem_mny: Option<u64>,
+}
+
+impl Cancel {
+    pub fn full(tno: &str, reason: &str) -> Cancel {
+        Cancel { tno: tno.into(), mod_type: "STSC".into(), mod_desc: reason.into(), mod_mny: None, rem_mny: None }
+    }
+
+    pub fn from_json(v: &Value) -> Result<Self, Error> {
+        let mut d = Doc::new(v)?;
+        let r = Cancel {
+            tno: d.str("tno"),
+            mod_type: d.opt_str("mod_type").unwrap_or_else(|| "STSC".into()),
+            mod_desc: d.str("mod_desc"),
+            mod_mny: d.opt_u64("mod_mny"),
+            rem_mny: d.opt_u64("rem_mny"),
+        };
+        d.finish_with(r, Self::check)
+    }
+
+    pub(crate) fn check(&self, p: &mut Problems) {
+        let tno_ok = fields::is_digits(&self.tno) && self.tno.len() <= 20;
+        fields::check_pattern(p, "tno", tno_ok, "^[0-9]{1,20}$", "must be KCP's transaction number (digits)");
+        if self.mod_desc.is_empty() {
+            p.push("mod_desc", "is required (the reason for the cancel)");
+        }
+        check_bytes(p, "mod_desc", &self.mod_desc, 100);
+        match (self.mod_type.as_str(), self.mod_mny, self.rem_mny) {
+            ("STSC", None, None) => {}
+            ("STSC", _, _) => p.push("mod_mny", "goes only with mod_type STPC (a partial cancel)"),
+            ("STPC", Some(m), Some(r)) if m == 0 || m > r => {
+                p.push("mod_mny", "must be 1..=rem_mny (the balance before this cancel)")
+            }
+            ("STPC", Some(_), Some(_)) => {}
+            ("STPC", _, _) => p.push(
+                if self.mod_mny.is_none() { "mod_mny" } else { "rem_mny" },
+                "is required with mod_type STPC (mod_mny: amount to cancel, rem_mny: balance before it)",
+            ),
+            _ => {}
+        }
+        let mod_types = ["STSC", "STPC"];
+        fields::check_one_of(
+            p,
+            "mod_type",
+            Some(&self.mod_type),
+            &mod_types,
+            "must be STSC (full cancel) or STPC (partial cancel)",
+        );
+    }
+
+    pub fn prepare(&self, creds: &KcpCredentials) -> Result<HttpRequest, Error> {
+        creds.validate()?;
+        let signer = creds.signer.as_ref().ok_or_else(|| {
+            Error::config("kcp.private_key is required for kcp.cancel (kcp_sign_data is signed with it)")
+                .with_gateway(Gateway::Kcp)
+        })?;
+        Problems::run(|p| self.check(p))?;
+        let cert = serialize_cert_info(&creds.cert_info).expect("validated");
+        let sign = signer.sign(&cancel_sign_input(&creds.site_cd, &self.tno, &self.mod_type));
+        let mut b = Map::new();
+        let mut put = |k: &str, v: &str| {
+            b.insert(k.to_string(), Value::String(v.to_string()));
+        };
+        put("site_cd", &creds.site_cd);
+        put("kcp_cert_info", &cert);
+        put("kcp_sign_data", &sign);
+        put("tno", &self.tno);
+        put("mod_type", &self.mod_type);
+        put("mod_desc", &self.mod_desc);
+        if let (Some(m), Some(r)) = (self.mod_mny, self.rem_mny) {
+            put("mod_mny", &m.to_string());
+            put("rem_mny", &r.to_string());
+        }
+        Ok(HttpRequest::post_json(Gateway::Kcp, Target::Path(CANCEL_PATH.into()), &Value::Object(b)))
+    }
+}
+
+/// The cancel response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Cancelled {
+    pub res_cd: String,
+    pub res_msg: String,
+    pub tno: String,
+    pub mod_type: Option<String>,
+    /// The original amount.
+    pub amount: Option<u64>,
+    /// The amount this cancel took back.
+    pub mod_mny: Option<u64>,
+    /// The balance after this cancel.
+    pub rem_mny: Option<u64>,
+    pub canc_time: Option<String>,
+}
+
+impl Cancelled {
+    pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
+        let o = kcp_object(resp)?;
+        let opt = |k: &str| loose_str(o.get(k)).filter(|v| !v.is_empty());
+        Ok(Cancelled {
+            res_cd: opt("res_cd").unwrap_or_default(),
+            res_msg: opt("res_msg").unwrap_or_default(),
+            tno: opt("tno").unwrap_or_default(),
+            mod_type: opt("mod_type"),
+            amount: loose_u64(o.get("amount")),
+            mod_mny: loose_u64(o.get("mod_mny")),
+            rem_mny: loose_u64(o.get("rem_mny")),
+            canc_time: opt("canc_time"),
+        })
+    }
+}

@@ -1,0 +1,64 @@
+//! NHN KCP keyin (kcp-keyin.txt): certified (11121000) and uncertified (11111000) card approvals.
+
+use crate::codes::Gateway;
+use crate::error::{Error, ErrorKind};
+use crate::fields::{self, Doc, Problems, check_bytes, check_digits, loose_str, loose_u64};
+use crate::http::{HttpRequest, HttpResponse, Target};
+use crate::response;
+use crate::secret::Secret;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+mod cancel;
+mod keyin;
+pub use cancel::*;
+pub use keyin::*;
+
+/// A KCP merchant: site code and its service certificate (PEM) (kcp-keyin.txt 서비스 인증서).
+#[derive(Clone, Debug)]
+pub struct KcpCredentials {
+    pub site_cd: String,
+    /// The PEM certificate as issued; serialized onto one line for `kcp_cert_info`.
+    pub cert_info: String,
+    /// The merchant's private key, needed by `kcp.cancel` only.
+    pub signer: Option<std::sync::Arc<KcpSigner>>,
+}
+
+impl KcpCredentials {
+    pub fn new(site_cd: impl Into<String>, cert_info: impl Into<String>) -> Self {
+        KcpCredentials { site_cd: site_cd.into(), cert_info: cert_info.into(), signer: None }
+    }
+
+    pub fn validate(&self) -> Result<(), Error> {
+        let mut p = Problems::default();
+        if self.site_cd.is_empty() || !self.site_cd.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            p.push("kcp.site_cd", "must be KCP's site code (letters and digits, e.g. T0000)");
+        }
+        if serialize_cert_info(&self.cert_info).is_none() {
+            p.push(
+                "kcp.cert_info",
+                "must be a PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)",
+            );
+        }
+        p.into_result().map_err(|e| Error { kind: ErrorKind::Config, ..e })
+    }
+}
+
+/// `kcp_cert_info`: the PEM certificate "serialized" onto one line, as the spec's sample shows
+/// (`"-----BEGIN CERTIFICATE-----MIID3D…=-----END CERTIFICATE-----"`): line breaks removed, nothing else
+/// changed. None if it is not a PEM certificate.
+pub fn serialize_cert_info(pem: &str) -> Option<String> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let one_line: String = pem.trim().chars().filter(|c| *c != '\r' && *c != '\n').collect();
+    let inner = one_line.strip_prefix(BEGIN)?.strip_suffix(END)?;
+    let ok = !inner.is_empty()
+        && inner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=' || b == b' ');
+    ok.then_some(one_line)
+}
+
+pub const PAYMENT_PATH: &str = "/gw/hub/v1/payment";
+
+/// `card_tx_type` values (kcp-keyin.txt 승인요청 파라미터).
+pub const CERTIFIED: &str = "11121000";
+pub const UNCERTIFIED: &str = "11111000";

@@ -1,0 +1,75 @@
+//! Payple CERT window payments: the confirm call (payple-card.txt 1-1).
+
+use super::*;
+
+// ---- CERT confirm (payple-card.txt 1-1) ---------------------------------------------------------
+
+/// `payple.card.confirm`: the merchant's final approval of a window payment made with
+/// `PCD_PAY_WORK: CERT`. The inputs come from the window's result (`payple.result`); `amount` and
+/// `pay_oid` are the merchant's own, and the confirmed payment is checked against them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardConfirm {
+    pub auth_key: String,
+    pub pay_reqkey: String,
+    pub payer_id: Option<String>,
+    /// `PCD_PAY_COFURL` from the window result; the transport only follows it to the Payple host.
+    pub pay_cofurl: Option<String>,
+    pub pay_oid: String,
+    pub amount: u64,
+}
+
+impl CardConfirm {
+    pub fn from_json(v: &Value) -> Result<Self, Error> {
+        let mut d = Doc::new(v)?;
+        let r = CardConfirm {
+            auth_key: d.str("auth_key"),
+            pay_reqkey: d.str("pay_reqkey"),
+            payer_id: d.opt_str("payer_id"),
+            pay_cofurl: d.opt_str("pay_cofurl"),
+            pay_oid: d.str("pay_oid"),
+            amount: d.u64("amount"),
+        };
+        d.finish_with(r, Self::check)
+    }
+
+    pub(crate) fn check(&self, p: &mut Problems) {
+        for (k, v) in [("auth_key", &self.auth_key), ("pay_reqkey", &self.pay_reqkey), ("pay_oid", &self.pay_oid)] {
+            if v.is_empty() {
+                p.push(k, "is required");
+            }
+            check_bytes(p, k, v, 255);
+        }
+        if let Some(u) = &self.pay_cofurl {
+            fields::check_url(p, "pay_cofurl", u, 1024);
+        }
+        if self.amount == 0 {
+            p.push("amount", "must be the amount the merchant expects (> 0)");
+        }
+    }
+
+    /// The request, sent with the merchant's own `cst_id` / `custKey` as the spec's sample does (no
+    /// partner auth: the window's `PCD_AUTH_KEY` authorizes it).
+    pub fn prepare(&self, creds: &PaypleCredentials) -> Result<HttpRequest, Error> {
+        creds.validate()?;
+        Problems::run(|p| self.check(p))?;
+        let mut b = Map::new();
+        b.insert("PCD_CST_ID".into(), json!(creds.cst_id));
+        b.insert("PCD_CUST_KEY".into(), json!(creds.cust_key.expose()));
+        b.insert("PCD_AUTH_KEY".into(), json!(self.auth_key));
+        b.insert("PCD_PAY_REQKEY".into(), json!(self.pay_reqkey));
+        if let Some(id) = &self.payer_id {
+            b.insert("PCD_PAYER_ID".into(), json!(id));
+        }
+        let target = match &self.pay_cofurl {
+            Some(u) => Target::Url(u.clone()),
+            None => Target::Path(CONFIRM_PATH.into()),
+        };
+        let mut req = HttpRequest::post_json(Gateway::Payple, target, &Value::Object(b));
+        req.headers[0].1 = "application/json".into();
+        req.headers.push(("Cache-Control".into(), "no-cache".into()));
+        if let Some(r) = &creds.referer {
+            req.headers.push(("Referer".into(), r.clone()));
+        }
+        Ok(req)
+    }
+}

@@ -1,0 +1,29 @@
+//! Payple result query (payple-card.txt 결제결과 조회).
+
+use super::*;
+
+// ---- result query (payple-card.txt 결제결과 조회) ---------------------------------------------------
+
+/// `payple.status`: what Payple knows of an order (read-only; the transport may retry it).
+pub type Status = PaymentRef;
+
+impl PaymentRef {
+    pub fn from_json(v: &Value) -> Result<Self, Error> {
+        let mut d = Doc::new(v)?;
+        let r = PaymentRef::read(&mut d);
+        d.finish_with(r, Self::check)
+    }
+
+    pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
+        Problems::run(|p| self.check(p))?;
+        let mut b = Map::new();
+        auth.tokens(&mut b);
+        b.insert("PCD_PAYCHK_FLAG".into(), json!("Y"));
+        b.insert("PCD_PAY_TYPE".into(), json!("card"));
+        b.insert("PCD_REGULER_FLAG".into(), json!(yn(self.reguler_flag)));
+        self.put_year_month(&mut b);
+        b.insert("PCD_PAY_OID".into(), json!(self.pay_oid));
+        b.insert("PCD_PAY_DATE".into(), json!(self.pay_date));
+        Ok(auth.next(b, creds.referer.as_ref()))
+    }
+}
