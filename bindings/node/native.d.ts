@@ -50,6 +50,9 @@ export declare function kcpTestCertPem(): string
 /** The catalogue as JSON text: `[{"name", "class": "pure" | "read_only" | "mutating"}]`. */
 export declare function operations(): string
 
+/** The catalogue as data (JSON text): every operation's request and result fields (payup_core::schema). */
+export declare function operationsSchema(): string
+
 /** The result of an operation's own call answered with `status` and `body` (for the shared vectors). */
 export declare function parseJson(operation: string, request: string, status: number, body: string): string
 

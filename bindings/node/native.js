@@ -839,6 +839,7 @@ module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
 module.exports.kcpTestCertPem = nativeBinding.kcpTestCertPem
 module.exports.operations = nativeBinding.operations
+module.exports.operationsSchema = nativeBinding.operationsSchema
 module.exports.parseJson = nativeBinding.parseJson
 module.exports.payupApprovalSignature = nativeBinding.payupApprovalSignature
 module.exports.payupCancelSignature = nativeBinding.payupCancelSignature
