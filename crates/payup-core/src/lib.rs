@@ -11,6 +11,7 @@ pub mod config;
 mod descriptions;
 pub mod error;
 pub mod fields;
+pub mod flow;
 pub mod http;
 pub mod kcp;
 pub mod payple;

@@ -1,9 +1,11 @@
 //! Payup: card keyin (payup-card-keyin.txt) and KakaoPay through NHN KCP (payup-kakaopay-kcp.txt).
 
+use crate::catalog::{Amounts, Attribution, Catalogued, Credentials, Flow, Known, Recovery, Undo};
 use crate::codes::Gateway;
 use crate::error::{Error, ErrorKind};
 use crate::fields::{self, Doc, Problems, check_bytes, check_digits, check_signable, yn};
 use crate::http::{HttpRequest, HttpResponse, JsonBody, Target};
+use crate::payple::PaypleAuth as PartnerAuth;
 use crate::response;
 use crate::secret::Secret;
 use crate::time::Timestamp;
