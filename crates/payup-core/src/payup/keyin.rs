@@ -341,24 +341,4 @@ impl Flow for KeyinApproval {
     // No query API in payup-card-keyin.txt: an unknown approval can only be reconciled by hand.
 }
 
-impl Flow for KeyinCancel {
-    type Output = PayupCancelled;
-    fn read(v: &Value) -> Result<Self, Error> {
-        Self::from_json(v)
-    }
-    fn prepare(&self, creds: &Credentials, _: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
-        self.prepare(creds.payup(Self::OPERATION)?)
-    }
-    fn parse(resp: &HttpResponse) -> Result<PayupCancelled, Error> {
-        PayupCancelled::parse(resp)
-    }
-    fn known(&self) -> Known {
-        Known::transaction(&self.transaction_id, None)
-    }
-    fn attribute(&self, a: &PayupCancelled) -> Attribution {
-        Attribution::echoed("transactionId", &self.transaction_id, &a.transaction_id)
-    }
-    fn amounts(&self, a: &PayupCancelled) -> Option<Amounts> {
-        Some(Amounts { requested: 0, reported: 0, transaction_id: a.transaction_id.clone(), is_cancel: true })
-    }
-}
+cancel_flow!(KeyinCancel);
