@@ -1,15 +1,20 @@
 //! The one catalogue of operations (DESIGN §2): names, typed requests read from JSON documents, and
 //! typed results written back as JSON. Every binding and the CLI go through here.
+//!
+//! Each operation lives in its gateway's folder (`payup/`, `payple/`, `kcp/`): its request type implements
+//! [`Flow`] there. This file only lists them — the `operations!` table below is the one place an operation
+//! is named — and dispatches to them; see ARCHITECTURE.md for the recipe to add one.
 
 use crate::codes::Gateway;
 use crate::error::Error;
+pub use crate::flow::{Amounts, Attribution, Catalogued, Flow, Known, Recovery, ResultType, Undo};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::{kcp, payple, payup};
 use serde::Serialize;
 use serde_json::Value;
 
 macro_rules! operations {
-    ($($variant:ident = $name:literal, $gateway:ident, $class:ident;)*) => {
+    ($($variant:ident = $name:literal, $gateway:ident, $class:ident, $request:ty;)*) => {
         /// Every operation payup performs.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Operation { $($variant),* }
@@ -29,7 +34,113 @@ macro_rules! operations {
             pub const fn class(self) -> OperationClass {
                 match self { $(Operation::$variant => OperationClass::$class),* }
             }
+
+            /// The result type's binding name and JSON Schema (for [`crate::schema`]).
+            pub fn result_schema(self) -> (&'static str, schemars::Schema) {
+                match self {
+                    $(Operation::$variant => (
+                        <<$request as Flow>::Output as ResultType>::NAME,
+                        schemars::schema_for!(<$request as Flow>::Output),
+                    )),*
+                }
+            }
         }
+
+        $(impl Catalogued for $request {
+            const OPERATION: Operation = Operation::$variant;
+        }
+        impl From<$request> for Request {
+            fn from(r: $request) -> Request { Request::$variant(r) }
+        })*
+
+        /// A typed request of any operation.
+        #[derive(Clone, Debug)]
+        pub enum Request { $($variant($request)),* }
+
+        impl Request {
+            /// Reads the request document of `operation` (the documents of `payup call`), validating every field.
+            pub fn from_json(operation: Operation, v: &Value) -> Result<Request, Error> {
+                match operation { $(Operation::$variant => <$request as Flow>::read(v).map(Request::$variant)),* }
+            }
+
+            pub fn operation(&self) -> Operation {
+                match self { $(Request::$variant(_) => Operation::$variant),* }
+            }
+
+            /// Pure operations: the result, computed locally (`None` for operations that need the gateway).
+            pub fn pure(&self) -> Option<Result<Response, Error>> {
+                match self { $(Request::$variant(r) => <$request as Flow>::pure(r).map(|x| x.map(ResultType::wrap))),* }
+            }
+
+            /// Payple: the partner auth to send first.
+            pub fn partner_auth(&self) -> Option<payple::AuthRequest> {
+                match self { $(Request::$variant(r) => <$request as Flow>::partner_auth(r)),* }
+            }
+
+            /// The operation's own request (after partner auth, `auth`, for Payple's two-step calls).
+            pub fn prepare(
+                &self,
+                creds: &Credentials,
+                now: crate::time::Timestamp,
+                auth: Option<&payple::PaypleAuth>,
+            ) -> Result<HttpRequest, Error> {
+                match self { $(Request::$variant(r) => <$request as Flow>::prepare(r, creds, now, auth)),* }
+            }
+
+            /// The answer to the operation's own request.
+            pub fn parse(&self, resp: &HttpResponse) -> Result<Response, Error> {
+                match self { $(Request::$variant(_) => <$request as Flow>::parse(resp).map(ResultType::wrap)),* }
+            }
+
+            /// The request's identifiers (order, transaction, amount).
+            pub fn known(&self) -> Known {
+                match self { $(Request::$variant(r) => <$request as Flow>::known(r)),* }
+            }
+
+            /// Whether `response` belongs to this request ([`Attribution`]).
+            pub fn attribute(&self, response: &Response) -> Attribution {
+                match self { $(Request::$variant(r) => match ResultType::of(response) {
+                    Some(out) => <$request as Flow>::attribute(r, out),
+                    None => Attribution::Unproven("the result is of another operation".into()),
+                }),* }
+            }
+
+            /// True when `response` is of this operation's result type.
+            pub fn result_matches(&self, response: &Response) -> bool {
+                match self { $(Request::$variant(_) => <<$request as Flow>::Output as ResultType>::of(response).is_some()),* }
+            }
+
+            fn amounts(&self, response: &Response) -> Option<Amounts> {
+                match self { $(Request::$variant(r) => ResultType::of(response).and_then(|out| <$request as Flow>::amounts(r, out))),* }
+            }
+
+            /// How to undo `response` (a success of this request), where the gateway's API has a way.
+            pub fn undo(&self, response: &Response, reason: &str) -> Option<Undo> {
+                match self { $(Request::$variant(r) => ResultType::of(response).and_then(|out| <$request as Flow>::undo(r, out, reason))),* }
+            }
+
+            /// What to do when this request's outcome became unknown (`asked_on`: the KST date it was asked).
+            pub fn recovery(&self, asked_on: &str) -> Recovery {
+                match self { $(Request::$variant(r) => <$request as Flow>::recovery(r, asked_on)),* }
+            }
+        }
+    };
+}
+
+macro_rules! results {
+    ($($variant:ident($ty:ty) = $name:literal;)*) => {
+        /// A typed result of any operation (one variant per result type; several operations share one).
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+        #[serde(untagged)]
+        pub enum Response { $($variant($ty)),* }
+
+        $(impl ResultType for $ty {
+            const NAME: &'static str = $name;
+            fn wrap(self) -> Response { Response::$variant(self) }
+            fn of(response: &Response) -> Option<&Self> {
+                match response { Response::$variant(x) => Some(x), _ => None }
+            }
+        })*
     };
 }
 
@@ -44,23 +155,41 @@ pub enum OperationClass {
     Mutating,
 }
 
+// The catalogue: name, gateway, class and request type of every operation. Its `Flow` impl, next to the
+// request type, is the operation's one home.
 operations! {
-    PayupKeyinApprove = "payup.keyin.approve", Payup, Mutating;
-    PayupKeyinCancel = "payup.keyin.cancel", Payup, Mutating;
-    PayupKakaopayOrder = "payup.kakaopay.order", Payup, Mutating;
-    PayupKakaopayWindow = "payup.kakaopay.window", Payup, Pure;
-    PayupKakaopayApprove = "payup.kakaopay.approve", Payup, Mutating;
-    PayupKakaopayCancel = "payup.kakaopay.cancel", Payup, Mutating;
-    PaypleAuth = "payple.auth", Payple, Mutating;
-    PaypleCardConfirm = "payple.card.confirm", Payple, Mutating;
-    PaypleBillingPay = "payple.billing.pay", Payple, Mutating;
-    PaypleBillingInfo = "payple.billing.info", Payple, ReadOnly;
-    PaypleBillingDelete = "payple.billing.delete", Payple, Mutating;
-    PaypleCancel = "payple.cancel", Payple, Mutating;
-    PaypleStatus = "payple.status", Payple, ReadOnly;
-    PaypleResult = "payple.result", Payple, Pure;
-    KcpKeyinApprove = "kcp.keyin.approve", Kcp, Mutating;
-    KcpCancel = "kcp.cancel", Kcp, Mutating;
+    PayupKeyinApprove = "payup.keyin.approve", Payup, Mutating, payup::KeyinApproval;
+    PayupKeyinCancel = "payup.keyin.cancel", Payup, Mutating, payup::KeyinCancel;
+    PayupKakaopayOrder = "payup.kakaopay.order", Payup, Mutating, payup::KakaopayOrder;
+    PayupKakaopayWindow = "payup.kakaopay.window", Payup, Pure, payup::KakaopayWindowRequest;
+    PayupKakaopayApprove = "payup.kakaopay.approve", Payup, Mutating, payup::KakaopayApprove;
+    PayupKakaopayCancel = "payup.kakaopay.cancel", Payup, Mutating, payup::KakaopayCancel;
+    PaypleAuth = "payple.auth", Payple, Mutating, payple::AuthRequest;
+    PaypleCardConfirm = "payple.card.confirm", Payple, Mutating, payple::CardConfirm;
+    PaypleBillingPay = "payple.billing.pay", Payple, Mutating, payple::BillingPay;
+    PaypleBillingInfo = "payple.billing.info", Payple, ReadOnly, payple::BillingKeyInfo;
+    PaypleBillingDelete = "payple.billing.delete", Payple, Mutating, payple::BillingKeyDelete;
+    PaypleCancel = "payple.cancel", Payple, Mutating, payple::Cancel;
+    PaypleStatus = "payple.status", Payple, ReadOnly, payple::PaymentRef;
+    PaypleResult = "payple.result", Payple, Pure, payple::WindowResult;
+    KcpKeyinApprove = "kcp.keyin.approve", Kcp, Mutating, kcp::KeyinApproval;
+    KcpCancel = "kcp.cancel", Kcp, Mutating, kcp::Cancel;
+}
+
+// The result types, with their names in the bindings.
+results! {
+    PayupKeyinApproved(payup::KeyinApproved) = "PayupKeyinApproved";
+    PayupCancelled(payup::PayupCancelled) = "PayupCancelled";
+    KakaopayOrdered(payup::KakaopayOrdered) = "KakaopayOrdered";
+    KakaopayWindow(payup::KakaopayWindow) = "KakaopayWindow";
+    KakaopayApproved(payup::KakaopayApproved) = "KakaopayApproved";
+    PaypleAuth(payple::PaypleAuth) = "PaypleAuth";
+    PayplePayment(payple::PayplePayment) = "PayplePayment";
+    PaypleCancelled(payple::Cancelled) = "PaypleCancelled";
+    PaypleBillingInfo(payple::BillingInfo) = "PaypleBillingInfo";
+    PaypleBillingDeleted(payple::BillingDeleted) = "PaypleBillingDeleted";
+    KcpApproved(kcp::KeyinApproved) = "KcpKeyinApproved";
+    KcpCancelled(kcp::Cancelled) = "KcpCancelled";
 }
 
 impl Operation {
@@ -101,92 +230,6 @@ impl std::fmt::Display for Operation {
     }
 }
 
-/// A typed request of any operation.
-#[derive(Clone, Debug)]
-pub enum Request {
-    PayupKeyinApprove(payup::KeyinApproval),
-    PayupKeyinCancel(payup::KeyinCancel),
-    PayupKakaopayOrder(payup::KakaoOrder),
-    PayupKakaopayWindow(payup::KakaoWindow),
-    PayupKakaopayApprove(payup::KakaoApprove),
-    PayupKakaopayCancel(payup::KakaoCancel),
-    PaypleAuth(payple::AuthRequest),
-    PaypleCardConfirm(payple::CardConfirm),
-    PaypleBillingPay(payple::BillingPay),
-    PaypleBillingInfo(payple::BillingKey),
-    PaypleBillingDelete(payple::BillingKey),
-    PaypleCancel(payple::Cancel),
-    PaypleStatus(payple::Status),
-    PaypleResult(payple::WindowResult),
-    KcpKeyinApprove(kcp::KeyinApproval),
-    KcpCancel(kcp::Cancel),
-}
-
-impl Request {
-    /// Reads the request document of `operation` (the documents of `payup call`), validating every field.
-    pub fn from_json(operation: Operation, v: &Value) -> Result<Request, Error> {
-        use Operation as O;
-        Ok(match operation {
-            O::PayupKeyinApprove => Request::PayupKeyinApprove(payup::KeyinApproval::from_json(v)?),
-            O::PayupKeyinCancel => Request::PayupKeyinCancel(payup::KeyinCancel::from_json(v)?),
-            O::PayupKakaopayOrder => Request::PayupKakaopayOrder(payup::KakaoOrder::from_json(v)?),
-            O::PayupKakaopayWindow => Request::PayupKakaopayWindow(payup::KakaoWindow::from_json(v)?),
-            O::PayupKakaopayApprove => Request::PayupKakaopayApprove(payup::KakaoApprove::from_json(v)?),
-            O::PayupKakaopayCancel => Request::PayupKakaopayCancel(payup::KakaoCancel::from_json(v)?),
-            O::PaypleAuth => Request::PaypleAuth(payple::AuthRequest::from_json(v)?),
-            O::PaypleCardConfirm => Request::PaypleCardConfirm(payple::CardConfirm::from_json(v)?),
-            O::PaypleBillingPay => Request::PaypleBillingPay(payple::BillingPay::from_json(v)?),
-            O::PaypleBillingInfo => Request::PaypleBillingInfo(payple::BillingKey::from_json_info(v)?),
-            O::PaypleBillingDelete => Request::PaypleBillingDelete(payple::BillingKey::from_json(v)?),
-            O::PaypleCancel => Request::PaypleCancel(payple::Cancel::from_json(v)?),
-            O::PaypleStatus => Request::PaypleStatus(payple::Status::from_json(v)?),
-            O::PaypleResult => Request::PaypleResult(payple::WindowResult::from_json(v)?),
-            O::KcpKeyinApprove => Request::KcpKeyinApprove(kcp::KeyinApproval::from_json(v)?),
-            O::KcpCancel => Request::KcpCancel(kcp::Cancel::from_json(v)?),
-        })
-    }
-
-    pub fn operation(&self) -> Operation {
-        use Operation as O;
-        match self {
-            Request::PayupKeyinApprove(_) => O::PayupKeyinApprove,
-            Request::PayupKeyinCancel(_) => O::PayupKeyinCancel,
-            Request::PayupKakaopayOrder(_) => O::PayupKakaopayOrder,
-            Request::PayupKakaopayWindow(_) => O::PayupKakaopayWindow,
-            Request::PayupKakaopayApprove(_) => O::PayupKakaopayApprove,
-            Request::PayupKakaopayCancel(_) => O::PayupKakaopayCancel,
-            Request::PaypleAuth(_) => O::PaypleAuth,
-            Request::PaypleCardConfirm(_) => O::PaypleCardConfirm,
-            Request::PaypleBillingPay(_) => O::PaypleBillingPay,
-            Request::PaypleBillingInfo(_) => O::PaypleBillingInfo,
-            Request::PaypleBillingDelete(_) => O::PaypleBillingDelete,
-            Request::PaypleCancel(_) => O::PaypleCancel,
-            Request::PaypleStatus(_) => O::PaypleStatus,
-            Request::PaypleResult(_) => O::PaypleResult,
-            Request::KcpKeyinApprove(_) => O::KcpKeyinApprove,
-            Request::KcpCancel(_) => O::KcpCancel,
-        }
-    }
-}
-
-/// A typed result of any operation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Response {
-    PayupKeyinApproved(payup::KeyinApproved),
-    PayupCancelled(payup::PayupCancelled),
-    KakaoOrdered(payup::KakaoOrdered),
-    KakaoWindow(payup::KakaoWindowHtml),
-    KakaoApproved(payup::KakaoApproved),
-    PaypleAuth(payple::PaypleAuth),
-    PayplePayment(payple::PayplePayment),
-    PaypleCancelled(payple::Cancelled),
-    PaypleBillingInfo(payple::BillingInfo),
-    PaypleBillingDeleted(payple::BillingDeleted),
-    KcpApproved(kcp::KeyinApproved),
-    KcpCancelled(kcp::Cancelled),
-}
-
 impl Response {
     /// The result document (as `payup call` prints it).
     pub fn to_json(&self) -> Value {
@@ -194,55 +237,74 @@ impl Response {
     }
 }
 
-/// An operation's result type: its name in the bindings (Python TypedDict, TypeScript interface) and its
-/// JSON Schema (for [`crate::schema`]).
+/// The JSON Schema of an operation's result type (for [`crate::schema`]).
 pub fn result_schema(op: Operation) -> (&'static str, schemars::Schema) {
-    use Operation as O;
-    use schemars::schema_for;
-    match op {
-        O::PayupKeyinApprove => ("PayupKeyinApproved", schema_for!(payup::KeyinApproved)),
-        O::PayupKeyinCancel | O::PayupKakaopayCancel => ("PayupCancelled", schema_for!(payup::PayupCancelled)),
-        O::PayupKakaopayOrder => ("KakaopayOrdered", schema_for!(payup::KakaoOrdered)),
-        O::PayupKakaopayWindow => ("KakaopayWindow", schema_for!(payup::KakaoWindowHtml)),
-        O::PayupKakaopayApprove => ("KakaopayApproved", schema_for!(payup::KakaoApproved)),
-        O::PaypleAuth => ("PaypleAuth", schema_for!(payple::PaypleAuth)),
-        O::PaypleCardConfirm | O::PaypleBillingPay | O::PaypleStatus | O::PaypleResult => {
-            ("PayplePayment", schema_for!(payple::PayplePayment))
-        }
-        O::PaypleBillingInfo => ("PaypleBillingInfo", schema_for!(payple::BillingInfo)),
-        O::PaypleBillingDelete => ("PaypleBillingDeleted", schema_for!(payple::BillingDeleted)),
-        O::PaypleCancel => ("PaypleCancelled", schema_for!(payple::Cancelled)),
-        O::KcpKeyinApprove => ("KcpKeyinApproved", schema_for!(kcp::KeyinApproved)),
-        O::KcpCancel => ("KcpCancelled", schema_for!(kcp::Cancelled)),
-    }
+    op.result_schema()
 }
 
 /// Runs a pure operation (no network). `None` for operations that need the gateway.
 pub fn execute_pure(request: &Request) -> Option<Result<Response, Error>> {
-    match request {
-        Request::PayupKakaopayWindow(w) => Some(w.render().map(Response::KakaoWindow)),
-        Request::PaypleResult(r) => Some(r.parse().map(Response::PayplePayment)),
-        _ => None,
-    }
+    request.pure()
 }
 
 /// What is known about a request, for an `ambiguous` error: which operation, order, transaction and amount.
 pub fn ambiguous_context(request: &Request) -> crate::error::AmbiguousContext {
-    let op = request.operation().name().to_string();
-    let (order_number, transaction_id, amount) = match request {
-        Request::PayupKeyinApprove(r) => (Some(r.order_number.clone()), None, Some(r.amount)),
-        Request::PayupKeyinCancel(r) => (None, Some(r.transaction_id.clone()), None),
-        Request::PayupKakaopayOrder(r) => (Some(r.order_number.clone()), None, Some(r.amount)),
-        Request::PayupKakaopayApprove(r) => (None, Some(r.ordr_idxx.clone()), Some(r.amount)),
-        Request::PayupKakaopayCancel(r) => (None, Some(r.transaction_id.clone()), None),
-        Request::PaypleCardConfirm(r) => (Some(r.pay_oid.clone()), None, Some(r.amount)),
-        Request::PaypleBillingPay(r) => (Some(r.pay_oid.clone()), None, Some(r.pay_total)),
-        Request::PaypleCancel(r) => (Some(r.payment.pay_oid.clone()), None, Some(r.refund_total)),
-        Request::KcpKeyinApprove(r) => (Some(r.ordr_idxx.clone()), None, Some(r.amount)),
-        Request::KcpCancel(r) => (None, Some(r.tno.clone()), r.mod_mny),
-        _ => (None, None, None),
+    request.known().context(request.operation())
+}
+
+/// Whether `response` belongs to `request` (see [`Attribution`]).
+pub fn attribute(request: &Request, response: &Response) -> Attribution {
+    request.attribute(response)
+}
+
+/// The plan that undoes a successful approval, where the gateway's API has one (for `approve_then` and for
+/// approvals of the wrong amount). `reason` goes where a gateway wants one.
+pub fn undo_for(request: &Request, response: &Response, reason: &str) -> Option<Undo> {
+    request.undo(response, reason)
+}
+
+/// A success that is not one: the gateway approved another amount or order than asked (DESIGN §4).
+#[derive(Clone, Debug)]
+pub struct Mismatch {
+    pub requested: u64,
+    pub approved: u64,
+    pub transaction_id: String,
+    /// `"order_number"`: the answer names another order or transaction (never undone);
+    /// `"amount"`: the answer is for our request (or nothing in it says otherwise) and reports another amount.
+    pub what: String,
+    /// How to undo the approval: only when the answer is provably ours and the gateway's API allows it.
+    pub undo: Option<Undo>,
+    /// Why the answer could not be proven to be ours, when it could not (then nothing is undone).
+    pub unproven: Option<String>,
+}
+
+/// Checks a successful result against its request, attribution first: an answer that names another order
+/// is `"order_number"` whatever its amount (nothing is undone: the transaction it names is not ours); only
+/// then is the amount compared, and an approval of another amount is undone only when the answer is
+/// provably ours.
+pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> {
+    let a = request.amounts(response)?;
+    let attribution = request.attribute(response);
+    let mismatch = |what: &str, undo, unproven| Mismatch {
+        requested: a.requested,
+        approved: a.reported,
+        transaction_id: a.transaction_id.clone(),
+        what: what.into(),
+        undo,
+        unproven,
     };
-    crate::error::AmbiguousContext { operation: op, order_number, transaction_id, amount, tried: Vec::new() }
+    if let Attribution::Other { .. } = attribution {
+        return Some(mismatch("order_number", None, None));
+    }
+    if a.reported == a.requested {
+        return None;
+    }
+    let (undo, unproven) = match attribution {
+        Attribution::Ours if !a.is_cancel => (request.undo(response, "승인 금액 불일치(자동취소)"), None),
+        Attribution::Unproven(why) if !a.is_cancel => (None, Some(why)),
+        _ => (None, None),
+    };
+    Some(mismatch("amount", undo, unproven))
 }
 
 /// A success that is not one (DESIGN §4), after the transport tried to undo it (`cancelled`):
@@ -370,18 +432,6 @@ impl<'r> Exchange<'r> {
         self.stage == Stage::Call
     }
 
-    fn payple_auth_for(&self) -> Option<payple::AuthRequest> {
-        match self.request {
-            Request::PaypleAuth(a) => Some(a.clone()),
-            Request::PaypleBillingPay(b) => Some(b.auth()),
-            Request::PaypleBillingInfo(_) => Some(payple::AuthRequest::work("PUSERINFO")),
-            Request::PaypleBillingDelete(_) => Some(payple::AuthRequest::work("PUSERDEL")),
-            Request::PaypleCancel(_) => Some(payple::AuthRequest::cancel()),
-            Request::PaypleStatus(_) => Some(payple::AuthRequest::status()),
-            _ => None,
-        }
-    }
-
     fn finish(&mut self, r: Result<Response, Error>) -> Next {
         self.stage = Stage::Finished;
         Next::Done(r)
@@ -389,22 +439,22 @@ impl<'r> Exchange<'r> {
 
     pub fn start(&mut self, creds: &Credentials) -> Next {
         assert_eq!(self.stage, Stage::Start, "Exchange::start called twice");
-        if let Some(r) = execute_pure(self.request) {
+        if let Some(r) = self.request.pure() {
             return self.finish(r);
         }
         let op = self.request.operation();
-        let prepared = match (self.request, self.payple_auth_for()) {
-            (Request::PaypleAuth(a), _) => {
-                self.stage = Stage::Call;
-                creds.payple(op).and_then(|c| a.prepare(c))
-            }
-            (_, Some(auth)) => {
+        let prepared = match self.request.partner_auth() {
+            Some(auth) => {
                 self.stage = Stage::PaypleAuth;
-                creds.payple(op).and_then(|c| self.validate_payple(c)).and_then(|c| auth.prepare(c))
+                // The request's own problems (a missing refund key, …) are caught before partner auth is sent.
+                creds.payple(op).and_then(|c| {
+                    payple::check_credentials_for(op, c)?;
+                    auth.prepare(c)
+                })
             }
-            (r, None) => {
+            None => {
                 self.stage = Stage::Call;
-                prepare_single(r, creds, self.now)
+                self.request.prepare(creds, self.now, None)
             }
         };
         match prepared {
@@ -413,36 +463,11 @@ impl<'r> Exchange<'r> {
         }
     }
 
-    /// Catches a Payple request's own problems before partner auth is even sent.
-    fn validate_payple<'c>(
-        &self,
-        creds: &'c payple::PaypleCredentials,
-    ) -> Result<&'c payple::PaypleCredentials, Error> {
-        if let Request::PaypleCancel(_) = self.request {
-            if creds.refund_key.is_none() {
-                return Err(Error::config(
-                    "payple.refund_key is required for payple.cancel (PCD_REFUND_KEY, from Payple's admin pages)",
-                )
-                .with_gateway(Gateway::Payple));
-            }
-        }
-        Ok(creds)
-    }
-
     pub fn on_response(&mut self, creds: &Credentials, resp: &HttpResponse) -> Next {
         match self.stage {
             Stage::PaypleAuth => {
-                let op = self.request.operation();
-                let step = creds.payple(op).and_then(|c| {
-                    let auth = payple::PaypleAuth::parse(resp)?;
-                    match self.request {
-                        Request::PaypleBillingPay(b) => b.prepare(c, &auth),
-                        Request::PaypleBillingInfo(k) | Request::PaypleBillingDelete(k) => k.prepare(c, &auth),
-                        Request::PaypleCancel(x) => x.prepare(c, &auth),
-                        Request::PaypleStatus(s) => s.prepare(c, &auth),
-                        _ => unreachable!("only two-step Payple operations reach this stage"),
-                    }
-                });
+                let step =
+                    payple::PaypleAuth::parse(resp).and_then(|auth| self.request.prepare(creds, self.now, Some(&auth)));
                 match step {
                     Ok(http) => {
                         self.stage = Stage::Call;
@@ -452,276 +477,12 @@ impl<'r> Exchange<'r> {
                 }
             }
             Stage::Call => {
-                let r = parse_single(self.request, resp);
+                let r = self.request.parse(resp);
                 self.finish(r)
             }
             Stage::Start | Stage::Finished => panic!("Exchange::on_response called without a request in flight"),
         }
     }
-}
-
-fn prepare_single(r: &Request, creds: &Credentials, now: crate::time::Timestamp) -> Result<HttpRequest, Error> {
-    let op = r.operation();
-    match r {
-        Request::PayupKeyinApprove(x) => x.prepare(creds.payup(op)?, now),
-        Request::PayupKeyinCancel(x) => x.prepare(creds.payup(op)?),
-        Request::PayupKakaopayOrder(x) => x.prepare(creds.payup(op)?, now),
-        Request::PayupKakaopayApprove(x) => x.prepare(creds.payup(op)?),
-        Request::PayupKakaopayCancel(x) => x.prepare(creds.payup(op)?),
-        Request::PaypleCardConfirm(x) => x.prepare(creds.payple(op)?),
-        Request::KcpKeyinApprove(x) => x.prepare(creds.kcp(op)?),
-        Request::KcpCancel(x) => x.prepare(creds.kcp(op)?),
-        _ => unreachable!("{op} is not a single-call operation"),
-    }
-}
-
-fn parse_single(r: &Request, resp: &HttpResponse) -> Result<Response, Error> {
-    Ok(match r {
-        Request::PayupKeyinApprove(_) => Response::PayupKeyinApproved(payup::KeyinApproved::parse(resp)?),
-        Request::PayupKeyinCancel(_) | Request::PayupKakaopayCancel(_) => {
-            Response::PayupCancelled(payup::PayupCancelled::parse(resp)?)
-        }
-        Request::PayupKakaopayOrder(_) => Response::KakaoOrdered(payup::KakaoOrdered::parse(resp)?),
-        Request::PayupKakaopayApprove(_) => Response::KakaoApproved(payup::KakaoApproved::parse(resp)?),
-        Request::PaypleAuth(_) => Response::PaypleAuth(payple::PaypleAuth::parse(resp)?),
-        Request::PaypleCardConfirm(_) | Request::PaypleBillingPay(_) | Request::PaypleStatus(_) => {
-            Response::PayplePayment(payple::PayplePayment::parse(resp)?)
-        }
-        Request::PaypleBillingInfo(_) => Response::PaypleBillingInfo(payple::BillingInfo::parse(resp)?),
-        Request::PaypleBillingDelete(_) => Response::PaypleBillingDeleted(payple::BillingDeleted::parse(resp)?),
-        Request::PaypleCancel(_) => Response::PaypleCancelled(payple::Cancelled::parse(resp)?),
-        Request::KcpKeyinApprove(_) => Response::KcpApproved(kcp::KeyinApproved::parse(resp)?),
-        Request::KcpCancel(_) => Response::KcpCancelled(kcp::Cancelled::parse(resp)?),
-        Request::PayupKakaopayWindow(_) | Request::PaypleResult(_) => unreachable!("pure operations send nothing"),
-    })
-}
-
-/// The request that undoes a successful approval, where the gateway's API has one (for
-/// `approve_then` and for approvals of the wrong amount). `reason` goes where a gateway wants one.
-pub fn undo_for(request: &Request, response: &Response, reason: &str) -> Option<Request> {
-    match (request, response) {
-        (Request::PayupKeyinApprove(_), Response::PayupKeyinApproved(a)) => {
-            Some(Request::PayupKeyinCancel(payup::KeyinCancel { transaction_id: a.transaction_id.clone() }))
-        }
-        (Request::PayupKakaopayApprove(_), Response::KakaoApproved(a)) => {
-            Some(Request::PayupKakaopayCancel(payup::KakaoCancel {
-                transaction_id: a.transaction_id().to_string(),
-                cancel_reason: reason.to_string(),
-            }))
-        }
-        (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => Some(Request::PaypleCancel(payple::Cancel {
-            payment: payple::PaymentRef {
-                pay_oid: a.pay_oid.clone(),
-                pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
-                reguler_flag: !q.simple_flag,
-                pay_year: Some(q.pay_year.clone()),
-                pay_month: Some(q.pay_month.clone()),
-            },
-            refund_total: a.pay_total.unwrap_or(0),
-            pay_taxtotal: None,
-        })),
-        (Request::PaypleCardConfirm(_), Response::PayplePayment(a)) => Some(Request::PaypleCancel(payple::Cancel {
-            payment: payple::PaymentRef {
-                pay_oid: a.pay_oid.clone(),
-                pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
-                reguler_flag: false,
-                pay_year: None,
-                pay_month: None,
-            },
-            refund_total: a.pay_total.unwrap_or(0),
-            pay_taxtotal: None,
-        })),
-        // The net cancel KCP's samples send when the merchant cannot complete an approval (specs/README).
-        (Request::KcpKeyinApprove(_), Response::KcpApproved(a)) => {
-            Some(Request::KcpCancel(kcp::Cancel::full(&a.tno, reason)))
-        }
-        _ => None,
-    }
-}
-
-/// A success that is not one: the gateway approved another amount or order than asked (DESIGN §4).
-#[derive(Clone, Debug)]
-pub struct Mismatch {
-    pub requested: u64,
-    pub approved: u64,
-    pub transaction_id: String,
-    /// `"order_number"`: the answer names another order or transaction (never undone);
-    /// `"amount"`: the answer is for our request (or nothing in it says otherwise) and reports another amount.
-    pub what: String,
-    /// The request that undoes the approval: only when the answer is provably ours and the gateway's API
-    /// allows one.
-    pub undo: Option<Request>,
-    /// Why the answer could not be proven to be ours, when it could not (then nothing is undone).
-    pub unproven: Option<String>,
-}
-
-/// Whether a successful answer belongs to the request it came back for, judged by the identifiers the
-/// gateway echoes (issue 14: a crossed connection, a pre-fork pool or a misrouting proxy can hand us the
-/// answer to somebody else's request, and cancelling "our" wrong-amount approval would then cancel theirs).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Attribution {
-    /// Every echoed identifier matches the request.
-    Ours,
-    /// An echoed identifier names another order or transaction (what, and the value the answer holds).
-    Other { field: &'static str, found: String },
-    /// Nothing in the answer contradicts the request, but nothing proves it either (why).
-    Unproven(String),
-}
-
-/// Compares an echoed identifier: empty in the answer proves nothing; another value is another order.
-fn echoed(field: &'static str, asked: &str, found: &str) -> Attribution {
-    if found.is_empty() {
-        Attribution::Unproven(format!("the answer carries no {field}"))
-    } else if found == asked {
-        Attribution::Ours
-    } else {
-        Attribution::Other { field, found: found.to_string() }
-    }
-}
-
-/// All of several checks: the first `Other` wins, then the first `Unproven`.
-fn all_of(checks: impl IntoIterator<Item = Attribution>) -> Attribution {
-    let mut result = Attribution::Ours;
-    for c in checks {
-        match c {
-            Attribution::Other { .. } => return c,
-            Attribution::Unproven(_) if result == Attribution::Ours => result = c,
-            _ => {}
-        }
-    }
-    result
-}
-
-/// A card number as the gateway echoes it masked (`41111111****1111`, already re-masked 6+4 by the
-/// parser) against the number sent: every digit shown must be the sent digit at that place.
-fn masked_card_matches(sent: &str, masked: &str) -> bool {
-    let shown: Vec<char> = masked.chars().filter(|c| c.is_ascii_digit() || *c == '*').collect();
-    shown.len() == sent.len() && shown.iter().zip(sent.chars()).all(|(m, s)| *m == '*' || *m == s)
-}
-
-/// Matches an answer to its request (see [`Attribution`]). What each gateway echoes:
-/// - Payup keyin approve: `orderNumber` ("승인요청시의 가맹점 주문번호", payup-card-keyin.txt §2.1 응답).
-/// - Payup KakaoPay approve: `transactionId`; the request carries `ordr_idxx`, and the spec calls both
-///   "페이업 거래번호" (payup-kakaopay-kcp.txt §3.1 응답, §3.3 응답), but no sample shows the two side by side:
-///   equal proves the answer ours; a different one is not taken as another order (that would make every
-///   approval ambiguous if the gateway numbers them apart) but is never cancelled either.
-/// - Payple: `PCD_PAY_OID` (and `PCD_PAYER_ID` where the request named one).
-/// - Payup cancels and KCP cancel: the transaction id (`transactionId`, `tno`) of the cancel itself.
-/// - NHN KCP keyin approve echoes no order number (kcp-keyin.txt 승인응답): only the card number with its
-///   third group masked, and the instalment months. They can contradict the request (another card, another
-///   quota) but never prove it ours: two approvals of one card with the same quota stay indistinguishable.
-///   payup treats a consistent KCP answer as ours — the gateway's own samples cancel on that basis (net
-///   cancel, specs/README) — and the fork-safe pool (payup-transport) keeps answers from crossing.
-pub fn attribute(request: &Request, response: &Response) -> Attribution {
-    match (request, response) {
-        (Request::PayupKeyinApprove(q), Response::PayupKeyinApproved(a)) => {
-            echoed("orderNumber", &q.order_number, &a.order_number)
-        }
-        (Request::PayupKakaopayApprove(q), Response::KakaoApproved(a)) => {
-            match echoed("transactionId", &q.ordr_idxx, a.transaction_id()) {
-                Attribution::Other { found, .. } => Attribution::Unproven(format!(
-                    "its transactionId {found} is not the ordr_idxx sent (the spec calls both 페이업 거래번호)"
-                )),
-                other => other,
-            }
-        }
-        (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => all_of([
-            echoed("PCD_PAY_OID", &q.pay_oid, &a.pay_oid),
-            match a.payer_id.as_deref() {
-                Some(found) if !found.is_empty() && found != q.payer_id => {
-                    Attribution::Other { field: "PCD_PAYER_ID", found: found.to_string() }
-                }
-                _ => Attribution::Ours,
-            },
-        ]),
-        (Request::PaypleCardConfirm(q), Response::PayplePayment(a)) => all_of([
-            echoed("PCD_PAY_OID", &q.pay_oid, &a.pay_oid),
-            match (q.payer_id.as_deref(), a.payer_id.as_deref()) {
-                (Some(asked), Some(found)) if !asked.is_empty() && !found.is_empty() && asked != found => {
-                    Attribution::Other { field: "PCD_PAYER_ID", found: found.to_string() }
-                }
-                _ => Attribution::Ours,
-            },
-        ]),
-        (Request::PaypleCancel(q), Response::PaypleCancelled(a)) => {
-            echoed("PCD_PAY_OID", &q.payment.pay_oid, &a.pay_oid)
-        }
-        (Request::PayupKeyinCancel(q), Response::PayupCancelled(a)) => {
-            echoed("transactionId", &q.transaction_id, &a.transaction_id)
-        }
-        (Request::PayupKakaopayCancel(q), Response::PayupCancelled(a)) => {
-            echoed("transactionId", &q.transaction_id, &a.transaction_id)
-        }
-        (Request::KcpCancel(q), Response::KcpCancelled(a)) => echoed("tno", &q.tno, &a.tno),
-        (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => {
-            let card = match a.card_no.as_deref() {
-                None | Some("") => Attribution::Unproven("the answer carries no card_no".into()),
-                Some(m) if masked_card_matches(q.card_no.expose(), m) => Attribution::Ours,
-                Some(m) => Attribution::Other { field: "card_no", found: m.to_string() },
-            };
-            let quota = match a.quota.as_deref().map(str::parse::<u8>) {
-                Some(Ok(n)) if n != q.quota => Attribution::Other { field: "quota", found: n.to_string() },
-                _ => Attribution::Ours,
-            };
-            all_of([card, quota])
-        }
-        _ => Attribution::Unproven("this operation's answer carries no identifier of its request".into()),
-    }
-}
-
-/// Checks a successful result against its request, attribution first: an answer that names another order
-/// is `"order_number"` whatever its amount (nothing is undone: the transaction it names is not ours); only
-/// then is the amount compared, and an approval of another amount is undone only when the answer is
-/// provably ours.
-pub fn check_result(request: &Request, response: &Response) -> Option<Mismatch> {
-    let (requested, approved, id) = match (request, response) {
-        (Request::PayupKeyinApprove(q), Response::PayupKeyinApproved(a)) => {
-            (q.amount, a.amount, a.transaction_id.clone())
-        }
-        // A KakaoPay card result may omit the amount (§3.3: N); then there is nothing to compare.
-        (Request::PayupKakaopayApprove(q), Response::KakaoApproved(a)) => {
-            (q.amount, a.amount().unwrap_or(q.amount), a.transaction_id().to_string())
-        }
-        (Request::PaypleBillingPay(q), Response::PayplePayment(a)) => {
-            (q.pay_total, a.pay_total.unwrap_or(0), a.pay_oid.clone())
-        }
-        (Request::PaypleCardConfirm(q), Response::PayplePayment(a)) => {
-            (q.amount, a.pay_total.unwrap_or(0), a.pay_oid.clone())
-        }
-        // kcp-keyin.txt 승인응답: "반드시 업체의 DB금액과 비교하여 검증하시기 바랍니다".
-        (Request::KcpKeyinApprove(q), Response::KcpApproved(a)) => (q.amount, a.amount, a.tno.clone()),
-        // A refund or cancel of another amount than asked is not the one asked for either (never undone).
-        (Request::PaypleCancel(q), Response::PaypleCancelled(a)) => (q.refund_total, a.refund_total, a.pay_oid.clone()),
-        (Request::KcpCancel(q), Response::KcpCancelled(a)) => match (q.mod_mny, a.mod_mny) {
-            (Some(asked), Some(done)) => (asked, done, a.tno.clone()),
-            _ => (0, 0, a.tno.clone()),
-        },
-        (Request::PayupKeyinCancel(_) | Request::PayupKakaopayCancel(_), Response::PayupCancelled(a)) => {
-            (0, 0, a.transaction_id.clone())
-        }
-        _ => return None,
-    };
-    let attribution = attribute(request, response);
-    if let Attribution::Other { .. } = attribution {
-        return Some(Mismatch {
-            requested,
-            approved,
-            transaction_id: id,
-            what: "order_number".into(),
-            undo: None,
-            unproven: None,
-        });
-    }
-    if approved == requested {
-        return None;
-    }
-    let is_cancel = matches!(request, Request::PaypleCancel(_) | Request::KcpCancel(_));
-    let (undo, unproven) = match attribution {
-        Attribution::Ours if !is_cancel => (undo_for(request, response, "승인 금액 불일치(자동취소)"), None),
-        Attribution::Unproven(why) if !is_cancel => (None, Some(why)),
-        _ => (None, None),
-    };
-    Some(Mismatch { requested, approved, transaction_id: id, what: "amount".into(), undo, unproven })
 }
 
 /// The request document's operation, parsed: the common first step of the JSON entry points.
@@ -784,7 +545,7 @@ pub fn parse_json(operation: &str, request: &Value, status: u16, body: &[u8]) ->
     if let Some(r) = execute_pure(&req) {
         return r.map(|r| r.to_json());
     }
-    parse_single(&req, &HttpResponse::new(status, body.to_vec())).map(|r| r.to_json())
+    req.parse(&HttpResponse::new(status, body.to_vec())).map(|r| r.to_json())
 }
 
 /// Pure operations (`payup.kakaopay.window`, `payple.result`) as JSON, with no client.

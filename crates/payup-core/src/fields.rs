@@ -22,10 +22,6 @@ struct Describing {
     docs_opened: usize,
 }
 
-fn describing() -> bool {
-    DESCRIBING.with(|d| d.borrow().is_some())
-}
-
 /// Notes a field read by the request's own document (created at its first read).
 fn note_field(name: &str, ty: FieldType, required: bool) {
     DESCRIBING.with(|d| {
@@ -218,6 +214,19 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// A required object: missing → `rule` (and `None`).
+    pub fn object(&mut self, name: &'static str, rule: &str) -> Option<&'a Map<String, Value>> {
+        if self.recording {
+            note_field(name, FieldType::Object, true);
+            return Some(&EMPTY_OBJECT);
+        }
+        let v = self.opt_object(name);
+        if v.is_none() {
+            self.problems.push(name, rule);
+        }
+        v
+    }
+
     /// Finishes reading `r` and runs its checks too, so that one error lists every broken field.
     pub fn finish_with<T>(self, r: T, check: impl FnOnce(&T, &mut Problems)) -> Result<T, Error> {
         let mut p = self.finish();
@@ -246,14 +255,6 @@ impl<'a> Doc<'a> {
 
 pub fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// A field that must be given although its reader takes it as optional (the schema marks it required).
-pub fn require<T>(p: &mut Problems, field: &str, value: &Option<T>, rule: &str) {
-    note_rule(field, |f| f.required = Some(true));
-    if value.is_none() && !describing() {
-        p.push(field, rule);
-    }
 }
 
 pub fn check_bytes(p: &mut Problems, field: &str, value: &str, max: usize) {

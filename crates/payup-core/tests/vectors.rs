@@ -186,7 +186,9 @@ fn payup_approval_amount_mismatch_is_detected_with_its_undo() {
     };
     let m = check_result(&req, &r).expect("a mismatch");
     assert_eq!((m.requested, m.approved), (1004, 2004));
-    assert!(matches!(m.undo, Some(Request::PayupKeyinCancel(ref c)) if c.transaction_id == "20180212000000ST0000"));
+    assert!(
+        matches!(m.undo.map(|u| u.request), Some(Request::PayupKeyinCancel(ref c)) if c.transaction_id == "20180212000000ST0000")
+    );
 }
 
 /// The JSON entry points the bindings use give the same answers.

@@ -6,7 +6,7 @@ use serde_json::{Map, json};
 use crate::Shared;
 use crate::fields::{Dialect, Fields, birth_or_business, card_number, digits_exact, digits_max, max_bytes, month, tri};
 use crate::http::{Request, Response};
-use crate::state::{KakaoOrder, Tx};
+use crate::state::{KakaopayOrder, Tx};
 use crate::util::{self, CardOutcome, Kst};
 
 /// `{"responseCode","responseMsg"}` with the §3.1 message; `{파라미터명}` replaced by `param`.
@@ -283,7 +283,7 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
     let ordr_idxx = {
         let mut st = sh.state();
         let id = st.next_payup_id();
-        st.insert_order(KakaoOrder {
+        st.insert_order(KakaopayOrder {
             ordr_idxx: id.clone(),
             merchant_id: mid.into(),
             order_number: f.s("orderNumber").into(),

@@ -77,7 +77,7 @@ pub struct EncToken {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct KakaoOrder {
+pub struct KakaopayOrder {
     pub ordr_idxx: String,
     pub merchant_id: String,
     pub order_number: String,
@@ -122,7 +122,7 @@ pub struct BillingKey {
 #[derive(Default, Serialize, Deserialize)]
 pub struct Persistent {
     pub transactions: Vec<Tx>,
-    pub kakaopay_orders: Vec<KakaoOrder>,
+    pub kakaopay_orders: Vec<KakaopayOrder>,
     pub payple_billing_keys: Vec<BillingKey>,
     #[serde(default)]
     pub last_payup_id: (i64, u32),
@@ -217,13 +217,13 @@ impl State {
         }
     }
 
-    pub fn order(&self, ordr_idxx: &str) -> Option<&KakaoOrder> {
+    pub fn order(&self, ordr_idxx: &str) -> Option<&KakaopayOrder> {
         self.order_index.get(ordr_idxx).map(|i| &self.p.kakaopay_orders[*i])
     }
-    pub fn order_mut(&mut self, ordr_idxx: &str) -> Option<&mut KakaoOrder> {
+    pub fn order_mut(&mut self, ordr_idxx: &str) -> Option<&mut KakaopayOrder> {
         self.order_index.get(ordr_idxx).map(|i| &mut self.p.kakaopay_orders[*i])
     }
-    pub fn insert_order(&mut self, o: KakaoOrder) {
+    pub fn insert_order(&mut self, o: KakaopayOrder) {
         self.order_index.insert(o.ordr_idxx.clone(), self.p.kakaopay_orders.len());
         self.p.kakaopay_orders.push(o);
     }

@@ -1,8 +1,8 @@
 use crate::wire::{SendFailure, Wire};
 use payup_core::catalog::ambiguous_context;
-use payup_core::catalog::{self, Attribution, Exchange, Mismatch, Next};
-use payup_core::{AmbiguousContext, Config, Error, ErrorKind, Gateway, HttpRequest, Operation, OperationClass};
-use payup_core::{Request, Response, Target, Timestamp, payple};
+use payup_core::catalog::{self, Attribution, Exchange, Mismatch, Next, Recovery, Undo};
+use payup_core::{Config, Error, ErrorKind, HttpRequest, Operation, OperationClass};
+use payup_core::{Request, Response, Target, Timestamp};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
@@ -76,7 +76,8 @@ impl Client {
         self.execute(request).map(|r| r.to_json())
     }
 
-    /// Runs one operation with every safety of this crate.
+    /// Runs one operation with every safety of this crate: core decides what to check, undo and recover
+    /// (`payup_core::flow`); this only executes its plans.
     pub fn execute(&self, request: Request) -> Result<Response, Error> {
         // The day the payment was asked for (KST): a recovery query that runs after midnight still looks there.
         let asked_on = now().kst_date();
@@ -84,10 +85,7 @@ impl Client {
         let result =
             if op.class() == OperationClass::ReadOnly { self.with_retries(&request) } else { self.run(&request) };
         match result {
-            Ok(response) => match catalog::check_result(&request, &response) {
-                None => Ok(response),
-                Some(m) => Err(self.undo_mismatch(&request, &m)),
-            },
+            Ok(response) => self.checked(&request, response),
             Err(e) if e.kind() == ErrorKind::Ambiguous => self.recover(&request, e, &asked_on),
             Err(e) => Err(e),
         }
@@ -105,28 +103,42 @@ impl Client {
             Ok(t) => Ok((approved, t)),
             Err(error) => {
                 // Never cancel a transaction that is not provably the answer to our request (issue 14).
-                let cancel = match (catalog::attribute(&request, &approved), catalog::undo_for(&request, &approved, "가맹점 DB 처리 실패(자동취소)")) {
-                    (Attribution::Ours, Some(undo)) => self.execute(undo),
-                    (Attribution::Ours, None) => Err(Error::config(format!(
-                        "{} has no cancel operation in payup yet: cancel the approval by hand",
-                        request.operation()
-                    ))),
-                    (not_ours, _) => Err(Error::ambiguous(
-                        request.operation().gateway(),
-                        format!(
-                            "the approval was not cancelled: its answer is not provably this request's ({}); reconcile it by hand",
-                            match not_ours {
-                                Attribution::Unproven(why) => why,
-                                Attribution::Other { field, .. } => format!("{field} differs"),
-                                Attribution::Ours => unreachable!(),
-                            }
-                        ),
-                    )
-                    .with_ambiguous(ambiguous_context(&request))),
-                };
+                let cancel =
+                    match (request.attribute(&approved), request.undo(&approved, "가맹점 DB 처리 실패(자동취소)"))
+                    {
+                        (Attribution::Ours, Some(undo)) => self.run_undo(undo),
+                        (Attribution::Ours, None) => Err(Error::config(format!(
+                            "{} has no cancel operation in payup yet: cancel the approval by hand",
+                            request.operation()
+                        ))),
+                        (Attribution::Unproven(why), _) => Err(not_provably_ours(&request, &why)),
+                        (Attribution::Other { field, .. }, _) => {
+                            Err(not_provably_ours(&request, &format!("{field} differs")))
+                        }
+                    };
                 Err(ApproveThenError::Commit { error, approved, cancel })
             }
         }
+    }
+
+    /// A success, checked against its request: attributed first, then its amount (DESIGN §4).
+    fn checked(&self, request: &Request, response: Response) -> Result<Response, Error> {
+        match catalog::check_result(request, &response) {
+            None => Ok(response),
+            Some(m) => Err(self.undo_mismatch(request, &m)),
+        }
+    }
+
+    /// Executes an undo plan: its confirming query first (what was really paid), then the cancel.
+    fn run_undo(&self, undo: Undo) -> Result<Response, Error> {
+        let undo = match &undo.confirm_with {
+            Some(query) => match self.with_retries(query) {
+                Ok(found) => undo.clone().confirmed(&found),
+                Err(_) => undo,
+            },
+            None => undo,
+        };
+        self.execute(undo.request)
     }
 
     fn with_retries(&self, request: &Request) -> Result<Response, Error> {
@@ -207,100 +219,63 @@ impl Client {
         }
     }
 
-    /// An approval of another amount or order is undone where the API allows it.
+    /// An approval of another amount is undone where it is provably ours and the API allows it.
     fn undo_mismatch(&self, request: &Request, m: &Mismatch) -> Error {
         let cancelled = match m.undo.clone() {
-            Some(mut undo) => {
-                // A Payple refund names its amount: ask Payple what was really paid rather than trusting
-                // the answer that was already wrong once.
-                if let Request::PaypleCancel(c) = &mut undo {
-                    let status = Request::PaypleStatus(c.payment.clone());
-                    if let Ok(Response::PayplePayment(p)) = self.with_retries(&status) {
-                        c.refund_total = p.pay_total.unwrap_or(c.refund_total);
-                    }
-                }
-                self.execute(undo).map(|_| ())
-            }
+            Some(undo) => self.run_undo(undo).map(|_| ()),
             None => Err(Error::config("no cancel operation")),
         };
         catalog::mismatch_error(request, m, cancelled.as_ref().map(|_| ()))
     }
 
-    /// After an ambiguous outcome: find out what happened where the gateway lets us (a recovered
-    /// success is returned as a success), else say exactly what is unknown.
+    /// After an ambiguous outcome: runs core's recovery plan (a recovered success is returned as a
+    /// success), else says exactly what is unknown.
     fn recover(&self, request: &Request, error: Error, asked_on: &str) -> Result<Response, Error> {
         let mut ctx = ambiguous_context(request);
-        match request {
-            Request::PaypleBillingPay(b) => {
-                let status = payple::Status {
-                    pay_oid: b.pay_oid.clone(),
-                    pay_date: asked_on.to_string(),
-                    reguler_flag: !b.simple_flag,
-                    pay_year: Some(b.pay_year.clone()),
-                    pay_month: Some(b.pay_month.clone()),
-                };
-                self.recover_by_status(request, status, error, ctx)
-            }
-            Request::PaypleCardConfirm(c) => {
-                let status = payple::Status {
-                    pay_oid: c.pay_oid.clone(),
-                    pay_date: asked_on.to_string(),
-                    reguler_flag: false,
-                    pay_year: None,
-                    pay_month: None,
-                };
-                self.recover_by_status(request, status, error, ctx)
-            }
-            Request::PayupKakaopayApprove(_) => {
-                // The window's enc_data authorizes one payment of one order: asking again either
-                // approves (the first never arrived) or answers 8002 (it did): never a second charge.
-                match self.run(request) {
-                    Ok(r) => match catalog::check_result(request, &r) {
-                        None => Ok(r),
-                        Some(m) => Err(self.undo_mismatch(request, &m)),
-                    },
-                    Err(e) if e.code() == Some("8002") => {
-                        ctx.tried.push("payup.kakaopay.approve again: 8002, the order is already paid".into());
-                        let out = Error::ambiguous(
-                            Gateway::Payup,
-                            "the KakaoPay approval went through (asked again, the gateway answers 8002: already paid) but its response was lost, so its transactionId is unknown: find it in Payup's merchant pages",
-                        );
-                        Err(out.with_gateway_code("8002").with_ambiguous(ctx))
-                    }
-                    Err(e) => {
-                        ctx.tried.push(format!("payup.kakaopay.approve again: {}", e.kind().as_str()));
-                        Err(error.with_ambiguous(ctx))
-                    }
+        let op = request.operation();
+        match request.recovery(asked_on) {
+            Recovery::Unresolvable => Err(error.with_ambiguous(ctx)),
+            Recovery::Query(query) => match self.with_retries(&query) {
+                Ok(found) if request.result_matches(&found) => self.checked(request, found),
+                Ok(_) => Err(error.with_ambiguous(ctx)),
+                Err(e) => {
+                    ctx.tried.push(format!(
+                        "{}: {}{}",
+                        query.operation(),
+                        e.kind().as_str(),
+                        e.code().map(|c| format!(" [{c}]")).unwrap_or_default()
+                    ));
+                    Err(error.with_ambiguous(ctx))
                 }
-            }
-            _ => Err(error.with_ambiguous(ctx)),
+            },
+            Recovery::AskAgain { already_done, meaning, lost } => match self.run(request) {
+                Ok(r) => self.checked(request, r),
+                Err(e) if e.code() == Some(already_done) => {
+                    ctx.tried.push(format!("{op} again: {already_done}, {meaning}"));
+                    Err(Error::ambiguous(
+                        op.gateway(),
+                        format!(
+                            "the {op} went through (asked again, the gateway answers {already_done}: {meaning}) but its response was lost, so {lost}"
+                        ),
+                    )
+                    .with_gateway_code(already_done)
+                    .with_ambiguous(ctx))
+                }
+                Err(e) => {
+                    ctx.tried.push(format!("{op} again: {}", e.kind().as_str()));
+                    Err(error.with_ambiguous(ctx))
+                }
+            },
         }
     }
+}
 
-    fn recover_by_status(
-        &self,
-        request: &Request,
-        status: payple::Status,
-        error: Error,
-        mut ctx: AmbiguousContext,
-    ) -> Result<Response, Error> {
-        match self.with_retries(&Request::PaypleStatus(status)) {
-            Ok(Response::PayplePayment(p)) => {
-                let found = Response::PayplePayment(p);
-                match catalog::check_result(request, &found) {
-                    None => Ok(found),
-                    Some(m) => Err(self.undo_mismatch(request, &m)),
-                }
-            }
-            Ok(_) => Err(error.with_ambiguous(ctx)),
-            Err(e) => {
-                ctx.tried.push(format!(
-                    "payple.status: {}{}",
-                    e.kind().as_str(),
-                    e.code().map(|c| format!(" [{c}]")).unwrap_or_default()
-                ));
-                Err(error.with_ambiguous(ctx))
-            }
-        }
-    }
+fn not_provably_ours(request: &Request, why: &str) -> Error {
+    Error::ambiguous(
+        request.operation().gateway(),
+        format!(
+            "the approval was not cancelled: its answer is not provably this request's ({why}); reconcile it by hand"
+        ),
+    )
+    .with_ambiguous(ambiguous_context(request))
 }

@@ -180,3 +180,30 @@ impl Cancelled {
         })
     }
 }
+
+impl Flow for Cancel {
+    type Output = Cancelled;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.kcp(Self::OPERATION)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<Cancelled, Error> {
+        Cancelled::parse(resp)
+    }
+    fn known(&self) -> Known {
+        Known::transaction(&self.tno, self.mod_mny)
+    }
+    fn attribute(&self, a: &Cancelled) -> Attribution {
+        Attribution::echoed("tno", &self.tno, &a.tno)
+    }
+    /// A partial cancel of another amount than asked is not the one asked for (never undone).
+    fn amounts(&self, a: &Cancelled) -> Option<Amounts> {
+        let (requested, reported) = match (self.mod_mny, a.mod_mny) {
+            (Some(asked), Some(done)) => (asked, done),
+            _ => (0, 0),
+        };
+        Some(Amounts { requested, reported, transaction_id: a.tno.clone(), is_cancel: true })
+    }
+}

@@ -239,3 +239,45 @@ impl KeyinApproved {
         })
     }
 }
+
+impl Flow for KeyinApproval {
+    type Output = KeyinApproved;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.kcp(Self::OPERATION)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<KeyinApproved, Error> {
+        KeyinApproved::parse(resp)
+    }
+    fn known(&self) -> Known {
+        Known::order(&self.ordr_idxx, self.amount)
+    }
+    /// KCP's keyin answer echoes no order number (kcp-keyin.txt 승인응답): only the card number with its
+    /// third group masked, and the instalment months. They can contradict the request (another card, another
+    /// quota) but never prove it ours: two approvals of one card with the same quota stay indistinguishable.
+    /// payup treats a consistent answer as ours — KCP's own samples cancel on that basis (net cancel,
+    /// specs/README) — and the fork-safe pool (payup-transport) keeps answers from crossing.
+    fn attribute(&self, a: &KeyinApproved) -> Attribution {
+        let card = match a.card_no.as_deref() {
+            None | Some("") => Attribution::Unproven("the answer carries no card_no".into()),
+            Some(m) if crate::flow::masked_card_matches(self.card_no.expose(), m) => Attribution::Ours,
+            Some(m) => Attribution::Other { field: "card_no", found: m.to_string() },
+        };
+        let quota = match a.quota.as_deref().map(str::parse::<u8>) {
+            Some(Ok(n)) if n != self.quota => Attribution::Other { field: "quota", found: n.to_string() },
+            _ => Attribution::Ours,
+        };
+        Attribution::all_of([card, quota])
+    }
+    /// kcp-keyin.txt 승인응답: "반드시 업체의 DB금액과 비교하여 검증하시기 바랍니다".
+    fn amounts(&self, a: &KeyinApproved) -> Option<Amounts> {
+        Some(Amounts { requested: self.amount, reported: a.amount, transaction_id: a.tno.clone(), is_cancel: false })
+    }
+    /// The net cancel KCP's samples send when the merchant cannot complete an approval (specs/README).
+    fn undo(&self, a: &KeyinApproved, reason: &str) -> Option<Undo> {
+        Some(Undo::by(Cancel::full(&a.tno, reason)))
+    }
+    // No query API in kcp-keyin.txt: an unknown approval can only be reconciled by hand.
+}

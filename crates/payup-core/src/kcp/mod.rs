@@ -1,11 +1,14 @@
 //! NHN KCP keyin (kcp-keyin.txt): certified (11121000) and uncertified (11111000) card approvals.
 
+use crate::catalog::{Amounts, Attribution, Catalogued, Credentials, Flow, Known, Undo};
 use crate::codes::Gateway;
 use crate::error::{Error, ErrorKind};
 use crate::fields::{self, Doc, Problems, check_bytes, check_digits, loose_str, loose_u64};
 use crate::http::{HttpRequest, HttpResponse, Target};
+use crate::payple::PaypleAuth as PartnerAuth;
 use crate::response;
 use crate::secret::Secret;
+use crate::time::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

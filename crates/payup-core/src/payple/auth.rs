@@ -180,3 +180,16 @@ impl PaypleAuth {
         req
     }
 }
+
+impl Flow for AuthRequest {
+    type Output = PaypleAuth;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.payple(Self::OPERATION)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<PaypleAuth, Error> {
+        PaypleAuth::parse(resp)
+    }
+}

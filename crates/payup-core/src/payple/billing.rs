@@ -255,3 +255,93 @@ impl BillingDeleted {
         })
     }
 }
+
+impl Flow for BillingPay {
+    type Output = PayplePayment;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn partner_auth(&self) -> Option<AuthRequest> {
+        Some(self.auth())
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, auth: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.payple(Self::OPERATION)?, after_auth(auth)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<PayplePayment, Error> {
+        PayplePayment::parse(resp)
+    }
+    fn known(&self) -> Known {
+        Known::order(&self.pay_oid, self.pay_total)
+    }
+    /// Payple echoes `PCD_PAY_OID` and the billing key `PCD_PAYER_ID`.
+    fn attribute(&self, a: &PayplePayment) -> Attribution {
+        Attribution::all_of([
+            Attribution::echoed("PCD_PAY_OID", &self.pay_oid, &a.pay_oid),
+            Attribution::if_echoed("PCD_PAYER_ID", &self.payer_id, a.payer_id.as_deref()),
+        ])
+    }
+    fn amounts(&self, a: &PayplePayment) -> Option<Amounts> {
+        Some(Amounts {
+            requested: self.pay_total,
+            reported: a.pay_total.unwrap_or(0),
+            transaction_id: a.pay_oid.clone(),
+            is_cancel: false,
+        })
+    }
+    fn undo(&self, a: &PayplePayment, _reason: &str) -> Option<Undo> {
+        Some(refund_of(a, payment_ref(a, !self.simple_flag, Some(&self.pay_year), Some(&self.pay_month))))
+    }
+    /// Payple's result query finds the payment by order number, date and billing month.
+    fn recovery(&self, asked_on: &str) -> Recovery {
+        Recovery::Query(
+            PaymentRef {
+                pay_oid: self.pay_oid.clone(),
+                pay_date: asked_on.to_string(),
+                reguler_flag: !self.simple_flag,
+                pay_year: Some(self.pay_year.clone()),
+                pay_month: Some(self.pay_month.clone()),
+            }
+            .into(),
+        )
+    }
+}
+
+/// `payple.billing.info` (PUSERINFO): the registered card of a billing key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BillingKeyInfo(pub BillingKey);
+
+/// `payple.billing.delete` (PUSERDEL): deletes a billing key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BillingKeyDelete(pub BillingKey);
+
+impl Flow for BillingKeyInfo {
+    type Output = BillingInfo;
+    fn read(v: &Value) -> Result<Self, Error> {
+        BillingKey::from_json_info(v).map(BillingKeyInfo)
+    }
+    fn partner_auth(&self) -> Option<AuthRequest> {
+        Some(AuthRequest::work("PUSERINFO"))
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, auth: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.0.prepare(creds.payple(Self::OPERATION)?, after_auth(auth)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<BillingInfo, Error> {
+        BillingInfo::parse(resp)
+    }
+}
+
+impl Flow for BillingKeyDelete {
+    type Output = BillingDeleted;
+    fn read(v: &Value) -> Result<Self, Error> {
+        BillingKey::from_json(v).map(BillingKeyDelete)
+    }
+    fn partner_auth(&self) -> Option<AuthRequest> {
+        Some(AuthRequest::work("PUSERDEL"))
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, auth: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.0.prepare(creds.payple(Self::OPERATION)?, after_auth(auth)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<BillingDeleted, Error> {
+        BillingDeleted::parse(resp)
+    }
+}

@@ -73,3 +73,49 @@ impl CardConfirm {
         Ok(req)
     }
 }
+
+impl Flow for CardConfirm {
+    type Output = PayplePayment;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.payple(Self::OPERATION)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<PayplePayment, Error> {
+        PayplePayment::parse(resp)
+    }
+    fn known(&self) -> Known {
+        Known::order(&self.pay_oid, self.amount)
+    }
+    fn attribute(&self, a: &PayplePayment) -> Attribution {
+        Attribution::all_of([
+            Attribution::echoed("PCD_PAY_OID", &self.pay_oid, &a.pay_oid),
+            Attribution::if_echoed("PCD_PAYER_ID", self.payer_id.as_deref().unwrap_or(""), a.payer_id.as_deref()),
+        ])
+    }
+    fn amounts(&self, a: &PayplePayment) -> Option<Amounts> {
+        Some(Amounts {
+            requested: self.amount,
+            reported: a.pay_total.unwrap_or(0),
+            transaction_id: a.pay_oid.clone(),
+            is_cancel: false,
+        })
+    }
+    fn undo(&self, a: &PayplePayment, _reason: &str) -> Option<Undo> {
+        Some(refund_of(a, payment_ref(a, false, None, None)))
+    }
+    /// Payple's result query finds a window payment by order number and date.
+    fn recovery(&self, asked_on: &str) -> Recovery {
+        Recovery::Query(
+            PaymentRef {
+                pay_oid: self.pay_oid.clone(),
+                pay_date: asked_on.to_string(),
+                reguler_flag: false,
+                pay_year: None,
+                pay_month: None,
+            }
+            .into(),
+        )
+    }
+}

@@ -4,12 +4,15 @@
 //! tokens and the URL to call next ("return_url may change: do not hard-code it"), then the call itself
 //! with those tokens. Core prepares and parses both steps; the transport chains them.
 
+use crate::catalog::{Amounts, Attribution, Catalogued, Credentials, Flow, Known, Recovery, Undo};
 use crate::codes::Gateway;
 use crate::error::Error;
 use crate::fields::{self, Doc, Problems, check_bytes, check_digits, loose_str, loose_u64, yn};
 use crate::http::{HttpRequest, HttpResponse, Target};
+use crate::payple::PaypleAuth as PartnerAuth;
 use crate::response;
 use crate::secret::Secret;
+use crate::time::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -26,7 +29,6 @@ pub use confirm::*;
 pub use payment::*;
 pub use refund::*;
 pub use result::*;
-pub use status::*;
 
 /// A Payple merchant's credentials (payple-card.txt 가맹점 인증).
 #[derive(Clone, Debug)]
@@ -102,5 +104,41 @@ fn payer_no_value(v: &str) -> Value {
     match v.parse::<u64>() {
         Ok(n) if n.to_string() == v => Value::from(n),
         _ => Value::String(v.to_string()),
+    }
+}
+
+/// A Payple operation's own configuration needs, checked before partner auth is even sent.
+pub(crate) fn check_credentials_for(op: crate::catalog::Operation, creds: &PaypleCredentials) -> Result<(), Error> {
+    if op == crate::catalog::Operation::PaypleCancel && creds.refund_key.is_none() {
+        return Err(Error::config(
+            "payple.refund_key is required for payple.cancel (PCD_REFUND_KEY, from Payple's admin pages)",
+        )
+        .with_gateway(Gateway::Payple));
+    }
+    Ok(())
+}
+
+/// The second step of a two-step call needs partner auth's answer.
+fn after_auth(auth: Option<&PaypleAuth>) -> Result<&PaypleAuth, Error> {
+    auth.ok_or_else(|| Error::config("payple: partner auth must come first").with_gateway(Gateway::Payple))
+}
+
+/// The reference of a payment Payple reported (for its refund or its query).
+fn payment_ref(a: &PayplePayment, reguler: bool, year: Option<&str>, month: Option<&str>) -> PaymentRef {
+    PaymentRef {
+        pay_oid: a.pay_oid.clone(),
+        pay_date: a.pay_time.as_deref().map(|t| t.chars().take(8).collect()).unwrap_or_default(),
+        reguler_flag: reguler,
+        pay_year: year.map(str::to_string),
+        pay_month: month.map(str::to_string),
+    }
+}
+
+/// Refunds a payment in full, confirming first with the result query what was really paid.
+fn refund_of(a: &PayplePayment, reference: PaymentRef) -> Undo {
+    Undo {
+        request: Cancel { payment: reference.clone(), refund_total: a.pay_total.unwrap_or(0), pay_taxtotal: None }
+            .into(),
+        confirm_with: Some(reference.into()),
     }
 }

@@ -144,3 +144,34 @@ impl Cancelled {
         })
     }
 }
+
+impl Flow for Cancel {
+    type Output = Cancelled;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn partner_auth(&self) -> Option<AuthRequest> {
+        Some(AuthRequest::cancel())
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, auth: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.payple(Self::OPERATION)?, after_auth(auth)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<Cancelled, Error> {
+        Cancelled::parse(resp)
+    }
+    fn known(&self) -> Known {
+        Known::order(&self.payment.pay_oid, self.refund_total)
+    }
+    fn attribute(&self, a: &Cancelled) -> Attribution {
+        Attribution::echoed("PCD_PAY_OID", &self.payment.pay_oid, &a.pay_oid)
+    }
+    /// A refund of another amount than asked is not the one asked for either (never undone).
+    fn amounts(&self, a: &Cancelled) -> Option<Amounts> {
+        Some(Amounts {
+            requested: self.refund_total,
+            reported: a.refund_total,
+            transaction_id: a.pay_oid.clone(),
+            is_cancel: true,
+        })
+    }
+}

@@ -88,3 +88,19 @@ impl WindowResult {
         }
     }
 }
+
+impl Flow for WindowResult {
+    type Output = PayplePayment;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn pure(&self) -> Option<Result<PayplePayment, Error>> {
+        Some(self.parse())
+    }
+    fn prepare(&self, _: &Credentials, _: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        Err(crate::flow::nothing_to_send(Self::OPERATION))
+    }
+    fn parse(_: &HttpResponse) -> Result<PayplePayment, Error> {
+        Err(crate::flow::nothing_to_send(Self::OPERATION))
+    }
+}

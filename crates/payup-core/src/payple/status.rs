@@ -5,8 +5,6 @@ use super::*;
 // ---- result query (payple-card.txt 결제결과 조회) ---------------------------------------------------
 
 /// `payple.status`: what Payple knows of an order (read-only; the transport may retry it).
-pub type Status = PaymentRef;
-
 impl PaymentRef {
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
@@ -25,5 +23,21 @@ impl PaymentRef {
         b.insert("PCD_PAY_OID".into(), json!(self.pay_oid));
         b.insert("PCD_PAY_DATE".into(), json!(self.pay_date));
         Ok(auth.next(b, creds.referer.as_ref()))
+    }
+}
+
+impl Flow for PaymentRef {
+    type Output = PayplePayment;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn partner_auth(&self) -> Option<AuthRequest> {
+        Some(AuthRequest::status())
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, auth: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.payple(Self::OPERATION)?, after_auth(auth)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<PayplePayment, Error> {
+        PayplePayment::parse(resp)
     }
 }

@@ -42,7 +42,7 @@ pub fn is_mobile_user_agent(ua: &str) -> bool {
 
 /// `payup.kakaopay.order`: registers an order and returns the window parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KakaoOrder {
+pub struct KakaopayOrder {
     pub order_number: String,
     pub user_agent: WindowKind,
     /// The HTTP User-Agent to send: the buyer's browser's, ideally. Defaults by `user_agent`.
@@ -57,11 +57,11 @@ pub struct KakaoOrder {
     pub mobile_number: Option<String>,
 }
 
-impl KakaoOrder {
+impl KakaopayOrder {
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let ua = d.opt_str("user_agent");
-        let r = KakaoOrder {
+        let r = KakaopayOrder {
             order_number: d.str("order_number"),
             user_agent: ua.as_deref().and_then(WindowKind::parse).unwrap_or(WindowKind::WM),
             http_user_agent: d.opt_str("http_user_agent"),
@@ -147,7 +147,7 @@ impl KakaoOrder {
 
 /// The order response: the window's parameters (§3.1 응답 전문구성).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct KakaoOrdered {
+pub struct KakaopayOrdered {
     pub good_mny: u64,
     pub site_cd: String,
     #[serde(rename = "ret_url")]
@@ -162,12 +162,12 @@ pub struct KakaoOrdered {
     pub response_msg: String,
 }
 
-impl KakaoOrdered {
+impl KakaopayOrdered {
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payup_object(resp)?;
         let good_mny = amount_field(&o, "good_mny")?
             .ok_or_else(|| response::unreadable(Gateway::Payup, resp, "the order has no good_mny"))?;
-        Ok(KakaoOrdered {
+        Ok(KakaopayOrdered {
             good_mny,
             site_cd: s(&o, "site_cd"),
             ret_url: s(&o, "Ret_URL"),
@@ -184,7 +184,7 @@ impl KakaoOrdered {
     /// Reads an order result back from its JSON document (the input of `payup.kakaopay.window`).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
-        let r = KakaoOrdered {
+        let r = KakaopayOrdered {
             good_mny: d.u64("good_mny"),
             site_cd: d.str("site_cd"),
             ret_url: d.str("ret_url"),
@@ -205,7 +205,7 @@ impl KakaoOrdered {
 
 /// `payup.kakaopay.approve`: approves with what the window posted back to `returnUrl`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KakaoApprove {
+pub struct KakaopayApprove {
     pub res_cd: String,
     pub enc_info: String,
     pub enc_data: String,
@@ -216,10 +216,10 @@ pub struct KakaoApprove {
     pub amount: u64,
 }
 
-impl KakaoApprove {
+impl KakaopayApprove {
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
-        let r = KakaoApprove {
+        let r = KakaopayApprove {
             res_cd: d.str("res_cd"),
             enc_info: d.opt_str("enc_info").unwrap_or_default(),
             enc_data: d.opt_str("enc_data").unwrap_or_default(),
@@ -278,7 +278,7 @@ impl KakaoApprove {
 /// The approve response: KakaoPay card and KakaoPay money carry different fields (§3.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type")]
-pub enum KakaoApproved {
+pub enum KakaopayApproved {
     #[serde(rename = "KAKAO_CARD")]
     Card {
         transaction_id: String,
@@ -306,11 +306,11 @@ pub enum KakaoApproved {
     },
 }
 
-impl KakaoApproved {
+impl KakaopayApproved {
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payup_object(resp)?;
         match s(&o, "type").as_str() {
-            "KAKAO_CARD" => Ok(KakaoApproved::Card {
+            "KAKAO_CARD" => Ok(KakaopayApproved::Card {
                 transaction_id: s(&o, "transactionId"),
                 order_number: s(&o, "orderNumber"),
                 auth_date_time: opt_s(&o, "authDateTime"),
@@ -322,7 +322,7 @@ impl KakaoApproved {
                 response_code: s(&o, "responseCode"),
                 response_msg: s(&o, "responseMsg"),
             }),
-            "KAKAO_MONEY" => Ok(KakaoApproved::Money {
+            "KAKAO_MONEY" => Ok(KakaopayApproved::Money {
                 transaction_id: s(&o, "transactionId"),
                 order_number: s(&o, "orderNumber"),
                 auth_date_time: s(&o, "authDateTime"),
@@ -338,14 +338,16 @@ impl KakaoApproved {
 
     pub fn transaction_id(&self) -> &str {
         match self {
-            KakaoApproved::Card { transaction_id, .. } | KakaoApproved::Money { transaction_id, .. } => transaction_id,
+            KakaopayApproved::Card { transaction_id, .. } | KakaopayApproved::Money { transaction_id, .. } => {
+                transaction_id
+            }
         }
     }
 
     pub fn amount(&self) -> Option<u64> {
         match self {
-            KakaoApproved::Card { amount, .. } => *amount,
-            KakaoApproved::Money { amount, .. } => Some(*amount),
+            KakaopayApproved::Card { amount, .. } => *amount,
+            KakaopayApproved::Money { amount, .. } => Some(*amount),
         }
     }
 }
@@ -354,15 +356,15 @@ impl KakaoApproved {
 
 /// `payup.kakaopay.cancel`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KakaoCancel {
+pub struct KakaopayCancel {
     pub transaction_id: String,
     pub cancel_reason: String,
 }
 
-impl KakaoCancel {
+impl KakaopayCancel {
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
-        let r = KakaoCancel { transaction_id: d.str("transaction_id"), cancel_reason: d.str("cancel_reason") };
+        let r = KakaopayCancel { transaction_id: d.str("transaction_id"), cancel_reason: d.str("cancel_reason") };
         d.finish_with(r, Self::check)
     }
 
@@ -387,3 +389,73 @@ impl KakaoCancel {
         Ok(HttpRequest::post_json(Gateway::Payup, kakao_path(&creds.merchant_id, "cancel"), &body))
     }
 }
+
+impl Flow for KakaopayOrder {
+    type Output = KakaopayOrdered;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn prepare(&self, creds: &Credentials, now: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.payup(Self::OPERATION)?, now)
+    }
+    fn parse(resp: &HttpResponse) -> Result<KakaopayOrdered, Error> {
+        KakaopayOrdered::parse(resp)
+    }
+    fn known(&self) -> Known {
+        Known::order(&self.order_number, self.amount)
+    }
+}
+
+impl Flow for KakaopayApprove {
+    type Output = KakaopayApproved;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn prepare(&self, creds: &Credentials, _: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.payup(Self::OPERATION)?)
+    }
+    fn parse(resp: &HttpResponse) -> Result<KakaopayApproved, Error> {
+        KakaopayApproved::parse(resp)
+    }
+    fn known(&self) -> Known {
+        Known::transaction(&self.ordr_idxx, Some(self.amount))
+    }
+    /// The request carries `ordr_idxx` and the answer `transactionId`; the spec calls both "페이업 거래번호"
+    /// (§3.1 응답, §3.3 응답) but no sample shows the two side by side: equal proves the answer ours; a
+    /// different one is not taken as another order (that would make every approval ambiguous if the gateway
+    /// numbers them apart) but is never cancelled either.
+    fn attribute(&self, a: &KakaopayApproved) -> Attribution {
+        match Attribution::echoed("transactionId", &self.ordr_idxx, a.transaction_id()) {
+            Attribution::Other { found, .. } => Attribution::Unproven(format!(
+                "its transactionId {found} is not the ordr_idxx sent (the spec calls both 페이업 거래번호)"
+            )),
+            other => other,
+        }
+    }
+    /// A KakaoPay card result may omit the amount (§3.3: N); then there is nothing to compare.
+    fn amounts(&self, a: &KakaopayApproved) -> Option<Amounts> {
+        Some(Amounts {
+            requested: self.amount,
+            reported: a.amount().unwrap_or(self.amount),
+            transaction_id: a.transaction_id().to_string(),
+            is_cancel: false,
+        })
+    }
+    fn undo(&self, a: &KakaopayApproved, reason: &str) -> Option<Undo> {
+        Some(Undo::by(KakaopayCancel {
+            transaction_id: a.transaction_id().to_string(),
+            cancel_reason: reason.to_string(),
+        }))
+    }
+    /// The window's enc_data authorizes one payment of one order: asking again either approves (the first
+    /// never arrived) or answers 8002 (it did): never a second charge (§3.3 8002 "이미 결제된 주문").
+    fn recovery(&self, _asked_on: &str) -> Recovery {
+        Recovery::AskAgain {
+            already_done: "8002",
+            meaning: "the order is already paid",
+            lost: "its transactionId is unknown: find it in Payup's merchant pages",
+        }
+    }
+}
+
+cancel_flow!(KakaopayCancel);

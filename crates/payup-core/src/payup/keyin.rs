@@ -308,3 +308,37 @@ impl PayupCancelled {
         })
     }
 }
+
+impl Flow for KeyinApproval {
+    type Output = KeyinApproved;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn prepare(&self, creds: &Credentials, now: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        self.prepare(creds.payup(Self::OPERATION)?, now)
+    }
+    fn parse(resp: &HttpResponse) -> Result<KeyinApproved, Error> {
+        KeyinApproved::parse(resp)
+    }
+    fn known(&self) -> Known {
+        Known::order(&self.order_number, self.amount)
+    }
+    /// The answer echoes `orderNumber` ("승인요청시의 가맹점 주문번호", §2.1 응답).
+    fn attribute(&self, a: &KeyinApproved) -> Attribution {
+        Attribution::echoed("orderNumber", &self.order_number, &a.order_number)
+    }
+    fn amounts(&self, a: &KeyinApproved) -> Option<Amounts> {
+        Some(Amounts {
+            requested: self.amount,
+            reported: a.amount,
+            transaction_id: a.transaction_id.clone(),
+            is_cancel: false,
+        })
+    }
+    fn undo(&self, a: &KeyinApproved, _reason: &str) -> Option<Undo> {
+        Some(Undo::by(KeyinCancel { transaction_id: a.transaction_id.clone() }))
+    }
+    // No query API in payup-card-keyin.txt: an unknown approval can only be reconciled by hand.
+}
+
+cancel_flow!(KeyinCancel);

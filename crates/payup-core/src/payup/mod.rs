@@ -1,15 +1,50 @@
 //! Payup: card keyin (payup-card-keyin.txt) and KakaoPay through NHN KCP (payup-kakaopay-kcp.txt).
 
+use crate::catalog::{Amounts, Attribution, Catalogued, Credentials, Flow, Known, Recovery, Undo};
 use crate::codes::Gateway;
 use crate::error::{Error, ErrorKind};
 use crate::fields::{self, Doc, Problems, check_bytes, check_digits, check_signable, yn};
 use crate::http::{HttpRequest, HttpResponse, JsonBody, Target};
+use crate::payple::PaypleAuth as PartnerAuth;
 use crate::response;
 use crate::secret::Secret;
 use crate::time::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
+
+/// The keyin cancel (§2.2) and the KakaoPay cancel (§3.4) answer alike (`PayupCancelled`) and are checked
+/// alike: the answer must name the transaction cancelled.
+macro_rules! cancel_flow {
+    ($request:ty) => {
+        impl Flow for $request {
+            type Output = PayupCancelled;
+            fn read(v: &Value) -> Result<Self, Error> {
+                Self::from_json(v)
+            }
+            fn prepare(
+                &self,
+                creds: &Credentials,
+                _: Timestamp,
+                _: Option<&PartnerAuth>,
+            ) -> Result<HttpRequest, Error> {
+                self.prepare(creds.payup(Self::OPERATION)?)
+            }
+            fn parse(resp: &HttpResponse) -> Result<PayupCancelled, Error> {
+                PayupCancelled::parse(resp)
+            }
+            fn known(&self) -> Known {
+                Known::transaction(&self.transaction_id, None)
+            }
+            fn attribute(&self, a: &PayupCancelled) -> Attribution {
+                Attribution::echoed("transactionId", &self.transaction_id, &a.transaction_id)
+            }
+            fn amounts(&self, a: &PayupCancelled) -> Option<Amounts> {
+                Some(Amounts { requested: 0, reported: 0, transaction_id: a.transaction_id.clone(), is_cancel: true })
+            }
+        }
+    };
+}
 
 mod kakaopay;
 mod keyin;

@@ -9,8 +9,8 @@ pub const KCP_PC_SCRIPT_URL: &str = "https://pay.kcp.co.kr/plugin/payplus_web.js
 
 /// `payup.kakaopay.window`: the HTML page that opens the KakaoPay window for an order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KakaoWindow {
-    pub order: KakaoOrdered,
+pub struct KakaopayWindowRequest {
+    pub order: KakaopayOrdered,
     pub user_agent: WindowKind,
     /// The PC window's script; the transport points it at the sandbox when the Payup base URL is overridden.
     pub kcp_script_url: Option<String>,
@@ -21,7 +21,7 @@ pub struct KakaoWindow {
 
 /// The window page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-pub struct KakaoWindowHtml {
+pub struct KakaopayWindow {
     pub html: String,
 }
 
@@ -41,10 +41,10 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-impl KakaoWindow {
+impl KakaopayWindowRequest {
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
-        let order_v = d.opt_object("order");
+        let order_v = d.object("order", "is required (the result of payup.kakaopay.order)");
         let ua = d.opt_str("user_agent");
         let kcp_script_url = d.opt_str("kcp_script_url");
         let opts = [d.opt_str("param_opt_1"), d.opt_str("param_opt_2"), d.opt_str("param_opt_3")];
@@ -57,8 +57,7 @@ impl KakaoWindow {
             "must be \"WM\" (mobile) or \"WP\" (PC)",
         );
         let kind = ua.as_deref().and_then(WindowKind::parse).unwrap_or(WindowKind::WM);
-        fields::require(&mut p, "order", &order_v, "is required (the result of payup.kakaopay.order)");
-        let order = match order_v.map(|m| KakaoOrdered::from_json(&Value::Object(m.clone()))) {
+        let order = match order_v.map(|m| KakaopayOrdered::from_json(&Value::Object(m.clone()))) {
             Some(Ok(o)) => Some(o),
             Some(Err(e)) => {
                 for f in e.fields {
@@ -70,7 +69,7 @@ impl KakaoWindow {
         };
         p.into_result()?;
         let [param_opt_1, param_opt_2, param_opt_3] = opts;
-        let w = KakaoWindow {
+        let w = KakaopayWindowRequest {
             order: order.expect("checked above"),
             user_agent: kind,
             kcp_script_url,
@@ -112,7 +111,7 @@ impl KakaoWindow {
     /// - Both forms keep `accept-charset="euc-kr"` as the samples show; the page itself is UTF-8.
     /// - The WP page submits the filled form to `Ret_URL` from `m_Completepayment`, for success and
     ///   failure alike: the merchant's server decides (a browser `res_cd` is never trusted).
-    pub fn render(&self) -> Result<KakaoWindowHtml, Error> {
+    pub fn render(&self) -> Result<KakaopayWindow, Error> {
         self.validate()?;
         let o = &self.order;
         let e = html_escape;
@@ -197,6 +196,22 @@ impl KakaoWindow {
             }
         }
         h.push_str("</body>\n</html>\n");
-        Ok(KakaoWindowHtml { html: h })
+        Ok(KakaopayWindow { html: h })
+    }
+}
+
+impl Flow for KakaopayWindowRequest {
+    type Output = KakaopayWindow;
+    fn read(v: &Value) -> Result<Self, Error> {
+        Self::from_json(v)
+    }
+    fn pure(&self) -> Option<Result<KakaopayWindow, Error>> {
+        Some(self.render())
+    }
+    fn prepare(&self, _: &Credentials, _: Timestamp, _: Option<&PartnerAuth>) -> Result<HttpRequest, Error> {
+        Err(crate::flow::nothing_to_send(Self::OPERATION))
+    }
+    fn parse(_: &HttpResponse) -> Result<KakaopayWindow, Error> {
+        Err(crate::flow::nothing_to_send(Self::OPERATION))
     }
 }
