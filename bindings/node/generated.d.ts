@@ -639,36 +639,36 @@ export type PureOperationName = 'payup.kakaopay.window' | 'payple.result'
 
 /** Client's typed methods: network operations return Promises, pure ones answer synchronously. */
 export interface ClientOperations {
-  /** `payup.keyin.approve` (payup, mutating). */
+  /** `payup.keyin.approve`: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating). */
   payupKeyinApprove(request: PayupKeyinApproveRequest): Promise<PayupKeyinApproved>
-  /** `payup.keyin.cancel` (payup, mutating). */
+  /** `payup.keyin.cancel`: Cancels a keyin approval in full (payup-card-keyin.txt §2.2) (payup, mutating). */
   payupKeyinCancel(request: PayupKeyinCancelRequest): Promise<PayupCancelled>
-  /** `payup.kakaopay.order` (payup, mutating). */
+  /** `payup.kakaopay.order`: Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1) (payup, mutating). */
   payupKakaopayOrder(request: PayupKakaopayOrderRequest): Promise<KakaopayOrdered>
-  /** `payup.kakaopay.window` (payup, no network: computed locally). */
+  /** `payup.kakaopay.window`: The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2) (payup, no network: computed locally). */
   payupKakaopayWindow(request: PayupKakaopayWindowRequest): KakaopayWindow
-  /** `payup.kakaopay.approve` (payup, mutating). */
+  /** `payup.kakaopay.approve`: Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3) (payup, mutating). */
   payupKakaopayApprove(request: PayupKakaopayApproveRequest): Promise<KakaopayApproved>
-  /** `payup.kakaopay.cancel` (payup, mutating). */
+  /** `payup.kakaopay.cancel`: Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4) (payup, mutating). */
   payupKakaopayCancel(request: PayupKakaopayCancelRequest): Promise<PayupCancelled>
-  /** `payple.auth` (payple, mutating). */
+  /** `payple.auth`: Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증) (payple, mutating). */
   paypleAuth(request?: PaypleAuthRequest): Promise<PaypleAuth>
-  /** `payple.card.confirm` (payple, mutating). */
+  /** `payple.card.confirm`: Confirms a CERT window payment (payple-card.txt 1-1) (payple, mutating). */
   paypleCardConfirm(request: PaypleCardConfirmRequest): Promise<PayplePayment>
-  /** `payple.billing.pay` (payple, mutating). */
+  /** `payple.billing.pay`: Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제) (payple, mutating). */
   paypleBillingPay(request: PaypleBillingPayRequest): Promise<PayplePayment>
-  /** `payple.billing.info` (payple, read-only). */
+  /** `payple.billing.info`: The card registered under a billing key (payple-card.txt 6. PUSERINFO) (payple, read-only). */
   paypleBillingInfo(request: PaypleBillingInfoRequest): Promise<PaypleBillingInfo>
-  /** `payple.billing.delete` (payple, mutating). */
+  /** `payple.billing.delete`: Deletes a billing key (payple-card.txt 5. PUSERDEL) (payple, mutating). */
   paypleBillingDelete(request: PaypleBillingDeleteRequest): Promise<PaypleBillingDeleted>
-  /** `payple.cancel` (payple, mutating). */
+  /** `payple.cancel`: Refunds a payment in full or in part (payple-card.txt 4. 승인취소) (payple, mutating). */
   paypleCancel(request: PaypleCancelRequest): Promise<PaypleCancelled>
-  /** `payple.status` (payple, read-only). */
+  /** `payple.status`: Looks a payment up by order number and date (payple-card.txt 결제결과 조회) (payple, read-only). */
   paypleStatus(request: PaypleStatusRequest): Promise<PayplePayment>
-  /** `payple.result` (payple, no network: computed locally). */
+  /** `payple.result`: Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신) (payple, no network: computed locally). */
   paypleResult(request?: PaypleResultRequest): PayplePayment
-  /** `kcp.keyin.approve` (kcp, mutating). */
+  /** `kcp.keyin.approve`: An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt) (kcp, mutating). */
   kcpKeyinApprove(request: KcpKeyinApproveRequest): Promise<KcpKeyinApproved>
-  /** `kcp.cancel` (kcp, mutating). */
+  /** `kcp.cancel`: Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README) (kcp, mutating). */
   kcpCancel(request: KcpCancelRequest): Promise<KcpCancelled>
 }

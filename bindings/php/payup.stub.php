@@ -23,7 +23,7 @@ final class Client
     public function call(string $operation, array $request): array {}
 
     /**
-     * `payup.keyin.approve` (payup, mutating): PayupKeyinApproved.
+     * `payup.keyin.approve`: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating): PayupKeyinApproved.
      *
      * @param array{
      *     quota?: int,
@@ -62,7 +62,7 @@ final class Client
     public function payupKeyinApprove(array $request): array {}
 
     /**
-     * `payup.keyin.cancel` (payup, mutating): PayupCancelled.
+     * `payup.keyin.cancel`: Cancels a keyin approval in full (payup-card-keyin.txt §2.2) (payup, mutating): PayupCancelled.
      *
      * @param array{
      *     transaction_id: string,
@@ -77,7 +77,7 @@ final class Client
     public function payupKeyinCancel(array $request): array {}
 
     /**
-     * `payup.kakaopay.order` (payup, mutating): KakaopayOrdered.
+     * `payup.kakaopay.order`: Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1) (payup, mutating): KakaopayOrdered.
      *
      * @param array{
      *     user_agent?: 'WM'|'WP',
@@ -108,7 +108,7 @@ final class Client
     public function payupKakaopayOrder(array $request): array {}
 
     /**
-     * `payup.kakaopay.window` (payup, no network: computed locally): KakaopayWindow.
+     * `payup.kakaopay.window`: The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2) (payup, no network: computed locally): KakaopayWindow.
      *
      * @param array{
      *     order: array<string, mixed>,
@@ -125,7 +125,7 @@ final class Client
     public function payupKakaopayWindow(array $request): array {}
 
     /**
-     * `payup.kakaopay.approve` (payup, mutating): KakaopayApproved.
+     * `payup.kakaopay.approve`: Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3) (payup, mutating): KakaopayApproved.
      *
      * @param array{
      *     res_cd: string,
@@ -163,7 +163,7 @@ final class Client
     public function payupKakaopayApprove(array $request): array {}
 
     /**
-     * `payup.kakaopay.cancel` (payup, mutating): PayupCancelled.
+     * `payup.kakaopay.cancel`: Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4) (payup, mutating): PayupCancelled.
      *
      * @param array{
      *     transaction_id: string,
@@ -179,7 +179,7 @@ final class Client
     public function payupKakaopayCancel(array $request): array {}
 
     /**
-     * `payple.auth` (payple, mutating): PaypleAuth.
+     * `payple.auth`: Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증) (payple, mutating): PaypleAuth.
      *
      * @param array{
      *     pay_type?: 'card',
@@ -203,7 +203,7 @@ final class Client
     public function paypleAuth(array $request): array {}
 
     /**
-     * `payple.card.confirm` (payple, mutating): PayplePayment.
+     * `payple.card.confirm`: Confirms a CERT window payment (payple-card.txt 1-1) (payple, mutating): PayplePayment.
      *
      * @param array{
      *     auth_key: string,
@@ -246,7 +246,7 @@ final class Client
     public function paypleCardConfirm(array $request): array {}
 
     /**
-     * `payple.billing.pay` (payple, mutating): PayplePayment.
+     * `payple.billing.pay`: Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제) (payple, mutating): PayplePayment.
      *
      * @param array{
      *     payer_id: string,
@@ -297,7 +297,7 @@ final class Client
     public function paypleBillingPay(array $request): array {}
 
     /**
-     * `payple.billing.info` (payple, read-only): PaypleBillingInfo.
+     * `payple.billing.info`: The card registered under a billing key (payple-card.txt 6. PUSERINFO) (payple, read-only): PaypleBillingInfo.
      *
      * @param array{
      *     payer_no: string,
@@ -320,7 +320,7 @@ final class Client
     public function paypleBillingInfo(array $request): array {}
 
     /**
-     * `payple.billing.delete` (payple, mutating): PaypleBillingDeleted.
+     * `payple.billing.delete`: Deletes a billing key (payple-card.txt 5. PUSERDEL) (payple, mutating): PaypleBillingDeleted.
      *
      * @param array{
      *     payer_no?: string,
@@ -338,7 +338,7 @@ final class Client
     public function paypleBillingDelete(array $request): array {}
 
     /**
-     * `payple.cancel` (payple, mutating): PaypleCancelled.
+     * `payple.cancel`: Refunds a payment in full or in part (payple-card.txt 4. 승인취소) (payple, mutating): PaypleCancelled.
      *
      * @param array{
      *     pay_oid: string,
@@ -368,7 +368,7 @@ final class Client
     public function paypleCancel(array $request): array {}
 
     /**
-     * `payple.status` (payple, read-only): PayplePayment.
+     * `payple.status`: Looks a payment up by order number and date (payple-card.txt 결제결과 조회) (payple, read-only): PayplePayment.
      *
      * @param array{
      *     pay_oid: string,
@@ -410,7 +410,7 @@ final class Client
     public function paypleStatus(array $request): array {}
 
     /**
-     * `payple.result` (payple, no network: computed locally): PayplePayment.
+     * `payple.result`: Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신) (payple, no network: computed locally): PayplePayment.
      *
      * @param array{
      *     form?: string,
@@ -449,7 +449,7 @@ final class Client
     public function paypleResult(array $request): array {}
 
     /**
-     * `kcp.keyin.approve` (kcp, mutating): KcpKeyinApproved.
+     * `kcp.keyin.approve`: An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt) (kcp, mutating): KcpKeyinApproved.
      *
      * @param array{
      *     quota?: int,
@@ -493,7 +493,7 @@ final class Client
     public function kcpKeyinApprove(array $request): array {}
 
     /**
-     * `kcp.cancel` (kcp, mutating): KcpCancelled.
+     * `kcp.cancel`: Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README) (kcp, mutating): KcpCancelled.
      *
      * @param array{
      *     tno: string,

@@ -4,6 +4,41 @@
 
 use crate::catalog::Operation;
 
+/// One sentence per operation: what it does and where the spec says so.
+pub(crate) fn operation(op: Operation) -> &'static str {
+    use Operation as O;
+    match op {
+        O::PayupKeyinApprove => {
+            "A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1)"
+        }
+        O::PayupKeyinCancel => "Cancels a keyin approval in full (payup-card-keyin.txt §2.2)",
+        O::PayupKakaopayOrder => {
+            "Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1)"
+        }
+        O::PayupKakaopayWindow => {
+            "The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2)"
+        }
+        O::PayupKakaopayApprove => "Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3)",
+        O::PayupKakaopayCancel => "Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4)",
+        O::PaypleAuth => {
+            "Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증)"
+        }
+        O::PaypleCardConfirm => "Confirms a CERT window payment (payple-card.txt 1-1)",
+        O::PaypleBillingPay => "Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제)",
+        O::PaypleBillingInfo => "The card registered under a billing key (payple-card.txt 6. PUSERINFO)",
+        O::PaypleBillingDelete => "Deletes a billing key (payple-card.txt 5. PUSERDEL)",
+        O::PaypleCancel => "Refunds a payment in full or in part (payple-card.txt 4. 승인취소)",
+        O::PaypleStatus => "Looks a payment up by order number and date (payple-card.txt 결제결과 조회)",
+        O::PaypleResult => "Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신)",
+        O::KcpKeyinApprove => {
+            "An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt)"
+        }
+        O::KcpCancel => {
+            "Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README)"
+        }
+    }
+}
+
 pub(crate) fn request(op: Operation, field: &str) -> &'static str {
     lookup(REQUEST, op, field)
 }

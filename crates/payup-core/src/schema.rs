@@ -82,6 +82,8 @@ pub struct OperationSchema {
     pub name: &'static str,
     pub gateway: &'static str,
     pub class: &'static str,
+    /// One sentence: what the operation does, citing the spec.
+    pub description: &'static str,
     pub request: Vec<Field>,
     /// The result type's name in the bindings (several operations share one: `PayplePayment`, `PayupCancelled`).
     pub result_type: &'static str,
@@ -129,6 +131,7 @@ pub fn operation(op: Operation) -> OperationSchema {
         name: op.name(),
         gateway: op.gateway().as_str(),
         class: class_name(op.class()),
+        description: crate::descriptions::operation(op),
         request,
         result_type,
         result_tag: variants.as_ref().map(|_| "type"),

@@ -47,6 +47,8 @@ struct Op {
     name: String,
     gateway: String,
     class: String,
+    /// One sentence from core (may be empty in an older schema).
+    description: String,
     request: Vec<Field>,
     result_type: String,
     result_tag: Option<String>,
@@ -101,6 +103,7 @@ fn read(schema: &Value) -> Vec<Op> {
                 name: s(o, "name"),
                 gateway: s(o, "gateway"),
                 class: s(o, "class"),
+                description: s(o, "description"),
                 request: list("request", true),
                 result_type: s(o, "result_type"),
                 result_tag: o.get("result_tag").and_then(Value::as_str).map(str::to_string),
@@ -267,6 +270,11 @@ fn object_result<'a>(ops: &'a [Op], op: &str, field: &str) -> Option<&'a str> {
     ops.iter().find(|o| o.name == *source).map(|o| o.result_type.as_str())
 }
 
+/// ": what it does (spec)" from the schema's operation description, or nothing.
+fn summary(op: &Op) -> String {
+    if op.description.is_empty() { String::new() } else { format!(": {}", op.description) }
+}
+
 /// The rules of a field, in words, for docstrings and comments.
 fn rules(f: &Field) -> String {
     let mut r = Vec::new();
@@ -423,7 +431,7 @@ fn python(ops: &[Op]) -> String {
             }
         }
         writeln!(body, "    ) -> {}:", op.result_type).unwrap();
-        let mut doc = format!("``{}`` ({}, {}).", op.name, op.gateway, class_words(&op.class));
+        let mut doc = format!("``{}``{} ({}, {}).", op.name, summary(op), op.gateway, class_words(&op.class));
         let documented: Vec<(&Field, String)> =
             ordered.iter().map(|f| (*f, doc_line(f))).filter(|(_, d)| !d.is_empty()).collect();
         if !documented.is_empty() {
@@ -537,7 +545,8 @@ fn node_js(ops: &[Op]) -> String {
             out.push('\n');
         }
         let (call, words) = if op.class == "pure" { ("TYPED_SYNC", "synchronous") } else { ("TYPED", "a Promise") };
-        writeln!(out, "  /** `{}` ({}, {}; {words}). */", op.name, op.gateway, class_words(&op.class)).unwrap();
+        writeln!(out, "  /** `{}`{} ({}, {}; {words}). */", op.name, summary(op), op.gateway, class_words(&op.class))
+            .unwrap();
         let param = if op.request.iter().any(|f| f.required) { "request" } else { "request = {}" };
         writeln!(
             out,
@@ -664,7 +673,7 @@ fn node_dts(ops: &[Op]) -> String {
     for op in ops {
         let q = if op.request.iter().any(|f| f.required) { "" } else { "?" };
         let ret = if op.class == "pure" { op.result_type.clone() } else { format!("Promise<{}>", op.result_type) };
-        writeln!(out, "  /** `{}` ({}, {}). */", op.name, op.gateway, class_words(&op.class)).unwrap();
+        writeln!(out, "  /** `{}`{} ({}, {}). */", op.name, summary(op), op.gateway, class_words(&op.class)).unwrap();
         writeln!(out, "  {}(request{q}: {}): {ret}", camel_method(&op.name), request_interface(op)).unwrap();
     }
     out.push_str("}\n");
@@ -734,9 +743,10 @@ fn php(ops: &[Op]) -> String {
         };
         writeln!(
             out,
-            "\n    /**\n     * `{}` ({}, {}): {}.\n     *\n     * @param {} $request\n     * @return {}\n     */\n    \
+            "\n    /**\n     * `{}`{} ({}, {}): {}.\n     *\n     * @param {} $request\n     * @return {}\n     */\n    \
              public function {}(array $request): array {{}}",
             op.name,
+            summary(op),
             op.gateway,
             class_words(&op.class),
             op.result_type,

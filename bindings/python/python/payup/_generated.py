@@ -415,7 +415,7 @@ class Operations:
         tax_amount: Optional[int] = None,
         free_amount: Optional[int] = None,
     ) -> PayupKeyinApproved:
-        """``payup.keyin.approve`` (payup, mutating).
+        """``payup.keyin.approve``: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating).
 
         Keyword arguments:
             order_number: orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 20 bytes; matches `^[^|\\s]*$`
@@ -460,7 +460,7 @@ class Operations:
         *,
         transaction_id: str,
     ) -> PayupCancelled:
-        """``payup.keyin.cancel`` (payup, mutating).
+        """``payup.keyin.cancel``: Cancels a keyin approval in full (payup-card-keyin.txt §2.2) (payup, mutating).
 
         Keyword arguments:
             transaction_id: transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\\s]*$`
@@ -485,7 +485,7 @@ class Operations:
         cashbill_yn: Optional[bool] = None,
         mobile_number: Optional[str] = None,
     ) -> KakaopayOrdered:
-        """``payup.kakaopay.order`` (payup, mutating).
+        """``payup.kakaopay.order``: Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1) (payup, mutating).
 
         Keyword arguments:
             order_number: orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 20 bytes; matches `^[^|\\s]*$`
@@ -525,7 +525,7 @@ class Operations:
         param_opt_2: Optional[str] = None,
         param_opt_3: Optional[str] = None,
     ) -> KakaopayWindow:
-        """``payup.kakaopay.window`` (payup, no network: computed locally).
+        """``payup.kakaopay.window``: The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2) (payup, no network: computed locally).
 
         Keyword arguments:
             order: The result of payup.kakaopay.order (its window parameters) (payup-kakaopay-kcp.txt §3.2)
@@ -556,7 +556,7 @@ class Operations:
         tran_cd: Optional[str] = None,
         card_pay_method: Optional[str] = None,
     ) -> KakaopayApproved:
-        """``payup.kakaopay.approve`` (payup, mutating).
+        """``payup.kakaopay.approve``: Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3) (payup, mutating).
 
         Keyword arguments:
             res_cd: res_cd posted back by the window: 0000 or the window's code (payup-kakaopay-kcp.txt §3.3)
@@ -584,7 +584,7 @@ class Operations:
         transaction_id: str,
         cancel_reason: str,
     ) -> PayupCancelled:
-        """``payup.kakaopay.cancel`` (payup, mutating).
+        """``payup.kakaopay.cancel``: Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4) (payup, mutating).
 
         Keyword arguments:
             transaction_id: transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\\s]*$`
@@ -606,7 +606,7 @@ class Operations:
         paycancel_flag: Optional[bool] = None,
         paychk_flag: Optional[bool] = None,
     ) -> PaypleAuth:
-        """``payple.auth`` (payple, mutating).
+        """``payple.auth``: Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증) (payple, mutating).
 
         Keyword arguments:
             pay_type: PCD_PAY_TYPE: card (payple-card.txt 파트너 인증)
@@ -636,7 +636,7 @@ class Operations:
         payer_id: Optional[str] = None,
         pay_cofurl: Optional[str] = None,
     ) -> PayplePayment:
-        """``payple.card.confirm`` (payple, mutating).
+        """``payple.card.confirm``: Confirms a CERT window payment (payple-card.txt 1-1) (payple, mutating).
 
         Keyword arguments:
             auth_key: PCD_AUTH_KEY posted back by the CERT window (payple-card.txt CERT confirm) — at most 255 bytes
@@ -674,7 +674,7 @@ class Operations:
         user_define1: Optional[str] = None,
         user_define2: Optional[str] = None,
     ) -> PayplePayment:
-        """``payple.billing.pay`` (payple, mutating).
+        """``payple.billing.pay``: Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제) (payple, mutating).
 
         Keyword arguments:
             payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
@@ -716,7 +716,7 @@ class Operations:
         payer_no: str,
         payer_id: str,
     ) -> PaypleBillingInfo:
-        """``payple.billing.info`` (payple, read-only).
+        """``payple.billing.info``: The card registered under a billing key (payple-card.txt 6. PUSERINFO) (payple, read-only).
 
         Keyword arguments:
             payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
@@ -734,7 +734,7 @@ class Operations:
         payer_id: str,
         payer_no: Optional[str] = None,
     ) -> PaypleBillingDeleted:
-        """``payple.billing.delete`` (payple, mutating).
+        """``payple.billing.delete``: Deletes a billing key (payple-card.txt 5. PUSERDEL) (payple, mutating).
 
         Keyword arguments:
             payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
@@ -757,7 +757,7 @@ class Operations:
         pay_month: Optional[str] = None,
         pay_taxtotal: Optional[int] = None,
     ) -> PaypleCancelled:
-        """``payple.cancel`` (payple, mutating).
+        """``payple.cancel``: Refunds a payment in full or in part (payple-card.txt 4. 승인취소) (payple, mutating).
 
         Keyword arguments:
             pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
@@ -788,7 +788,7 @@ class Operations:
         pay_year: Optional[str] = None,
         pay_month: Optional[str] = None,
     ) -> PayplePayment:
-        """``payple.status`` (payple, read-only).
+        """``payple.status``: Looks a payment up by order number and date (payple-card.txt 결제결과 조회) (payple, read-only).
 
         Keyword arguments:
             pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
@@ -812,7 +812,7 @@ class Operations:
         form: Optional[str] = None,
         fields: Optional[Mapping[str, Any]] = None,
     ) -> PayplePayment:
-        """``payple.result`` (payple, no network: computed locally).
+        """``payple.result``: Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신) (payple, no network: computed locally).
 
         Keyword arguments:
             form: The result POSTed to PCD_RST_URL, as the raw form body, instead of fields (payple-card.txt 결과 전송)
@@ -842,7 +842,7 @@ class Operations:
         card_pwd: Optional[str] = None,
         cust_ip: Optional[str] = None,
     ) -> KcpKeyinApproved:
-        """``kcp.keyin.approve`` (kcp, mutating).
+        """``kcp.keyin.approve``: An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt) (kcp, mutating).
 
         Keyword arguments:
             ordr_idxx: ordr_idxx: the merchant's order number (kcp-keyin.txt) — at most 40 bytes
@@ -887,7 +887,7 @@ class Operations:
         mod_mny: Optional[int] = None,
         rem_mny: Optional[int] = None,
     ) -> KcpCancelled:
-        """``kcp.cancel`` (kcp, mutating).
+        """``kcp.cancel``: Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README) (kcp, mutating).
 
         Keyword arguments:
             tno: tno: KCP's transaction number of the approval (KCP cancel, specs/README) — matches `^[0-9]{1,20}$`
