@@ -82,10 +82,21 @@ static void set_string_or_null(zend_object *ex, const char *prop, zval *value)
 	}
 }
 
+/* Creates and throws an exception of `ce`. Its trace never holds the arguments (a request with card data),
+ * whatever zend.exception_ignore_args says. */
+static zend_object *throw_new(zend_class_entry *ce, const char *message)
+{
+	bool saved = EG(exception_ignore_args);
+	EG(exception_ignore_args) = true;
+	zend_object *ex = zend_throw_exception(ce, message, 0);
+	EG(exception_ignore_args) = saved;
+	return ex;
+}
+
 /* Throws the exception of `kind` with `message`, no gateway fields. */
 static void throw_plain(const char *kind, const char *message, bool retry_safe)
 {
-	zend_object *ex = zend_throw_exception(exception_class(kind), message, 0);
+	zend_object *ex = throw_new(exception_class(kind), message);
 	zend_update_property_string(payup_exception_ce, ex, "kind", sizeof("kind") - 1, kind);
 	zend_update_property_bool(payup_exception_ce, ex, "retrySafe", sizeof("retrySafe") - 1, retry_safe);
 }
@@ -131,7 +142,7 @@ static void throw_document(payup_result rc, const char *json)
 	}
 	const char *message = (display && Z_TYPE_P(display) == IS_STRING) ? Z_STRVAL_P(display) : kind_s;
 
-	zend_object *ex = zend_throw_exception(exception_class(kind_s), message, 0);
+	zend_object *ex = throw_new(exception_class(kind_s), message);
 	zend_update_property_string(payup_exception_ce, ex, "kind", sizeof("kind") - 1, kind_s);
 	set_string_or_null(ex, "gatewayCode", zend_hash_str_find(e, "gateway_code", sizeof("gateway_code") - 1));
 	set_string_or_null(ex, "payupCode", zend_hash_str_find(e, "payup_code", sizeof("payup_code") - 1));
