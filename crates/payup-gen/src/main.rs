@@ -7,7 +7,11 @@
 //!   that `payup.Client` inherits);
 //! - `bindings/node/generated.js`: the typed camelCase methods (a class that `Client` extends);
 //! - `bindings/node/generated.d.ts`: request and result interfaces and the methods' signatures;
-//! - `bindings/php/payup.stub.php`: the PHP extension's stub, with array shapes.
+//! - `bindings/php/payup.stub.php`: the PHP extension's whole surface (version(), Client with one method per
+//!   operation, Sandbox, the exceptions), with array shapes;
+//! - `bindings/php/payup_arginfo.h`: its arginfo, function entries and class registration (what PHP's
+//!   gen_stub.php would write, which needs PHP-Parser from the network) and `PAYUP_CLIENT_OPERATIONS(X)`,
+//!   the method → operation table payup.c expands into the per-operation methods.
 //!
 //! The input is `payup_core::schema::operations_schema()` as JSON, so the generator reads exactly what
 //! every binding's `operations_schema()` / `operationsSchema()` hands out.
@@ -849,7 +853,11 @@ fn php_surface(ops: &[Op]) -> (PhpMethod, Vec<PhpClass>) {
         ),
         method(
             "armFault",
-            vec![param("operation", "string", None), param("fault", "string", None), param("options", "array", Some("[]"))],
+            vec![
+                param("operation", "string", None),
+                param("fault", "string", None),
+                param("options", "array", Some("[]")),
+            ],
             Some("void"),
             &[
                 "Arms a fault for the next calls of an operation: delay, http_500, malformed_body,",
@@ -964,7 +972,16 @@ fn php(ops: &[Op]) -> String {
         out.push('\n');
         php_doc(&mut out, "", &[c.doc.to_string()]);
         let fin = if c.is_final { "final " } else { "" };
-        let ext = c.extends.map(|e| if e == "RuntimeException" { " extends \\RuntimeException".to_string() } else { format!(" extends {e}") }).unwrap_or_default();
+        let ext = c
+            .extends
+            .map(|e| {
+                if e == "RuntimeException" {
+                    " extends \\RuntimeException".to_string()
+                } else {
+                    format!(" extends {e}")
+                }
+            })
+            .unwrap_or_default();
         writeln!(out, "{fin}class {}{ext}\n{{", c.name).unwrap();
         let mut first = true;
         for (name, ty, default) in &c.props {
@@ -1055,7 +1072,9 @@ fn arginfo(out: &mut String, name: &str, m: &PhpMethod) {
 /// Client's per-operation methods (`X(method, "catalogue.name")`) that payup.c expands into their bodies.
 fn php_arginfo(ops: &[Op]) -> String {
     let (version, classes) = php_surface(ops);
-    let mut out = format!("/* {HEADER}.\n * The arginfo of bindings/php/payup.stub.php (written with it, not by gen_stub.php). */\n\n");
+    let mut out = format!(
+        "/* {HEADER}.\n * The arginfo of bindings/php/payup.stub.php (written with it, not by gen_stub.php). */\n\n"
+    );
     arginfo(&mut out, "arginfo_Payup_version", &version);
     // Methods with the same signature share one arginfo (as gen_stub.php does).
     for c in &classes {
@@ -1085,12 +1104,8 @@ fn php_arginfo(ops: &[Op]) -> String {
     for c in &classes {
         writeln!(out, "\nstatic const zend_function_entry class_Payup_{}_methods[] = {{", c.name).unwrap();
         for m in &c.methods {
-            writeln!(
-                out,
-                "\tZEND_ME(Payup_{0}, {1}, arginfo_class_Payup_{0}_{1}, ZEND_ACC_PUBLIC)",
-                c.name, m.name
-            )
-            .unwrap();
+            writeln!(out, "\tZEND_ME(Payup_{0}, {1}, arginfo_class_Payup_{0}_{1}, ZEND_ACC_PUBLIC)", c.name, m.name)
+                .unwrap();
         }
         out.push_str("\tZEND_FE_END\n};\n");
     }
