@@ -1261,6 +1261,26 @@ mod tests {
         }
     }
 
+    /// The PHP stub and its arginfo declare the same surface: every operation's method, its table entry.
+    #[test]
+    fn php_stub_and_arginfo_agree() {
+        let schema = payup_core::schema::operations_schema();
+        let ops = read(&schema);
+        let (stub, arginfo) = (php(&ops), php_arginfo(&ops));
+        for op in &ops {
+            let m = camel_method(&op.name);
+            assert!(stub.contains(&format!("public function {m}(array $request): array {{}}")), "{m}");
+            assert!(arginfo.contains(&format!("ZEND_ME(Payup_Client, {m}, arginfo_class_Payup_Client_{m}")), "{m}");
+            assert!(arginfo.contains(&format!("X({m}, \"{}\")", op.name)), "{m}");
+        }
+        for (class, _, kind) in PHP_EXCEPTIONS {
+            assert!(stub.contains(&format!("final class {class} extends PayupException")), "{class}");
+            assert!(arginfo.contains(&format!("X({class}, \"{kind}\")")), "{class}");
+        }
+        assert!(stub.contains("function version(): string {}"));
+        assert!(arginfo.contains("ZEND_NS_FALIAS(\"Payup\", version, Payup_version, arginfo_Payup_version)"));
+    }
+
     #[test]
     fn names() {
         assert_eq!(camel("card_bin_type_01"), "cardBinType01");
