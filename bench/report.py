@@ -143,7 +143,7 @@ for k, v in core.items():
 print(f"\nend to end ({calls} approvals after {warmup}, median of {rounds})"
       "   approvals/s   p50 µs   p99 µs  peak RSS MiB")
 order = ["rust-client", "bare-ureq", "c-library", "python-binding", "python-reference", "python-reference-requests", "node-addon",
-         "node-reference", "php-ffi", "php-reference"]
+         "node-reference", "php-ffi", "php-ext", "php-reference"]
 for k in order + [k for k in e2e if k not in order]:
     if k in e2e:
         r = e2e[k]

@@ -48,7 +48,10 @@ fn c_header_is_current() {
 fn php_header_is_current_and_has_no_preprocessor_lines() {
     check("cbindgen-php.toml", "payup_php.h");
     let php = generate("cbindgen-php.toml");
-    assert!(!php.lines().any(|l| l.trim_start().starts_with('#')), "PHP's FFI::cdef rejects preprocessor lines");
+    // FFI::cdef and FFI::load take the FFI_SCOPE / FFI_LIB directives, first in the file, and nothing else.
+    let directives: Vec<&str> = php.lines().filter(|l| l.trim_start().starts_with('#')).collect();
+    assert_eq!(directives, ["#define FFI_SCOPE \"payup\"", "#define FFI_LIB \"libpayup.so.0\""]);
+    assert!(php.starts_with("#define FFI_SCOPE"), "FFI::load wants the directives first");
     assert!(!php.contains("extern \"C\""));
     assert!(php.contains("char **out_json"));
 }

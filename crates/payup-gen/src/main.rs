@@ -7,7 +7,11 @@
 //!   that `payup.Client` inherits);
 //! - `bindings/node/generated.js`: the typed camelCase methods (a class that `Client` extends);
 //! - `bindings/node/generated.d.ts`: request and result interfaces and the methods' signatures;
-//! - `bindings/php/payup.stub.php`: the PHP extension's stub, with array shapes.
+//! - `bindings/php/payup.stub.php`: the PHP extension's whole surface (version(), Client with one method per
+//!   operation, Sandbox, the exceptions), with array shapes;
+//! - `bindings/php/payup_arginfo.h`: its arginfo, function entries and class registration (what PHP's
+//!   gen_stub.php would write, which needs PHP-Parser from the network) and `PAYUP_CLIENT_OPERATIONS(X)`,
+//!   the method → operation table payup.c expands into the per-operation methods.
 //!
 //! The input is `payup_core::schema::operations_schema()` as JSON, so the generator reads exactly what
 //! every binding's `operations_schema()` / `operationsSchema()` hands out.
@@ -715,18 +719,84 @@ fn php_shape(fields: &[&Field], request: bool, tag: Option<(&str, &str)>) -> Str
     out
 }
 
-fn php(ops: &[Op]) -> String {
+/// One parameter of the PHP surface: name, PHP type, default (PHP source) if optional.
+struct PhpParam {
+    name: &'static str,
+    ty: &'static str,
+    default: Option<&'static str>,
+}
+
+/// One method (or function) of the PHP surface; `ret` is None for a constructor.
+struct PhpMethod {
+    name: String,
+    params: Vec<PhpParam>,
+    ret: Option<&'static str>,
+    /// The doc comment's lines (without `/**`, ` * `, ` */`).
+    doc: Vec<String>,
+    /// The operation it runs (Client's per-operation methods).
+    op: Option<String>,
+}
+
+struct PhpClass {
+    name: &'static str,
+    extends: Option<&'static str>,
+    is_final: bool,
+    doc: &'static str,
+    /// Typed protected properties: (name, type, default in PHP source).
+    props: Vec<(&'static str, &'static str, &'static str)>,
+    methods: Vec<PhpMethod>,
+}
+
+fn param(name: &'static str, ty: &'static str, default: Option<&'static str>) -> PhpParam {
+    PhpParam { name, ty, default }
+}
+
+fn method(name: &str, params: Vec<PhpParam>, ret: Option<&'static str>, doc: &[&str]) -> PhpMethod {
+    PhpMethod { name: name.to_string(), params, ret, doc: doc.iter().map(|d| d.to_string()).collect(), op: None }
+}
+
+/// The exception classes: (class, what it means, the error `kind` it stands for).
+const PHP_EXCEPTIONS: &[(&str, &str, &str)] = &[
+    ("InvalidRequestException", "the request broke a rule (getField() names it); nothing was sent", "invalid"),
+    ("ConfigException", "bad or missing configuration (keys, base URL, a gateway section)", "config"),
+    ("DeclinedException", "the gateway answered with a non-success code (getGatewayCode())", "declined"),
+    ("NotSentException", "nothing left this machine: safe to send again", "not_sent"),
+    (
+        "AmbiguousOutcomeException",
+        "the gateway may have acted: never resend blindly; getAmbiguous() holds the identifiers",
+        "ambiguous",
+    ),
+];
+
+/// The whole PHP surface: `Payup\version()` and the classes, with one Client method per operation.
+fn php_surface(ops: &[Op]) -> (PhpMethod, Vec<PhpClass>) {
     let types = result_types(ops);
-    let mut out = format!("<?php\n\n// {HEADER}.\n");
-    out.push_str(
-        "//\n// The PHP extension's surface: Client::call() for any operation, and one method per operation of the catalogue\n\
-         // taking its request document (snake_case, as `payup call` takes it) and returning its result document.\n\n\
-         declare(strict_types=1);\n\nnamespace Payup;\n\n\
-         final class Client\n{\n    /** @param array<string, mixed> $config the configuration document (README) */\n    \
-         public function __construct(array $config) {}\n\n    /**\n     * Runs any operation of the catalogue by name.\n     *\n     \
-         * @param array<string, mixed> $request\n     * @return array<string, mixed>\n     */\n    \
-         public function call(string $operation, array $request): array {}\n",
-    );
+    let version = method("version", vec![], Some("string"), &["The libpayup version (\"0.1.0\")."]);
+    let mut client = vec![
+        method(
+            "__construct",
+            vec![param("config", "array|string", None), param("options", "array", Some("[]"))],
+            None,
+            &[
+                "@param array<string, mixed>|string $config the configuration document (README), as an array or JSON",
+                "@param array{persistent?: bool} $options persistent: keep the client (its keep-alive pool) in this",
+                "       worker across requests, one per configuration (like PDO's persistent connections)",
+                "@throws ConfigException",
+            ],
+        ),
+        method(
+            "call",
+            vec![param("operation", "string", None), param("request", "array", None)],
+            Some("array"),
+            &[
+                "Runs any operation of the catalogue by name.",
+                "",
+                "@param array<string, mixed> $request",
+                "@return array<string, mixed>",
+                "@throws PayupException",
+            ],
+        ),
+    ];
     for op in ops {
         let rt = types.iter().find(|r| r.name == op.result_type).expect("result type");
         let request: Vec<&Field> = op.request.iter().collect();
@@ -741,22 +811,357 @@ fn php(ops: &[Op]) -> String {
                 shapes.join("\n     *     |")
             }
         };
-        writeln!(
-            out,
-            "\n    /**\n     * `{}`{} ({}, {}): {}.\n     *\n     * @param {} $request\n     * @return {}\n     */\n    \
-             public function {}(array $request): array {{}}",
+        let doc = format!(
+            "`{}`{} ({}, {}): {}.\n     *\n     * @param {} $request\n     * @return {}\n     * @throws PayupException",
             op.name,
             summary(op),
             op.gateway,
             class_words(&op.class),
             op.result_type,
             php_shape(&request, true, None),
-            result,
-            camel_method(&op.name)
+            result
+        );
+        let mut m = method(&camel_method(&op.name), vec![param("request", "array", None)], Some("array"), &[]);
+        m.doc = vec![doc];
+        m.op = Some(op.name.clone());
+        client.push(m);
+    }
+    let sandbox = vec![
+        method(
+            "__construct",
+            vec![param("config", "?array", Some("null"))],
+            None,
+            &[
+                "Starts the embedded sandbox on 127.0.0.1 (a free port); stopped by close() or on destruction.",
+                "",
+                "@param array<string, mixed>|null $config the sandbox configuration (`payup sandbox --config`)",
+                "@throws ConfigException",
+            ],
+        ),
+        method("baseUrl", vec![], Some("string"), &["http://127.0.0.1:PORT"]),
+        method(
+            "clientConfig",
+            vec![],
+            Some("array"),
+            &["The client configuration for this sandbox (test keys only).", "", "@return array<string, mixed>"],
+        ),
+        method(
+            "transactions",
+            vec![],
+            Some("array"),
+            &["The ledger's transactions, oldest first.", "", "@return list<array<string, mixed>>"],
+        ),
+        method(
+            "armFault",
+            vec![
+                param("operation", "string", None),
+                param("fault", "string", None),
+                param("options", "array", Some("[]")),
+            ],
+            Some("void"),
+            &[
+                "Arms a fault for the next calls of an operation: delay, http_500, malformed_body,",
+                "reset_before_commit, drop_after_commit or wrong_amount.",
+                "",
+                "@param array{delay_ms?: int, times?: int} $options",
+                "@throws InvalidRequestException",
+            ],
+        ),
+        method("close", vec![], Some("void"), &["Stops the sandbox (again: nothing)."]),
+    ];
+    let getters: Vec<PhpMethod> = [
+        ("getKind", "string", "invalid, config, declined, not_sent or ambiguous"),
+        ("getGatewayCode", "?string", "the gateway's own code (\"9101\", \"PAYC0003\")"),
+        ("getPayupCode", "?string", "payup's own decision (AMOUNT_MISMATCH, ORDER_MISMATCH, INTERNAL)"),
+        ("getGateway", "?string", "payup, payple or kcp"),
+        ("getField", "?string", "the request field at fault"),
+        ("getAmbiguous", "?array", "what is known of an ambiguous outcome (identifiers to reconcile with)"),
+        ("isRetrySafe", "bool", "true only when sending the same request again cannot cause a second effect"),
+    ]
+    .iter()
+    .map(|(n, t, d)| method(n, vec![], Some(t), &[d]))
+    .collect();
+    let mut classes = vec![
+        PhpClass {
+            name: "Client",
+            extends: None,
+            is_final: true,
+            doc: "A payup client: configuration, credentials and one keep-alive pool.",
+            props: vec![],
+            methods: client,
+        },
+        PhpClass {
+            name: "Sandbox",
+            extends: None,
+            is_final: true,
+            doc: "The local emulator of the four gateways, in this process.",
+            props: vec![],
+            methods: sandbox,
+        },
+        PhpClass {
+            name: "PayupException",
+            extends: Some("RuntimeException"),
+            is_final: false,
+            doc: "Every payup error; getMessage() is core's display line (never card data).",
+            props: vec![
+                ("kind", "string", "''"),
+                ("gatewayCode", "?string", "null"),
+                ("payupCode", "?string", "null"),
+                ("gateway", "?string", "null"),
+                ("field", "?string", "null"),
+                ("ambiguous", "?array", "null"),
+                ("retrySafe", "bool", "false"),
+            ],
+            methods: getters,
+        },
+    ];
+    for (name, doc, _) in PHP_EXCEPTIONS {
+        classes.push(PhpClass {
+            name,
+            extends: Some("PayupException"),
+            is_final: true,
+            doc,
+            props: vec![],
+            methods: vec![],
+        });
+    }
+    (version, classes)
+}
+
+fn php_doc(out: &mut String, indent: &str, lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    writeln!(out, "{indent}/**").unwrap();
+    for l in lines {
+        if l.is_empty() {
+            writeln!(out, "{indent} *").unwrap();
+        } else {
+            writeln!(out, "{indent} * {l}").unwrap();
+        }
+    }
+    writeln!(out, "{indent} */").unwrap();
+}
+
+fn php_signature(m: &PhpMethod) -> String {
+    let params: Vec<String> = m
+        .params
+        .iter()
+        .map(|p| match p.default {
+            Some(d) => format!("{} ${} = {d}", p.ty, p.name),
+            None => format!("{} ${}", p.ty, p.name),
+        })
+        .collect();
+    let ret = m.ret.map(|r| format!(": {r}")).unwrap_or_default();
+    format!("function {}({}){ret} {{}}", m.name, params.join(", "))
+}
+
+fn php(ops: &[Op]) -> String {
+    let (version, classes) = php_surface(ops);
+    let mut out = format!("<?php\n\n// {HEADER}.\n");
+    out.push_str(
+        "//\n// The PHP extension's surface (bindings/php; payup_arginfo.h is generated with it): Payup\\version(),\n\
+         // Client::call() for any operation and one method per operation of the catalogue taking its request\n\
+         // document (snake_case, as `payup call` takes it) and returning its result document, the in-process\n\
+         // Sandbox, and the exceptions.\n\n\
+         /** @generate-class-entries */\n\nnamespace Payup;\n\n",
+    );
+    php_doc(&mut out, "", &version.doc);
+    writeln!(out, "{}", php_signature(&version)).unwrap();
+    for c in &classes {
+        out.push('\n');
+        php_doc(&mut out, "", &[c.doc.to_string()]);
+        let fin = if c.is_final { "final " } else { "" };
+        let ext = c
+            .extends
+            .map(|e| {
+                if e == "RuntimeException" {
+                    " extends \\RuntimeException".to_string()
+                } else {
+                    format!(" extends {e}")
+                }
+            })
+            .unwrap_or_default();
+        writeln!(out, "{fin}class {}{ext}\n{{", c.name).unwrap();
+        let mut first = true;
+        for (name, ty, default) in &c.props {
+            writeln!(out, "    protected {ty} ${name} = {default};").unwrap();
+            first = false;
+        }
+        for m in &c.methods {
+            if !first {
+                out.push('\n');
+            }
+            first = false;
+            if m.doc.len() == 1 && m.op.is_some() {
+                writeln!(out, "    /**\n     * {}\n     */", m.doc[0]).unwrap();
+            } else {
+                php_doc(&mut out, "    ", &m.doc);
+            }
+            writeln!(out, "    public {}", php_signature(m)).unwrap();
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// The arginfo type of a PHP type: (`ZEND_ARG_TYPE_INFO` type code, nullable) or a type mask.
+enum ArgType {
+    Code(&'static str, bool),
+    Mask(&'static str),
+}
+
+fn arg_type(ty: &str) -> ArgType {
+    match ty {
+        "string" => ArgType::Code("IS_STRING", false),
+        "?string" => ArgType::Code("IS_STRING", true),
+        "array" => ArgType::Code("IS_ARRAY", false),
+        "?array" => ArgType::Code("IS_ARRAY", true),
+        "bool" => ArgType::Code("_IS_BOOL", false),
+        "int" => ArgType::Code("IS_LONG", false),
+        "void" => ArgType::Code("IS_VOID", false),
+        "array|string" => ArgType::Mask("MAY_BE_ARRAY|MAY_BE_STRING"),
+        other => panic!("no arginfo type for {other}"),
+    }
+}
+
+fn c_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The arginfo of one method, named `name`.
+fn arginfo(out: &mut String, name: &str, m: &PhpMethod) {
+    let required = m.params.iter().filter(|p| p.default.is_none()).count();
+    match m.ret.map(arg_type) {
+        None => writeln!(out, "ZEND_BEGIN_ARG_INFO_EX({name}, 0, 0, {required})").unwrap(),
+        Some(ArgType::Code(t, null)) => {
+            writeln!(out, "ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX({name}, 0, {required}, {t}, {})", null as u8)
+                .unwrap()
+        }
+        Some(ArgType::Mask(mask)) => {
+            writeln!(out, "ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX({name}, 0, {required}, {mask})").unwrap()
+        }
+    }
+    for p in &m.params {
+        match (arg_type(p.ty), p.default) {
+            (ArgType::Code(t, null), None) => {
+                writeln!(out, "\tZEND_ARG_TYPE_INFO(0, {}, {t}, {})", p.name, null as u8).unwrap()
+            }
+            (ArgType::Code(t, null), Some(d)) => writeln!(
+                out,
+                "\tZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, {}, {t}, {}, {})",
+                p.name,
+                null as u8,
+                c_str(d)
+            )
+            .unwrap(),
+            (ArgType::Mask(mask), d) => writeln!(
+                out,
+                "\tZEND_ARG_TYPE_MASK(0, {}, {mask}, {})",
+                p.name,
+                d.map(c_str).unwrap_or_else(|| "NULL".into())
+            )
+            .unwrap(),
+        }
+    }
+    out.push_str("ZEND_END_ARG_INFO()\n\n");
+}
+
+/// `bindings/php/payup_arginfo.h`: what PHP's gen_stub.php would make of the stub (arginfo, function entries,
+/// class registration with the exception properties), plus `PAYUP_CLIENT_OPERATIONS(X)`, the table of
+/// Client's per-operation methods (`X(method, "catalogue.name")`) that payup.c expands into their bodies.
+fn php_arginfo(ops: &[Op]) -> String {
+    let (version, classes) = php_surface(ops);
+    let mut out = format!(
+        "/* {HEADER}.\n * The arginfo of bindings/php/payup.stub.php (written with it, not by gen_stub.php). */\n\n"
+    );
+    arginfo(&mut out, "arginfo_Payup_version", &version);
+    // Methods with the same signature share one arginfo (as gen_stub.php does).
+    for c in &classes {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for m in &c.methods {
+            let name = format!("arginfo_class_Payup_{}_{}", c.name, m.name);
+            let mut text = String::new();
+            arginfo(&mut text, "@", m);
+            if let Some((first, _)) = seen.iter().find(|(_, t)| *t == text) {
+                writeln!(out, "#define {name} {first}\n").unwrap();
+            } else {
+                out.push_str(&text.replace('@', &name));
+                seen.push((name, text));
+            }
+        }
+    }
+    out.push_str("ZEND_FUNCTION(Payup_version);\n");
+    for c in &classes {
+        for m in &c.methods {
+            writeln!(out, "ZEND_METHOD(Payup_{}, {});", c.name, m.name).unwrap();
+        }
+    }
+    out.push_str(
+        "\nstatic const zend_function_entry ext_functions[] = {\n\
+         \tZEND_NS_FALIAS(\"Payup\", version, Payup_version, arginfo_Payup_version)\n\tZEND_FE_END\n};\n",
+    );
+    for c in &classes {
+        writeln!(out, "\nstatic const zend_function_entry class_Payup_{}_methods[] = {{", c.name).unwrap();
+        for m in &c.methods {
+            writeln!(out, "\tZEND_ME(Payup_{0}, {1}, arginfo_class_Payup_{0}_{1}, ZEND_ACC_PUBLIC)", c.name, m.name)
+                .unwrap();
+        }
+        out.push_str("\tZEND_FE_END\n};\n");
+    }
+    for c in &classes {
+        let parent = c.extends.map(|p| format!("zend_class_entry *class_entry_{}", p.replace('\\', "_")));
+        writeln!(
+            out,
+            "\nstatic zend_class_entry *register_class_Payup_{}({})\n{{\n\tzend_class_entry ce, *class_entry;\n\n\
+             \tINIT_NS_CLASS_ENTRY(ce, \"Payup\", {}, class_Payup_{}_methods);\n\
+             \tclass_entry = zend_register_internal_class_ex(&ce, {});",
+            c.name,
+            parent.as_deref().unwrap_or("void"),
+            c_str(c.name),
+            c.name,
+            c.extends.map(|p| format!("class_entry_{p}")).unwrap_or_else(|| "NULL".into())
         )
         .unwrap();
+        let flags = if c.is_final { "ZEND_ACC_FINAL|ZEND_ACC_NOT_SERIALIZABLE" } else { "ZEND_ACC_NOT_SERIALIZABLE" };
+        if c.extends.is_none() {
+            writeln!(out, "\tclass_entry->ce_flags |= {flags};").unwrap();
+        } else if c.is_final {
+            out.push_str("\tclass_entry->ce_flags |= ZEND_ACC_FINAL;\n");
+        }
+        for (name, ty, default) in &c.props {
+            let (init, mask) = match (*ty, *default) {
+                ("string", "''") => ("ZVAL_EMPTY_STRING(&property_default)", "MAY_BE_STRING"),
+                ("?string", "null") => ("ZVAL_NULL(&property_default)", "MAY_BE_STRING|MAY_BE_NULL"),
+                ("?array", "null") => ("ZVAL_NULL(&property_default)", "MAY_BE_ARRAY|MAY_BE_NULL"),
+                ("bool", "false") => ("ZVAL_FALSE(&property_default)", "MAY_BE_BOOL"),
+                other => panic!("no property default for {other:?}"),
+            };
+            writeln!(
+                out,
+                "\n\t{{\n\t\tzval property_default;\n\t\t{init};\n\
+                 \t\tzend_string *property_name = zend_string_init({0}, sizeof({0}) - 1, 1);\n\
+                 \t\tzend_declare_typed_property(class_entry, property_name, &property_default, ZEND_ACC_PROTECTED, NULL, (zend_type) ZEND_TYPE_INIT_MASK({mask}));\n\
+                 \t\tzend_string_release(property_name);\n\t}}",
+                c_str(name)
+            )
+            .unwrap();
+        }
+        out.push_str("\n\treturn class_entry;\n}\n");
     }
-    out.push_str("}\n");
+    out.push_str("\n/* Client's per-operation methods: X(method, operation). */\n#define PAYUP_CLIENT_OPERATIONS(X)");
+    for c in &classes {
+        for m in &c.methods {
+            if let Some(op) = &m.op {
+                write!(out, " \\\n\tX({}, {})", m.name, c_str(op)).unwrap();
+            }
+        }
+    }
+    out.push_str("\n\n/* The exception classes by error kind: X(class, kind). */\n#define PAYUP_EXCEPTION_KINDS(X)");
+    for (name, _, kind) in PHP_EXCEPTIONS {
+        write!(out, " \\\n\tX({name}, {})", c_str(kind)).unwrap();
+    }
+    out.push('\n');
     out
 }
 
@@ -770,6 +1175,7 @@ fn outputs(schema: &Value) -> Vec<(&'static str, String)> {
         ("bindings/node/generated.js", node_js(&ops)),
         ("bindings/node/generated.d.ts", node_dts(&ops)),
         ("bindings/php/payup.stub.php", php(&ops)),
+        ("bindings/php/payup_arginfo.h", php_arginfo(&ops)),
     ]
 }
 
@@ -853,6 +1259,26 @@ mod tests {
         for (path, text) in &before {
             assert!(!text.contains("refund_note_2") && !text.contains("refundNote2"), "{path}");
         }
+    }
+
+    /// The PHP stub and its arginfo declare the same surface: every operation's method, its table entry.
+    #[test]
+    fn php_stub_and_arginfo_agree() {
+        let schema = payup_core::schema::operations_schema();
+        let ops = read(&schema);
+        let (stub, arginfo) = (php(&ops), php_arginfo(&ops));
+        for op in &ops {
+            let m = camel_method(&op.name);
+            assert!(stub.contains(&format!("public function {m}(array $request): array {{}}")), "{m}");
+            assert!(arginfo.contains(&format!("ZEND_ME(Payup_Client, {m}, arginfo_class_Payup_Client_{m}")), "{m}");
+            assert!(arginfo.contains(&format!("X({m}, \"{}\")", op.name)), "{m}");
+        }
+        for (class, _, kind) in PHP_EXCEPTIONS {
+            assert!(stub.contains(&format!("final class {class} extends PayupException")), "{class}");
+            assert!(arginfo.contains(&format!("X({class}, \"{kind}\")")), "{class}");
+        }
+        assert!(stub.contains("function version(): string {}"));
+        assert!(arginfo.contains("ZEND_NS_FALIAS(\"Payup\", version, Payup_version, arginfo_Payup_version)"));
     }
 
     #[test]
