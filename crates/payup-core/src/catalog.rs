@@ -369,6 +369,13 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// Hands core the random source ring's RSA signing API asks for (KCP's `kcp_sign_data`). Core never
+    /// makes one itself; payup-transport passes ring's `SystemRandom`.
+    pub fn set_random(&mut self, random: std::sync::Arc<dyn ring::rand::SecureRandom + Send + Sync>) {
+        if let Some(k) = &mut self.kcp {
+            k.random = Some(kcp::RandomSource(random));
+        }
+    }
     fn missing(section: &str, op: Operation) -> Error {
         Error::config(format!("the configuration has no \"{section}\" section, needed by {op}"))
             .with_gateway(op.gateway())
@@ -511,15 +518,20 @@ pub fn http_request_json(http: &HttpRequest) -> Value {
 /// Pure: the HTTP request an operation sends first, or after Payple's partner auth when
 /// `payple_auth` (a partner-auth answer: `{"cst_id", "cust_key", "auth_key", "return_url"}`) is given.
 /// This is what `tests/vectors/requests.json` checks in every language. The result holds card data and
-/// keys on the wire: never log it.
+/// keys on the wire: never log it. `random` is the random source ring's signing asks for (needed by
+/// `kcp.cancel` only; see [`Credentials::set_random`]).
 pub fn prepare_json(
     config: &Value,
     operation: &str,
     request: &Value,
     now_unix: i64,
     payple_auth: Option<&Value>,
+    random: Option<std::sync::Arc<dyn ring::rand::SecureRandom + Send + Sync>>,
 ) -> Result<Value, Error> {
-    let cfg = crate::config::Config::from_json(config)?;
+    let mut cfg = crate::config::Config::from_json(config)?;
+    if let Some(r) = random {
+        cfg.credentials.set_random(r);
+    }
     let req = request_of(operation, request)?;
     let mut x = Exchange::new(&req, crate::time::Timestamp(now_unix));
     let mut next = x.start(&cfg.credentials);

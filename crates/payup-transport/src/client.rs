@@ -42,7 +42,8 @@ fn now() -> Timestamp {
 }
 
 impl Client {
-    pub fn new(config: Config) -> Client {
+    pub fn new(mut config: Config) -> Client {
+        config.credentials.set_random(crate::system_random());
         let wire =
             Wire::new(Duration::from_millis(config.connect_timeout_ms), Duration::from_millis(config.read_timeout_ms));
         Client { config, wire }

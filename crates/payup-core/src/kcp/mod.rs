@@ -25,11 +25,13 @@ pub struct KcpCredentials {
     pub cert_info: String,
     /// The merchant's private key, needed by `kcp.cancel` only.
     pub signer: Option<std::sync::Arc<KcpSigner>>,
+    /// The random source ring's signing asks for, passed in from outside core (see [`RandomSource`]).
+    pub random: Option<RandomSource>,
 }
 
 impl KcpCredentials {
     pub fn new(site_cd: impl Into<String>, cert_info: impl Into<String>) -> Self {
-        KcpCredentials { site_cd: site_cd.into(), cert_info: cert_info.into(), signer: None }
+        KcpCredentials { site_cd: site_cd.into(), cert_info: cert_info.into(), signer: None, random: None }
     }
 
     pub fn validate(&self) -> Result<(), Error> {
