@@ -535,13 +535,13 @@ pub fn prepare_json(
     let req = request_of(operation, request)?;
     let mut x = Exchange::new(&req, crate::time::Timestamp(now_unix));
     let mut next = x.start(&cfg.credentials);
-    if let (Some(auth), Next::Send(_)) = (payple_auth, &next) {
-        if !x.is_at_main_call() {
-            let s = |k: &str| auth.get(k).cloned().unwrap_or(Value::Null);
-            let answer = serde_json::json!({"result": "success", "cst_id": s("cst_id"), "custKey": s("cust_key"),
+    if let (Some(auth), Next::Send(_)) = (payple_auth, &next)
+        && !x.is_at_main_call()
+    {
+        let s = |k: &str| auth.get(k).cloned().unwrap_or(Value::Null);
+        let answer = serde_json::json!({"result": "success", "cst_id": s("cst_id"), "custKey": s("cust_key"),
                 "AuthKey": s("auth_key"), "return_url": s("return_url")});
-            next = x.on_response(&cfg.credentials, &HttpResponse::new(200, answer.to_string()));
-        }
+        next = x.on_response(&cfg.credentials, &HttpResponse::new(200, answer.to_string()));
     }
     match next {
         Next::Send(http) => Ok(http_request_json(&http)),

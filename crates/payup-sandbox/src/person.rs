@@ -54,10 +54,10 @@ pub fn post(url: &str, content_type: &str, body: &[u8]) -> Result<(u16, Vec<u8>)
         if line.trim_end().is_empty() {
             break;
         }
-        if let Some((k, v)) = line.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().ok();
-            }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().ok();
         }
     }
     let mut body = Vec::new();

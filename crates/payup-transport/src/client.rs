@@ -69,10 +69,10 @@ impl Client {
     pub fn call_json(&self, operation: &str, request: &Value) -> Result<Value, Error> {
         let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
         let mut request = Request::from_json(op, request)?;
-        if let Request::PayupKakaopayWindow(w) = &mut request {
-            if w.kcp_script_url.is_none() {
-                w.kcp_script_url = self.config.kcp_script_url.clone();
-            }
+        if let Request::PayupKakaopayWindow(w) = &mut request
+            && w.kcp_script_url.is_none()
+        {
+            w.kcp_script_url = self.config.kcp_script_url.clone();
         }
         self.execute(request).map(|r| r.to_json())
     }
@@ -181,10 +181,11 @@ impl Client {
                     };
                     let at_main_call = x.is_at_main_call();
                     next = x.on_response(creds, &response);
-                    if let Next::Done(Err(e)) = &next {
-                        if !at_main_call && e.kind() == ErrorKind::Ambiguous {
-                            return Err(e.clone().into_not_sent("partner auth failed: "));
-                        }
+                    if let Next::Done(Err(e)) = &next
+                        && !at_main_call
+                        && e.kind() == ErrorKind::Ambiguous
+                    {
+                        return Err(e.clone().into_not_sent("partner auth failed: "));
                     }
                 }
             }

@@ -123,10 +123,11 @@ impl KeyinApproval {
             (None, Some(_)) => p.push("card_taxno", "is required with card_pwd (certified approval 11121000)"),
             (None, None) => {}
         }
-        if let Some(ip) = &self.cust_ip {
-            if ip.parse::<std::net::IpAddr>().is_err() && !ip.is_empty() {
-                p.push("cust_ip", "must be an IP address");
-            }
+        if let Some(ip) = &self.cust_ip
+            && ip.parse::<std::net::IpAddr>().is_err()
+            && !ip.is_empty()
+        {
+            p.push("cust_ip", "must be an IP address");
         }
     }
 

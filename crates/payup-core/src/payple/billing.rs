@@ -90,10 +90,10 @@ impl BillingPay {
             99_999_999_999_999_999,
             "must be at least 100 (KRW, Payple's card minimum) and at most 20 digits",
         );
-        if let Some(t) = self.pay_taxtotal {
-            if t > self.pay_total {
-                p.push("pay_taxtotal", "must not exceed pay_total");
-            }
+        if let Some(t) = self.pay_taxtotal
+            && t > self.pay_total
+        {
+            p.push("pay_taxtotal", "must not exceed pay_total");
         }
         check_oid(p, &self.pay_oid);
         check_year_month(p, &self.pay_year, &self.pay_month);

@@ -54,10 +54,10 @@ impl PaypleCredentials {
         if self.cust_key.is_empty() {
             p.push("payple.cust_key", "is required");
         }
-        if let Some(r) = &self.referer {
-            if r.chars().any(|c| c.is_control()) {
-                p.push("payple.referer", "must not contain control characters");
-            }
+        if let Some(r) = &self.referer
+            && r.chars().any(|c| c.is_control())
+        {
+            p.push("payple.referer", "must not contain control characters");
         }
         p.into_result().map_err(|e| Error { kind: crate::ErrorKind::Config, ..e })
     }
