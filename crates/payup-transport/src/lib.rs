@@ -11,6 +11,7 @@
 //!   is cancelled and reported as an error (`payup_core::catalog::attribute`).
 //! - Fork-safe: the keep-alive pool belongs to the process that filled it ([`wire::Wire`]).
 
+#![warn(missing_docs)]
 mod client;
 pub mod wire;
 

@@ -4,6 +4,7 @@ use super::*;
 
 // ---- cancel (NHN KCP public docs; specs/README "Facts from the gateways' public material") ---------
 
+/// The cancel endpoint under KCP's base URL.
 pub const CANCEL_PATH: &str = "/gw/mod/v1/cancel";
 
 /// A source of secure randomness handed to core from outside (payup-transport passes ring's
@@ -95,18 +96,25 @@ pub fn cancel_sign_input(site_cd: &str, tno: &str, mod_type: &str) -> String {
 /// `kcp.cancel`: `STSC` cancels in full; `STPC` cancels `mod_mny` of a balance `rem_mny` (before this cancel).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cancel {
+    /// tno: KCP's transaction number of the approval (KCP cancel, specs/README)
     pub tno: String,
+    /// mod_type: STSC full cancel, STPC partial cancel (KCP cancel, specs/README)
     pub mod_type: String,
+    /// mod_desc: the reason for the cancel (KCP cancel, specs/README)
     pub mod_desc: String,
+    /// mod_mny: the amount to cancel, STPC only (KCP cancel, specs/README)
     pub mod_mny: Option<u64>,
+    /// rem_mny: the balance before this partial cancel (KCP cancel, specs/README)
     pub rem_mny: Option<u64>,
 }
 
 impl Cancel {
+    /// A full cancel (STSC) of transaction `tno`.
     pub fn full(tno: &str, reason: &str) -> Cancel {
         Cancel { tno: tno.into(), mod_type: "STSC".into(), mod_desc: reason.into(), mod_mny: None, rem_mny: None }
     }
 
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let r = Cancel {
@@ -149,6 +157,7 @@ impl Cancel {
         );
     }
 
+    /// The HTTP request: the cancel, signed with the site's private key (`kcp_sign_data`).
     pub fn prepare(&self, creds: &KcpCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
         let signer = creds.signer.as_ref().ok_or_else(|| {
@@ -183,9 +192,13 @@ impl Cancel {
 /// The cancel response.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Cancelled {
+    /// res_cd: 0000 (kcp-keyin.txt 승인응답)
     pub res_cd: String,
+    /// res_msg: KCP's message (kcp-keyin.txt 승인응답)
     pub res_msg: String,
+    /// tno: KCP's transaction number: keep it whole (kcp-keyin.txt 승인응답)
     pub tno: String,
+    /// mod_type: STSC or STPC (KCP cancel, specs/README)
     pub mod_type: Option<String>,
     /// The original amount.
     pub amount: Option<u64>,
@@ -193,10 +206,12 @@ pub struct Cancelled {
     pub mod_mny: Option<u64>,
     /// The balance after this cancel.
     pub rem_mny: Option<u64>,
+    /// canc_time: when it was cancelled (KCP cancel, specs/README)
     pub canc_time: Option<String>,
 }
 
 impl Cancelled {
+    /// Reads KCP's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = kcp_object(resp)?;
         let opt = |k: &str| loose_str(o.get(k)).filter(|v| !v.is_empty());
