@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs libpayup into PREFIX: lib/libpayup.so, lib/libpayup.a, include/payup.h, include/payup_php.h and
+# Installs libpayup into PREFIX: lib/libpayup.so.VERSION (SONAME libpayup.so.MAJOR) with its
+# libpayup.so.MAJOR and libpayup.so links, lib/libpayup.a, include/payup.h, include/payup_php.h and
 # lib/pkgconfig/payup.pc. Builds the release libraries first.
 #
 #   bindings/c/install.sh PREFIX            e.g. /usr/local, or $HOME/.local
@@ -18,7 +19,12 @@ cargo build --release -p payup-ffi
 version=$(sed -n 's/^#define PAYUP_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' include/payup.h | paste -sd.)
 
 install -d "$prefix/lib/pkgconfig" "$prefix/include"
-install -m 0755 target/release/libpayup.so "$prefix/lib/"
+# The real file is libpayup.so.<version>; libpayup.so.<major> (the SONAME programs record) and libpayup.so
+# (what -lpayup finds at link time) point to it.
+major=${version%%.*}
+install -m 0755 target/release/libpayup.so "$prefix/lib/libpayup.so.$version"
+ln -sfn "libpayup.so.$version" "$prefix/lib/libpayup.so.$major"
+ln -sfn "libpayup.so.$version" "$prefix/lib/libpayup.so"
 install -m 0644 target/release/libpayup.a "$prefix/lib/"
 install -m 0644 include/payup.h include/payup_php.h "$prefix/include/"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" -e "s|@NATIVE_STATIC_LIBS@|$native|" \

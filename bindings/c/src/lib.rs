@@ -423,7 +423,7 @@ pub unsafe extern "C" fn payup_prepare(
                 } else {
                     Some(arg_json(payple_auth_json, "payple_auth_json")?)
                 };
-                payup_core::catalog::prepare_json(&config, op, &request, now_unix, auth.as_ref())
+                payup_transport::prepare_json(&config, op, &request, now_unix, auth.as_ref())
             }
         })();
         // SAFETY: checked non-NULL.

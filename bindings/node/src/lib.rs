@@ -140,7 +140,7 @@ pub fn prepare_json(
     let cfg = parse_doc("config", &config).map_err(|e| thrown(&e))?;
     let req = parse_doc("request", &request).map_err(|e| thrown(&e))?;
     let auth = payple_auth.map(|a| parse_doc("payple_auth", &a)).transpose().map_err(|e| thrown(&e))?;
-    payup_core::catalog::prepare_json(&cfg, &operation, &req, now_unix, auth.as_ref())
+    payup_transport::prepare_json(&cfg, &operation, &req, now_unix, auth.as_ref())
         .map(|v| v.to_string())
         .map_err(|e| thrown(&e))
 }

@@ -226,7 +226,7 @@ fn prepare_json(
         let config = parse("config", config_json)?;
         let request = parse("request", request_json)?;
         let auth = payple_auth_json.map(|a| parse("payple_auth", a)).transpose()?;
-        payup_core::catalog::prepare_json(&config, operation, &request, now_unix, auth.as_ref())
+        payup_transport::prepare_json(&config, operation, &request, now_unix, auth.as_ref())
     };
     outcome(run())
 }

@@ -134,15 +134,15 @@ fn redact(mut e: clap::Error) -> clap::Error {
     let leaks = |s: &str| !echoable(s) && secrets.iter().any(|x| s.contains(x.as_str()) || x.contains(s));
     let mut redacted = false;
     for kind in [ContextKind::InvalidArg, ContextKind::InvalidValue, ContextKind::InvalidSubcommand] {
-        if let Some(ContextValue::String(s)) = e.get(kind) {
-            if leaks(s) {
-                let shown = match s.split_once('=') {
-                    Some((name, _)) if name.starts_with('-') && echoable(name) => format!("{name}=…"),
-                    _ => "…".to_string(),
-                };
-                e.insert(kind, ContextValue::String(shown));
-                redacted = true;
-            }
+        if let Some(ContextValue::String(s)) = e.get(kind)
+            && leaks(s)
+        {
+            let shown = match s.split_once('=') {
+                Some((name, _)) if name.starts_with('-') && echoable(name) => format!("{name}=…"),
+                _ => "…".to_string(),
+            };
+            e.insert(kind, ContextValue::String(shown));
+            redacted = true;
         }
     }
     if redacted {

@@ -17,9 +17,10 @@ macro_rules! operations {
     ($($variant:ident = $name:literal, $gateway:ident, $class:ident, $request:ty;)*) => {
         /// Every operation payup performs.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Operation { $($variant),* }
+        pub enum Operation { $(#[doc = concat!("`", $name, "`")] $variant),* }
 
         impl Operation {
+            /// The operations, in catalogue order.
             pub const ALL: &'static [Operation] = &[$(Operation::$variant),*];
 
             /// The catalogue name, the same in every language (`const`: the sandbox builds its list at compile time).
@@ -27,10 +28,12 @@ macro_rules! operations {
                 match self { $(Operation::$variant => $name),* }
             }
 
+            /// The gateway this operation talks to.
             pub fn gateway(self) -> Gateway {
                 match self { $(Operation::$variant => Gateway::$gateway),* }
             }
 
+            /// Mutating (an approval or cancel), read-only (a query) or pure (computed locally).
             pub const fn class(self) -> OperationClass {
                 match self { $(Operation::$variant => OperationClass::$class),* }
             }
@@ -55,7 +58,7 @@ macro_rules! operations {
 
         /// A typed request of any operation.
         #[derive(Clone, Debug)]
-        pub enum Request { $($variant($request)),* }
+        pub enum Request { $(#[doc = concat!("A `", $name, "` request.")] $variant($request)),* }
 
         impl Request {
             /// Reads the request document of `operation` (the documents of `payup call`), validating every field.
@@ -63,6 +66,7 @@ macro_rules! operations {
                 match operation { $(Operation::$variant => <$request as Flow>::read(v).map(Request::$variant)),* }
             }
 
+            /// The operation this request is for.
             pub fn operation(&self) -> Operation {
                 match self { $(Request::$variant(_) => Operation::$variant),* }
             }
@@ -132,7 +136,7 @@ macro_rules! results {
         /// A typed result of any operation (one variant per result type; several operations share one).
         #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
         #[serde(untagged)]
-        pub enum Response { $($variant($ty)),* }
+        pub enum Response { $(#[doc = concat!("A ", $name, " result.")] $variant($ty)),* }
 
         $(impl ResultType for $ty {
             const NAME: &'static str = $name;
@@ -193,6 +197,7 @@ results! {
 }
 
 impl Operation {
+    /// The operation named `name` (`payup.keyin.approve`), if there is one.
     pub fn from_name(name: &str) -> Option<Operation> {
         Operation::ALL.iter().copied().find(|o| o.name() == name)
     }
@@ -266,8 +271,11 @@ pub fn undo_for(request: &Request, response: &Response, reason: &str) -> Option<
 /// A success that is not one: the gateway approved another amount or order than asked (DESIGN §4).
 #[derive(Clone, Debug)]
 pub struct Mismatch {
+    /// The amount the request asked for (KRW).
     pub requested: u64,
+    /// The amount the gateway approved (KRW).
     pub approved: u64,
+    /// transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4)
     pub transaction_id: String,
     /// `"order_number"`: the answer names another order or transaction (never undone);
     /// `"amount"`: the answer is for our request (or nothing in it says otherwise) and reports another amount.
@@ -363,22 +371,35 @@ pub fn mismatch_error(request: &Request, m: &Mismatch, cancelled: Result<(), &Er
 /// Every gateway's credentials; a missing section is a `config` error when one of its operations runs.
 #[derive(Clone, Debug, Default)]
 pub struct Credentials {
+    /// Payup's merchant, if configured.
     pub payup: Option<payup::PayupCredentials>,
+    /// Payple's partner, if configured.
     pub payple: Option<payple::PaypleCredentials>,
+    /// NHN KCP's site, if configured.
     pub kcp: Option<kcp::KcpCredentials>,
 }
 
 impl Credentials {
+    /// Hands core the random source ring's RSA signing API asks for (KCP's `kcp_sign_data`). Core never
+    /// makes one itself; payup-transport passes ring's `SystemRandom`.
+    pub fn set_random(&mut self, random: std::sync::Arc<dyn ring::rand::SecureRandom + Send + Sync>) {
+        if let Some(k) = &mut self.kcp {
+            k.random = Some(kcp::RandomSource(random));
+        }
+    }
     fn missing(section: &str, op: Operation) -> Error {
         Error::config(format!("the configuration has no \"{section}\" section, needed by {op}"))
             .with_gateway(op.gateway())
     }
+    /// Payup's credentials, or a `config` error naming the missing section for `op`.
     pub fn payup(&self, op: Operation) -> Result<&payup::PayupCredentials, Error> {
         self.payup.as_ref().ok_or_else(|| Self::missing("payup", op))
     }
+    /// Payple's credentials, or a `config` error naming the missing section for `op`.
     pub fn payple(&self, op: Operation) -> Result<&payple::PaypleCredentials, Error> {
         self.payple.as_ref().ok_or_else(|| Self::missing("payple", op))
     }
+    /// NHN KCP's credentials, or a `config` error naming the missing section for `op`.
     pub fn kcp(&self, op: Operation) -> Result<&kcp::KcpCredentials, Error> {
         self.kcp.as_ref().ok_or_else(|| Self::missing("kcp", op))
     }
@@ -418,10 +439,12 @@ pub struct Exchange<'r> {
 }
 
 impl<'r> Exchange<'r> {
+    /// An exchange for `request`, with the time its signatures and dates use.
     pub fn new(request: &'r Request, now: crate::time::Timestamp) -> Self {
         Exchange { request, now, stage: Stage::Start }
     }
 
+    /// The request this exchange runs.
     pub fn request(&self) -> &'r Request {
         self.request
     }
@@ -437,6 +460,7 @@ impl<'r> Exchange<'r> {
         Next::Done(r)
     }
 
+    /// The first step: the first HTTP request to send, or the outcome when nothing needs sending.
     pub fn start(&mut self, creds: &Credentials) -> Next {
         assert_eq!(self.stage, Stage::Start, "Exchange::start called twice");
         if let Some(r) = self.request.pure() {
@@ -463,6 +487,7 @@ impl<'r> Exchange<'r> {
         }
     }
 
+    /// The next step after the answer to the request in flight.
     pub fn on_response(&mut self, creds: &Credentials, resp: &HttpResponse) -> Next {
         match self.stage {
             Stage::PaypleAuth => {
@@ -511,25 +536,30 @@ pub fn http_request_json(http: &HttpRequest) -> Value {
 /// Pure: the HTTP request an operation sends first, or after Payple's partner auth when
 /// `payple_auth` (a partner-auth answer: `{"cst_id", "cust_key", "auth_key", "return_url"}`) is given.
 /// This is what `tests/vectors/requests.json` checks in every language. The result holds card data and
-/// keys on the wire: never log it.
+/// keys on the wire: never log it. `random` is the random source ring's signing asks for (needed by
+/// `kcp.cancel` only; see [`Credentials::set_random`]).
 pub fn prepare_json(
     config: &Value,
     operation: &str,
     request: &Value,
     now_unix: i64,
     payple_auth: Option<&Value>,
+    random: Option<std::sync::Arc<dyn ring::rand::SecureRandom + Send + Sync>>,
 ) -> Result<Value, Error> {
-    let cfg = crate::config::Config::from_json(config)?;
+    let mut cfg = crate::config::Config::from_json(config)?;
+    if let Some(r) = random {
+        cfg.credentials.set_random(r);
+    }
     let req = request_of(operation, request)?;
     let mut x = Exchange::new(&req, crate::time::Timestamp(now_unix));
     let mut next = x.start(&cfg.credentials);
-    if let (Some(auth), Next::Send(_)) = (payple_auth, &next) {
-        if !x.is_at_main_call() {
-            let s = |k: &str| auth.get(k).cloned().unwrap_or(Value::Null);
-            let answer = serde_json::json!({"result": "success", "cst_id": s("cst_id"), "custKey": s("cust_key"),
+    if let (Some(auth), Next::Send(_)) = (payple_auth, &next)
+        && !x.is_at_main_call()
+    {
+        let s = |k: &str| auth.get(k).cloned().unwrap_or(Value::Null);
+        let answer = serde_json::json!({"result": "success", "cst_id": s("cst_id"), "custKey": s("cust_key"),
                 "AuthKey": s("auth_key"), "return_url": s("return_url")});
-            next = x.on_response(&cfg.credentials, &HttpResponse::new(200, answer.to_string()));
-        }
+        next = x.on_response(&cfg.credentials, &HttpResponse::new(200, answer.to_string()));
     }
     match next {
         Next::Send(http) => Ok(http_request_json(&http)),

@@ -15,11 +15,14 @@ use serde::Serialize;
 pub enum Gateway {
     /// Payup (keyin and KakaoPay; both answer with Payup's `responseCode`).
     Payup,
+    /// Payple (payple-card.txt).
     Payple,
+    /// NHN KCP (kcp-keyin.txt).
     Kcp,
 }
 
 impl Gateway {
+    /// The gateway's name in documents (`payup`, `payple`, `kcp`).
     pub fn as_str(self) -> &'static str {
         match self {
             Gateway::Payup => "payup",
@@ -52,6 +55,7 @@ pub enum Outcome {
     Unknown,
 }
 
+/// Where a code's meaning comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
@@ -66,12 +70,17 @@ pub enum Source {
 /// One row of a response-code table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct CodeInfo {
+    /// The gateway that answers with this code.
     pub gateway: Gateway,
+    /// The code as the gateway sends it.
     pub code: &'static str,
     /// The gateway's message, in Korean, as printed in its document.
     pub message: &'static str,
+    /// Its meaning in English.
     pub message_en: &'static str,
+    /// What it means for the payment.
     pub outcome: Outcome,
+    /// Where this meaning comes from.
     pub source: Source,
 }
 

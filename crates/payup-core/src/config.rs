@@ -16,9 +16,12 @@ use crate::secret::Secret;
 use crate::{kcp, payple, payup};
 use serde_json::Value;
 
+/// Which gateway environment a configuration is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Env {
+    /// The gateways' test systems.
     Test,
+    /// The gateways' live systems.
     Production,
 }
 
@@ -37,8 +40,11 @@ pub fn default_base_url(gateway: Gateway, env: Env) -> &'static str {
 /// A parsed base URL: scheme, host, port; no path beyond "/" kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseUrl {
+    /// `https`, or `http` for loopback only.
     pub scheme: String,
+    /// The host name.
     pub host: String,
+    /// The port, if the URL gives one.
     pub port: Option<u16>,
     /// The URL as given, without a trailing slash.
     pub url: String,
@@ -101,6 +107,7 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
     }
 }
 
+/// Whether `host` is a loopback address or `localhost` (where plain http is allowed).
 pub fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
@@ -112,24 +119,35 @@ fn config_field(field: &str, rule: &str) -> Error {
     e
 }
 
+/// A configuration document, read and checked (`payup_core::config` describes its keys).
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// Test or production.
     pub env: Env,
+    /// Connect timeout in milliseconds.
     pub connect_timeout_ms: u64,
+    /// Read timeout in milliseconds.
     pub read_timeout_ms: u64,
+    /// Each gateway's credentials.
     pub credentials: Credentials,
+    /// Payup's base URL (the environment's default unless set).
     pub payup_base: Option<BaseUrl>,
+    /// Payple's base URL (the environment's default unless set).
     pub payple_base: Option<BaseUrl>,
+    /// NHN KCP's base URL (the environment's default unless set).
     pub kcp_base: Option<BaseUrl>,
     /// The PC KakaoPay window's script (`payup.kakaopay.window`); defaults to KCP's, or to the
     /// sandbox's when the Payup base URL is loopback.
     pub kcp_script_url: Option<String>,
 }
 
+/// The connect timeout when the configuration sets none.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
+/// The read timeout when the configuration sets none.
 pub const DEFAULT_READ_TIMEOUT_MS: u64 = 15_000;
 
 impl Config {
+    /// Reads a configuration from JSON text.
     pub fn from_json_str(s: &str) -> Result<Config, Error> {
         // Windows editors save UTF-8 with a byte-order mark; JSON has none.
         let s = s.trim_start_matches('\u{feff}');
@@ -139,6 +157,7 @@ impl Config {
         Self::from_json(&v)
     }
 
+    /// Reads a configuration document; every problem is a `config` error.
     pub fn from_json(v: &Value) -> Result<Config, Error> {
         let to_config = |e: Error| {
             let mut e = e;
@@ -233,6 +252,7 @@ impl Config {
         Ok(cfg)
     }
 
+    /// The base URL of `gateway`, if it is configured.
     pub fn base(&self, gateway: Gateway) -> Option<&BaseUrl> {
         match gateway {
             Gateway::Payup => self.payup_base.as_ref(),

@@ -21,6 +21,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind's name in error documents (`invalid`, `config`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Invalid => "invalid",
@@ -46,6 +47,7 @@ pub enum PayupCode {
 }
 
 impl PayupCode {
+    /// The code's name in error documents (`AMOUNT_MISMATCH`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             PayupCode::AmountMismatch => "AMOUNT_MISMATCH",
@@ -58,16 +60,22 @@ impl PayupCode {
 /// One broken field and the rule it broke. Never holds the field's value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
+    /// The field's name in the request or configuration document.
     pub field: String,
+    /// The rule it breaks.
     pub rule: String,
 }
 
 /// What is known about an operation whose outcome is unknown, so that the caller can reconcile it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct AmbiguousContext {
+    /// The operation whose outcome is unknown.
     pub operation: String,
+    /// orderNumber: the merchant's order number, as the gateway echoes it
     pub order_number: Option<String>,
+    /// transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     pub transaction_id: Option<String>,
+    /// The amount the gateway reports (KRW); payup has checked it against the request
     pub amount: Option<u64>,
     /// What the client tried after the outcome became unknown (queries, cancels), in order.
     pub tried: Vec<String>,
@@ -122,18 +130,22 @@ impl Error {
         e
     }
 
+    /// An `invalid` error for one field.
     pub fn invalid_field(field: impl Into<String>, rule: impl Into<String>) -> Self {
         Self::invalid(vec![FieldError { field: field.into(), rule: rule.into() }])
     }
 
+    /// A `config` error.
     pub fn config(message: impl Into<String>) -> Self {
         Self::base(ErrorKind::Config, None, message)
     }
 
+    /// A `not_sent` error: nothing reached `gateway`.
     pub fn not_sent(gateway: Gateway, message: impl Into<String>) -> Self {
         Self::base(ErrorKind::NotSent, Some(gateway), message)
     }
 
+    /// An `ambiguous` error: the request may have had its effect at `gateway`.
     pub fn ambiguous(gateway: Gateway, message: impl Into<String>) -> Self {
         Self::base(ErrorKind::Ambiguous, Some(gateway), message)
     }
@@ -170,10 +182,12 @@ impl Error {
         self
     }
 
+    /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// The gateway involved, if any.
     pub fn gateway(&self) -> Option<Gateway> {
         self.gateway
     }
@@ -254,11 +268,13 @@ impl Error {
         }
     }
 
+    /// This error, attributed to `gateway`.
     pub fn with_gateway(mut self, gateway: Gateway) -> Self {
         self.gateway = Some(gateway);
         self
     }
 
+    /// This error, with what is known about an unknown outcome.
     pub fn with_ambiguous(mut self, context: AmbiguousContext) -> Self {
         self.ambiguous = Some(context);
         self

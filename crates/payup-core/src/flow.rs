@@ -16,17 +16,21 @@ use serde_json::Value;
 pub trait ResultType: Sized + Serialize + schemars::JsonSchema {
     /// The Python TypedDict / TypeScript interface name.
     const NAME: &'static str;
+    /// This result as a [`Response`].
     fn wrap(self) -> Response;
+    /// This result type inside `response`, if it holds one.
     fn of(response: &Response) -> Option<&Self>;
 }
 
 /// Set by the catalogue's `operations!` list for each request type.
 pub trait Catalogued {
+    /// The operation of this request type.
     const OPERATION: Operation;
 }
 
 /// One operation, from its request document to what to do when its answer surprises.
 pub trait Flow: Catalogued + Sized + Clone + Into<Request> {
+    /// The result type.
     type Output: ResultType;
 
     /// Reads and validates the request document (every broken field at once, by name).
@@ -83,18 +87,24 @@ pub trait Flow: Catalogued + Sized + Clone + Into<Request> {
 /// The identifiers of a request, for `ambiguous` errors and journals.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Known {
+    /// orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub order_number: Option<String>,
+    /// transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4)
     pub transaction_id: Option<String>,
+    /// Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount)
     pub amount: Option<u64>,
 }
 
 impl Known {
+    /// Identifiers of an order and its amount.
     pub fn order(order_number: &str, amount: u64) -> Known {
         Known { order_number: Some(order_number.to_string()), transaction_id: None, amount: Some(amount) }
     }
+    /// Identifiers of a transaction and, if known, the amount concerned.
     pub fn transaction(id: &str, amount: Option<u64>) -> Known {
         Known { order_number: None, transaction_id: Some(id.to_string()), amount }
     }
+    /// The context an `ambiguous` error of `op` carries.
     pub fn context(self, op: Operation) -> AmbiguousContext {
         AmbiguousContext {
             operation: op.name().to_string(),
@@ -109,7 +119,9 @@ impl Known {
 /// What an answer reports against what was asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Amounts {
+    /// The amount asked for (KRW).
     pub requested: u64,
+    /// The amount the gateway reported (KRW).
     pub reported: u64,
     /// The transaction (or order) the answer names.
     pub transaction_id: String,
@@ -125,7 +137,12 @@ pub enum Attribution {
     /// Every echoed identifier matches the request.
     Ours,
     /// An echoed identifier names another order or transaction (what, and the value the answer holds).
-    Other { field: &'static str, found: String },
+    Other {
+        /// The echoed field that differs.
+        field: &'static str,
+        /// The value the answer holds.
+        found: String,
+    },
     /// Nothing in the answer contradicts the request, but nothing proves it either (why).
     Unproven(String),
 }
@@ -177,11 +194,14 @@ pub fn masked_card_matches(sent: &str, masked: &str) -> bool {
 /// run first, whose answer says what was really paid (the answer that was already wrong once is not trusted).
 #[derive(Clone, Debug)]
 pub struct Undo {
+    /// The request that undoes the success (a cancel or refund).
     pub request: Request,
+    /// A read-only query that confirms the undo, when the gateway's cancel answer is not enough.
     pub confirm_with: Option<Request>,
 }
 
 impl Undo {
+    /// An undo by `request`, with no confirming query.
     pub fn by(request: impl Into<Request>) -> Undo {
         Undo { request: request.into(), confirm_with: None }
     }
@@ -206,6 +226,7 @@ pub enum Recovery {
     /// Send the same request again: the gateway refuses a second effect with `already_done` (KakaoPay's
     /// 8002 "already paid"), so asking again either completes the first attempt or says it went through.
     AskAgain {
+        /// The gateway's code for "already done".
         already_done: &'static str,
         /// What `already_done` means ("the order is already paid").
         meaning: &'static str,

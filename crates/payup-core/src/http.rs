@@ -15,10 +15,15 @@ pub enum Target {
 /// A request ready to send. The body holds secrets on the wire: this type's `Debug` omits it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
+    /// The gateway this request is for.
     pub gateway: Gateway,
+    /// The HTTP method (`POST`).
     pub method: &'static str,
+    /// Where to send it: a path under the gateway's base URL, or a URL the gateway gave.
     pub target: Target,
+    /// Header names and values.
     pub headers: Vec<(String, String)>,
+    /// The body bytes.
     pub body: Vec<u8>,
 }
 
@@ -74,6 +79,7 @@ impl HttpRequest {
         }
     }
 
+    /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
@@ -99,12 +105,16 @@ impl std::fmt::Debug for HttpRequest {
 /// A response as received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// Header names and values.
     pub headers: Vec<(String, String)>,
+    /// The body bytes.
     pub body: Vec<u8>,
 }
 
 impl HttpResponse {
+    /// A response with `status` and `body`, no headers.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
         HttpResponse { status, headers: Vec::new(), body: body.into() }
     }

@@ -5,6 +5,7 @@
 //! and ids are inputs, requests come out as plain [`HttpRequest`] values, and responses go in as
 //! [`HttpResponse`] values. The transport crate executes; the bindings convert.
 
+#![warn(missing_docs)]
 pub mod catalog;
 pub mod codes;
 pub mod config;

@@ -15,17 +15,24 @@ use serde_json::Value;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
+    /// A JSON string.
     String,
+    /// A JSON integer.
     Integer,
+    /// true or false.
     Boolean,
+    /// A JSON object.
     Object,
+    /// A JSON array.
     Array,
 }
 
 /// One request or result field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Field {
+    /// The field's name in the request document.
     pub name: String,
+    /// Its JSON type.
     #[serde(rename = "type")]
     pub ty: FieldType,
     /// Request fields: must be present. (Result fields carry `optional` instead.)
@@ -34,19 +41,25 @@ pub struct Field {
     /// Result fields: may be absent or null.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub optional: Option<bool>,
+    /// The most UTF-8 bytes it may hold.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<usize>,
+    /// The smallest value allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<u64>,
+    /// The largest value allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<u64>,
     /// Exactly this many digits, or `[min, max]` digits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digits: Option<[usize; 2]>,
+    /// A regular expression it must match.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// The values allowed.
     #[serde(rename = "enum", skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<String>>,
+    /// What it is and where the spec says so.
     pub description: String,
 }
 
@@ -79,17 +92,22 @@ impl Field {
 /// One operation of the catalogue.
 #[derive(Clone, Debug, Serialize)]
 pub struct OperationSchema {
+    /// The catalogue name.
     pub name: &'static str,
+    /// The gateway (`payup`, `payple`, `kcp`).
     pub gateway: &'static str,
+    /// `mutating`, `read_only` or `pure`.
     pub class: &'static str,
     /// One sentence: what the operation does, citing the spec.
     pub description: &'static str,
+    /// The request document's fields.
     pub request: Vec<Field>,
     /// The result type's name in the bindings (several operations share one: `PayplePayment`, `PayupCancelled`).
     pub result_type: &'static str,
     /// For a result with variants (KakaoPay's KAKAO_CARD / KAKAO_MONEY): the field that tells them apart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result_tag: Option<&'static str>,
+    /// result: success (payple-card.txt 파트너 인증)
     pub result: Vec<Field>,
     /// Per variant (`result_tag` value → its fields, each optional or not within that variant), for a result
     /// with variants.
@@ -97,6 +115,7 @@ pub struct OperationSchema {
     pub result_variants: Option<serde_json::Map<String, Value>>,
 }
 
+/// The class's name in the schema (`mutating`, `read_only`, `pure`).
 pub fn class_name(c: OperationClass) -> &'static str {
     match c {
         OperationClass::Pure => "pure",

@@ -23,12 +23,15 @@ pub struct Secret {
 }
 
 impl Secret {
+    /// A secret of `kind`.
     pub fn new(value: impl Into<String>, kind: SecretKind) -> Self {
         Secret { value: value.into(), kind }
     }
+    /// A card number (masked 6+4 when shown).
     pub fn card_number(value: impl Into<String>) -> Self {
         Self::new(value, SecretKind::CardNumber)
     }
+    /// A key or password (never shown).
     pub fn opaque(value: impl Into<String>) -> Self {
         Self::new(value, SecretKind::Opaque)
     }
@@ -36,6 +39,7 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.value
     }
+    /// Whether the value is empty.
     pub fn is_empty(&self) -> bool {
         self.value.is_empty()
     }

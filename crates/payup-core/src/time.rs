@@ -9,15 +9,22 @@ const KST_OFFSET_SECS: i64 = 9 * 3600;
 /// A calendar date and time of day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CivilTime {
+    /// The year.
     pub year: i64,
+    /// The month, 1–12.
     pub month: u32,
+    /// The day of the month, 1–31.
     pub day: u32,
+    /// The hour, 0–23.
     pub hour: u32,
+    /// The minute, 0–59.
     pub minute: u32,
+    /// The second, 0–59.
     pub second: u32,
 }
 
 impl Timestamp {
+    /// The instant `seconds` after the Unix epoch.
     pub fn from_unix(seconds: i64) -> Self {
         Timestamp(seconds)
     }

@@ -89,7 +89,7 @@ proptest! {
         let creds = json!({"payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c"}});
         let req = json!({"order_number": order, "card_no": card, "expire_month": "07", "expire_year": "29", "birthday": "890302",
             "card_pw": "12", "amount": amount, "quota": quota, "item_name": name, "user_name": name});
-        let http = prepare_json(&creds, "payup.keyin.approve", &req, now, None).unwrap();
+        let http = prepare_json(&creds, "payup.keyin.approve", &req, now, None, None).unwrap();
         let b = &http["body"];
         prop_assert_eq!(b["orderNumber"].as_str(), Some(order.as_str()));
         prop_assert_eq!(b["cardNo"].as_str(), Some(card.as_str()));

@@ -525,10 +525,10 @@ fn node_js(ops: &[Op]) -> String {
     for op in ops {
         for f in op.request.iter().chain(op.result.iter()) {
             let c = camel(&f.name);
-            if plain_snake(&c) != f.name {
-                if let Some(prev) = snake.insert(c.clone(), f.name.clone()) {
-                    assert_eq!(prev, f.name, "{c} stands for two fields");
-                }
+            if plain_snake(&c) != f.name
+                && let Some(prev) = snake.insert(c.clone(), f.name.clone())
+            {
+                assert_eq!(prev, f.name, "{c} stands for two fields");
             }
         }
     }

@@ -3,11 +3,8 @@
 
 use base64::Engine;
 use payup_core::codes::{Gateway, lookup};
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::pkcs8::DecodePublicKey;
-use rsa::signature::Verifier;
 use serde_json::{Map, json};
-use x509_cert::der::{Decode, Encode};
+use x509_cert::der::Decode;
 
 use crate::Shared;
 use crate::fields::{Dialect, Fields, birth_or_business, card_number, digits_exact, max_bytes, month, tri};
@@ -164,13 +161,16 @@ pub fn approve(sh: &Shared, req: &Request) -> Response {
 /// key of the certificate sent in `kcp_cert_info`.
 pub(crate) fn verify_sign(cert_der: &[u8], message: &str, sign_b64: &str) -> bool {
     let Ok(cert) = x509_cert::Certificate::from_der(cert_der) else { return false };
-    let Ok(spki_der) = cert.tbs_certificate.subject_public_key_info.to_der() else { return false };
-    let Ok(pk) = rsa::RsaPublicKey::from_public_key_der(&spki_der) else { return false };
+    // The SPKI's BIT STRING is the PKCS#1 `RSAPublicKey` DER that ring reads.
+    let Some(rsa_public_key) = cert.tbs_certificate.subject_public_key_info.subject_public_key.as_bytes() else {
+        return false;
+    };
     let Ok(sig_bytes) = base64::engine::general_purpose::STANDARD.decode(sign_b64.trim().as_bytes()) else {
         return false;
     };
-    let Ok(sig) = Signature::try_from(sig_bytes.as_slice()) else { return false };
-    VerifyingKey::<sha2::Sha256>::new(pk).verify(message.as_bytes(), &sig).is_ok()
+    ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, rsa_public_key)
+        .verify(message.as_bytes(), &sig_bytes)
+        .is_ok()
 }
 
 /// `POST /gw/mod/v1/cancel`: STSC full cancel, STPC partial cancel (mod_mny, rem_mny = balance before).

@@ -6,6 +6,7 @@
 //! client and the sandbox cannot agree on the same mistake; it only reuses the response-code tables
 //! (`payup_core::codes`) and the card masking helper.
 
+#![warn(missing_docs)]
 mod control;
 mod fields;
 mod http;
@@ -91,10 +92,14 @@ fn default_ttl() -> u64 {
 /// A Payup merchant (payup-card-keyin.txt §1.6: merchantId + apiCertKey).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PayupMerchant {
+    /// The merchant ID the client sends (merchantId).
     pub merchant_id: String,
+    /// The API certificate key its signatures use (apiCertKey).
     pub api_cert_key: String,
+    /// The smallest amount approved (KRW); below it the sandbox refuses.
     #[serde(default = "default_min")]
     pub min_amount: u64,
+    /// The largest amount approved (KRW); above it the sandbox refuses.
     #[serde(default = "default_max")]
     pub max_amount: u64,
     /// Set up for mixed taxation (§2.1 taxFlag: "복합과세 사용 가맹점으로 설정이 되어야합니다"); off unless said.
@@ -105,8 +110,11 @@ pub struct PayupMerchant {
 /// A Payple partner (payple-card.txt "가맹점 인증": cst_id + custKey; refund key from the admin page).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PaypleMerchant {
+    /// The partner ID (cst_id) partner auth must carry.
     pub cst_id: String,
+    /// The partner key (custKey) partner auth must carry.
     pub cust_key: String,
+    /// PCD_REFUND_KEY: the key a refund must carry.
     pub refund_key: String,
     /// Partial refunds; the test account refuses them ("테스트 계정으로 카드 결제시에는 부분취소가 되지 않습니다").
     #[serde(default)]
@@ -119,6 +127,7 @@ pub struct PaypleMerchant {
 /// An NHN KCP site (kcp-keyin.txt: site_cd, test code T0000).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KcpSite {
+    /// KCP's site code (site_cd) requests must carry.
     pub site_cd: String,
     /// The certificate issued to the site (PEM): `kcp_cert_info` must be it. None: any well-formed certificate.
     #[serde(default)]
@@ -128,8 +137,11 @@ pub struct KcpSite {
 /// Merchants and settings. `Default` holds the specs' own test identities.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SandboxConfig {
+    /// Payup merchants (the first one is in client_config).
     pub payup: Vec<PayupMerchant>,
+    /// Payple partners (the first one is in client_config).
     pub payple: Vec<PaypleMerchant>,
+    /// NHN KCP sites (the first one is in client_config).
     pub kcp: Vec<KcpSite>,
     /// Lifetime of a Payple AuthKey (CPCA0001 after it).
     pub payple_auth_ttl_secs: u64,
@@ -435,6 +447,18 @@ fn seed_state(st: &mut State, config: &SandboxConfig) {
 /// there it talks to the server over HTTP through the control API instead of touching the copied memory
 /// (a stale copy whose locks another thread may have held at the fork), and dropping it leaves the
 /// server running for the parent.
+///
+/// ```
+/// use payup_sandbox::{Sandbox, SandboxConfig};
+///
+/// let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
+/// assert!(sandbox.base_url().starts_with("http://127.0.0.1:"));
+/// // A payup configuration document for this sandbox's test merchants.
+/// let config = sandbox.client_config();
+/// assert_eq!(config["payup"]["base_url"], sandbox.base_url());
+/// // Nothing has been paid yet.
+/// assert_eq!(sandbox.transactions()["transactions"], serde_json::json!([]));
+/// ```
 pub struct Sandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
@@ -534,6 +558,7 @@ impl Sandbox {
         self.shared.faults.arm(operation, fault, delay_ms, times)
     }
 
+    /// Disarms every armed fault.
     pub fn clear_faults(&self) {
         if !self.is_owner() {
             let _ = self.control("DELETE", "/__sandbox/faults", None);
@@ -596,6 +621,7 @@ impl Sandbox {
         Ok(doc)
     }
 
+    /// Stops the server and joins its accept thread.
     pub fn shutdown(self) {
         // Drop does the work.
     }

@@ -13,7 +13,9 @@ use std::time::Duration;
 /// What the person does in the KakaoPay window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KakaoChoice {
+    /// Pays with the KakaoPay-registered card.
     Card,
+    /// Pays with KakaoPay money.
     Money,
     /// Closes the window (KCP `res_cd` 3001).
     Cancel,
@@ -54,10 +56,10 @@ pub fn post(url: &str, content_type: &str, body: &[u8]) -> Result<(u16, Vec<u8>)
         if line.trim_end().is_empty() {
             break;
         }
-        if let Some((k, v)) = line.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().ok();
-            }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().ok();
         }
     }
     let mut body = Vec::new();
@@ -191,10 +193,13 @@ pub fn kakaopay_pc(sandbox_base: &str, ordr_idxx: &str, choice: KakaoChoice) -> 
 /// A card the person types into Payple's window.
 #[derive(Clone, Debug)]
 pub struct PaypleCard {
+    /// The card number typed in the window.
     pub card_no: String,
     /// MMYY, as typed.
     pub expiry_mmyy: String,
+    /// The birth date typed (YYMMDD).
     pub birth: String,
+    /// The first 2 digits of the card password.
     pub pw2: String,
 }
 

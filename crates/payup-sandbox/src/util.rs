@@ -59,7 +59,7 @@ pub fn luhn_ok(s: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// What the deterministic test cards decide (README "Test cards").

@@ -2,8 +2,6 @@ mod common;
 use base64::Engine;
 use common::*;
 use payup_sandbox::{KCP_TEST_CERT_PEM, KCP_TEST_KEY_PEM};
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer};
 use serde_json::{Value, json};
 
 fn one_line_cert() -> String {
@@ -26,9 +24,12 @@ fn approve(base: &str, body: &Value) -> Value {
 }
 
 fn sign(msg: &str) -> String {
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(KCP_TEST_KEY_PEM).unwrap();
-    let sk = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
-    base64::engine::general_purpose::STANDARD.encode(sk.sign(msg.as_bytes()).to_bytes())
+    let b64: String = KCP_TEST_KEY_PEM.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let key = ring::signature::RsaKeyPair::from_pkcs8(&der).unwrap();
+    let mut sig = vec![0; key.public().modulus_len()];
+    key.sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), msg.as_bytes(), &mut sig).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(sig)
 }
 
 fn cancel(base: &str, tno: &str, mod_type: &str, extra: Value) -> Value {

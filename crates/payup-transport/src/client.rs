@@ -13,6 +13,27 @@ const READ_ONLY_ATTEMPTS: u32 = 3;
 
 /// A thread-safe, blocking client for every operation of the catalogue. Clone it freely: clones share
 /// one keep-alive pool.
+///
+/// A card approval and its cancel, against the local sandbox:
+///
+/// ```
+/// use payup_sandbox::{Sandbox, SandboxConfig};
+/// use payup_transport::Client;
+/// use serde_json::json;
+///
+/// let sandbox = Sandbox::start(SandboxConfig::default()).unwrap();
+/// let client = Client::from_json(&sandbox.client_config().to_string()).unwrap();
+/// let approved = client
+///     .call_json("payup.keyin.approve", &json!({
+///         "order_number": "DOC-0001", "card_no": "4111111111111111", "expire_month": "12",
+///         "expire_year": "30", "birthday": "890302", "card_pw": "12", "amount": 1004, "quota": 0,
+///         "item_name": "book", "user_name": "Hong Gildong"
+///     }))
+///     .unwrap();
+/// let tx = approved["transaction_id"].as_str().unwrap();
+/// let cancelled = client.call_json("payup.keyin.cancel", &json!({"transaction_id": tx})).unwrap();
+/// assert_eq!(cancelled["transaction_id"], tx);
+/// ```
 #[derive(Clone)]
 pub struct Client {
     config: Config,
@@ -33,7 +54,14 @@ pub enum ApproveThenError<E> {
     Approve(Error),
     /// The merchant's commit failed; `cancel` is the result of cancelling the approval (an `Err` here
     /// means the approval may still stand: reconcile it by hand).
-    Commit { error: E, approved: Response, cancel: Result<Response, Error> },
+    Commit {
+        /// The commit's own error.
+        error: E,
+        /// The approval that was cancelled (or that cancelling failed for).
+        approved: Response,
+        /// The cancel's result.
+        cancel: Result<Response, Error>,
+    },
 }
 
 fn now() -> Timestamp {
@@ -42,7 +70,9 @@ fn now() -> Timestamp {
 }
 
 impl Client {
-    pub fn new(config: Config) -> Client {
+    /// A client for a configuration read by `payup_core::Config`.
+    pub fn new(mut config: Config) -> Client {
+        config.credentials.set_random(crate::system_random());
         let wire =
             Wire::new(Duration::from_millis(config.connect_timeout_ms), Duration::from_millis(config.read_timeout_ms));
         Client { config, wire }
@@ -53,6 +83,7 @@ impl Client {
         Ok(Client::new(Config::from_json_str(config)?))
     }
 
+    /// The configuration this client runs with.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -68,10 +99,10 @@ impl Client {
     pub fn call_json(&self, operation: &str, request: &Value) -> Result<Value, Error> {
         let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
         let mut request = Request::from_json(op, request)?;
-        if let Request::PayupKakaopayWindow(w) = &mut request {
-            if w.kcp_script_url.is_none() {
-                w.kcp_script_url = self.config.kcp_script_url.clone();
-            }
+        if let Request::PayupKakaopayWindow(w) = &mut request
+            && w.kcp_script_url.is_none()
+        {
+            w.kcp_script_url = self.config.kcp_script_url.clone();
         }
         self.execute(request).map(|r| r.to_json())
     }
@@ -180,10 +211,11 @@ impl Client {
                     };
                     let at_main_call = x.is_at_main_call();
                     next = x.on_response(creds, &response);
-                    if let Next::Done(Err(e)) = &next {
-                        if !at_main_call && e.kind() == ErrorKind::Ambiguous {
-                            return Err(e.clone().into_not_sent("partner auth failed: "));
-                        }
+                    if let Next::Done(Err(e)) = &next
+                        && !at_main_call
+                        && e.kind() == ErrorKind::Ambiguous
+                    {
+                        return Err(e.clone().into_not_sent("partner auth failed: "));
                     }
                 }
             }

@@ -11,8 +11,26 @@
 //!   is cancelled and reported as an error (`payup_core::catalog::attribute`).
 //! - Fork-safe: the keep-alive pool belongs to the process that filled it ([`wire::Wire`]).
 
+#![warn(missing_docs)]
 mod client;
 pub mod wire;
 
 pub use client::{ApproveThenError, Client};
+
+/// The random source core's signing is handed (ring's `SystemRandom`: the OS's generator). Core asks for
+/// one because ring's RSA API does; KCP's PKCS#1 v1.5 signatures do not depend on it.
+pub fn system_random() -> std::sync::Arc<dyn ring::rand::SecureRandom + Send + Sync> {
+    std::sync::Arc::new(ring::rand::SystemRandom::new())
+}
+
+/// [`payup_core::catalog::prepare_json`] with [`system_random`] (what the bindings' `prepare_json` call).
+pub fn prepare_json(
+    config: &serde_json::Value,
+    operation: &str,
+    request: &serde_json::Value,
+    now_unix: i64,
+    payple_auth: Option<&serde_json::Value>,
+) -> Result<serde_json::Value, Error> {
+    payup_core::catalog::prepare_json(config, operation, request, now_unix, payple_auth, Some(system_random()))
+}
 pub use payup_core::{Config, Error, ErrorKind, Operation, Request, Response};

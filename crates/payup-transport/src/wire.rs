@@ -70,6 +70,7 @@ pub enum SendFailure {
 }
 
 impl SendFailure {
+    /// The error document for this failure (`not_sent` or `ambiguous`), for `gateway`.
     pub fn into_error(self, gateway: Gateway) -> Error {
         match self {
             SendFailure::NotSent(m) => Error::not_sent(gateway, m),
@@ -109,6 +110,7 @@ struct Pool {
 }
 
 impl Wire {
+    /// A wire with these connect and read timeouts; its pool fills on first use.
     pub fn new(connect: Duration, read: Duration) -> Wire {
         let pool = ArcSwap::from_pointee(Pool { pid: std::process::id(), agent: agent(connect, read) });
         Wire { shared: Arc::new(Shared { connect, read, pool }) }

@@ -13,12 +13,20 @@
 //!   `PCD_RST_URL` POST or through `callbackFunction`.
 //! - Every value from a person or a gateway is HTML-escaped; card data never reaches the shop at all
 //!   (the person types it into the gateway's window).
+//! - **Sessions and CSRF.** Each browser gets an unguessable session cookie (`HttpOnly; SameSite=Lax`) and a
+//!   per-session token that every state-changing form of the shop carries (checkout, cancel) and the
+//!   server checks; an order belongs to the session that placed it, and its pages, its cancel and the
+//!   Payple callback refuse any other session. The gateways' post-backs (`/kakao/return`,
+//!   `/payple/result`) are cross-site POSTs from the gateway's window that cannot carry the token: they
+//!   are bound to a pending order and only lead to the gateway's own approve/confirm with the stored
+//!   amount.
 
 mod form;
 mod html;
 
 use html::{e, page, won};
 use payup_transport::{Client, Error};
+use ring::rand::SecureRandom;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::io::Read;
@@ -93,6 +101,8 @@ pub struct Order {
     pub cancel: Option<Value>,
     /// The last failure (reason, detail).
     pub failure: Option<(String, String)>,
+    /// The session that placed the order: only it may see or cancel the order.
+    pub session: String,
 }
 
 pub struct ShopOptions {
@@ -108,7 +118,13 @@ struct Inner {
     payple_script: Option<String>,
     orders: Mutex<HashMap<String, Order>>,
     seq: AtomicU32,
+    /// Session id (cookie) → its CSRF token.
+    sessions: Mutex<HashMap<String, String>>,
+    random: Arc<dyn SecureRandom + Send + Sync>,
 }
+
+/// The session cookie's name.
+const SESSION_COOKIE: &str = "shop_session";
 
 /// A running shop.
 pub struct Shop {
@@ -127,8 +143,15 @@ impl Shop {
             .config()
             .base(payup_core::Gateway::Payple)
             .map(|b| format!("{}/js/cpay.payple.1.0.1.js", b.url.trim_end_matches('/')));
-        let inner =
-            Arc::new(Inner { client, url, payple_script, orders: Mutex::new(HashMap::new()), seq: AtomicU32::new(0) });
+        let inner = Arc::new(Inner {
+            client,
+            url,
+            payple_script,
+            orders: Mutex::new(HashMap::new()),
+            seq: AtomicU32::new(0),
+            sessions: Mutex::new(HashMap::new()),
+            random: payup_transport::system_random(),
+        });
         let server = Arc::new(server);
         let workers = (0..8)
             .map(|_| {
@@ -186,6 +209,37 @@ impl Inner {
         format!("{prefix}{ms:013}{n:04}")
     }
 
+    /// 128 random bits, hex.
+    fn random_hex(&self) -> String {
+        let mut b = [0u8; 16];
+        self.random.fill(&mut b).expect("the OS's random generator");
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    /// The session named by the request's cookie, or a new one: (session id, CSRF token, is new). Only a
+    /// GET starts a session: a POST without one (a gateway's post-back, or a forged cross-site form) gets
+    /// none (empty id and token, which own no order and pass no CSRF check), so it cannot replace the
+    /// buyer's cookie.
+    fn session(&self, cookie: Option<&str>, may_start: bool) -> (String, String, bool) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(id) = cookie
+            && let Some(token) = sessions.get(id)
+        {
+            return (id.to_string(), token.clone(), false);
+        }
+        if !may_start {
+            return (String::new(), String::new(), false);
+        }
+        let (id, token) = (self.random_hex(), self.random_hex());
+        sessions.insert(id.clone(), token.clone());
+        (id, token, true)
+    }
+
+    /// The order `id` if it belongs to the request's session.
+    fn own_order(&self, req: &Req, id: &str) -> Option<Order> {
+        self.orders().get(id).filter(|o| !req.session.is_empty() && o.session == req.session).cloned()
+    }
+
     fn with_order<T>(&self, id: &str, f: impl FnOnce(&mut Order) -> T) -> Option<T> {
         self.orders().get_mut(id).map(f)
     }
@@ -238,12 +292,45 @@ struct Req {
     query: Vec<(String, String)>,
     user_agent: Option<String>,
     body: Vec<u8>,
+    /// The session id (from the cookie, or new with this response).
+    session: String,
+    /// The session's CSRF token.
+    csrf: String,
 }
 
 impl Req {
     fn q(&self, k: &str) -> &str {
         form::get(&self.query, k).unwrap_or("")
     }
+
+    /// Whether a form carries this session's CSRF token (compared in constant time).
+    fn csrf_ok(&self, form: &[(String, String)]) -> bool {
+        let got = form::get(form, "csrf").unwrap_or("").as_bytes();
+        let want = self.csrf.as_bytes();
+        !want.is_empty() && got.len() == want.len() && got.iter().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
+
+/// The hidden form field with the session's CSRF token.
+fn csrf_field(req: &Req) -> String {
+    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", e(&req.csrf))
+}
+
+fn forbidden() -> Resp {
+    html(
+        403,
+        html::failure(
+            "요청을 처리할 수 없습니다",
+            "this form did not come from this shop's page (missing or wrong CSRF token, or no session)",
+            "",
+            None,
+        ),
+    )
+}
+
+/// The value of cookie `name` in a Cookie header.
+fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').filter_map(|kv| kv.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
 struct Resp {
@@ -274,12 +361,17 @@ fn handle(inner: &Inner, mut rq: tiny_http::Request) {
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let mut body = Vec::new();
     let too_big = rq.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body).is_err() || body.len() > MAX_BODY;
+    let cookie = rq.headers().iter().find(|h| h.field.equiv("Cookie")).map(|h| h.value.to_string());
+    let (session, csrf, new_session) =
+        inner.session(cookie.as_deref().and_then(|c| cookie_value(c, SESSION_COOKIE)), *rq.method() == Method::Get);
     let req = Req {
         method: rq.method().clone(),
         path: path.to_string(),
         query: form::parse(query.as_bytes()),
         user_agent: rq.headers().iter().find(|h| h.field.equiv("User-Agent")).map(|h| h.value.to_string()),
         body,
+        session,
+        csrf,
     };
     let resp = if too_big {
         html(413, html::failure("요청이 너무 큽니다", "request body too large", "", None))
@@ -297,22 +389,30 @@ fn handle(inner: &Inner, mut rq: tiny_http::Request) {
     if let Some(l) = resp.location {
         r = r.with_header(header("Location", &l));
     }
+    if new_session {
+        // Lax, not Strict: the gateway's post-back redirects the buyer to the receipt with a top-level GET,
+        // which must carry the session; cross-site POSTs (a forged cancel) carry no cookie at all.
+        r = r.with_header(header(
+            "Set-Cookie",
+            &format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax", req.session),
+        ));
+    }
     let _ = rq.respond(r);
 }
 
 fn route(inner: &Inner, req: &Req) -> Resp {
     let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     match (&req.method, segs.as_slice()) {
-        (Method::Get, [""]) => home(),
-        (Method::Get, ["orders"]) => order_list(inner),
+        (Method::Get, [""]) => home(req),
+        (Method::Get, ["orders"]) => order_list(inner, req),
         (Method::Post, ["checkout"]) => checkout(inner, req),
         (Method::Post, ["kakao", "return"]) => kakao_return(inner, req),
         (Method::Post, ["payple", "auth"]) => payple_auth(inner, req),
         (Method::Post, ["payple", "result"]) => payple_result(inner, req),
         (Method::Post, ["payple", "callback"]) => payple_callback(inner, req),
-        (Method::Get, ["orders", id]) => receipt(inner, id),
-        (Method::Get, ["orders", id, "failure"]) => failure_of(inner, id),
-        (Method::Post, ["orders", id, "cancel"]) => cancel(inner, id),
+        (Method::Get, ["orders", id]) => receipt(inner, req, id),
+        (Method::Get, ["orders", id, "failure"]) => failure_of(inner, req, id),
+        (Method::Post, ["orders", id, "cancel"]) => cancel(inner, req, id),
         (Method::Get, ["favicon.ico"]) => {
             Resp { status: 404, content_type: "text/plain", body: String::new(), location: None }
         }
@@ -341,7 +441,8 @@ fn str_of(v: &Value, k: &str) -> String {
 
 // ---- pages -------------------------------------------------------------------------------------------
 
-fn home() -> Resp {
+fn home(req: &Req) -> Resp {
+    let csrf = csrf_field(req);
     let mut items = String::new();
     for (i, (id, name, price)) in PRODUCTS.iter().enumerate() {
         items += &format!(
@@ -357,14 +458,16 @@ fn home() -> Resp {
         page(
             "payup example shop",
             &format!(
-                "<h1>payup example shop</h1>\n<form method=\"post\" action=\"/checkout\" accept-charset=\"UTF-8\">\n{items}<label>구매자 이름 <input name=\"buyer_name\" id=\"buyer_name\" value=\"홍길동\" maxlength=\"30\"></label>\n<p>\n<button class=\"kakao\" id=\"pay-kakaopay\" name=\"method\" value=\"kakaopay\">카카오페이로 결제</button>\n<button class=\"payple\" id=\"pay-payple\" name=\"method\" value=\"payple\">페이플 카드 결제</button>\n<button class=\"payple\" id=\"pay-payple-callback\" name=\"method\" value=\"payple-callback\">페이플 카드 결제 (callbackFunction)</button>\n</p>\n</form>\n<p class=\"muted\">KakaoPay opens the mobile (WM) window on phones and tablets, the PC (WP) window elsewhere. The prices are the shop's own: the browser only picks a product.</p>"
+                "<h1>payup example shop</h1>\n<form method=\"post\" action=\"/checkout\" accept-charset=\"UTF-8\">\n{csrf}\n{items}<label>구매자 이름 <input name=\"buyer_name\" id=\"buyer_name\" value=\"홍길동\" maxlength=\"30\"></label>\n<p>\n<button class=\"kakao\" id=\"pay-kakaopay\" name=\"method\" value=\"kakaopay\">카카오페이로 결제</button>\n<button class=\"payple\" id=\"pay-payple\" name=\"method\" value=\"payple\">페이플 카드 결제</button>\n<button class=\"payple\" id=\"pay-payple-callback\" name=\"method\" value=\"payple-callback\">페이플 카드 결제 (callbackFunction)</button>\n</p>\n</form>\n<p class=\"muted\">KakaoPay opens the mobile (WM) window on phones and tablets, the PC (WP) window elsewhere. The prices are the shop's own: the browser only picks a product.</p>"
             ),
         ),
     )
 }
 
-fn order_list(inner: &Inner) -> Resp {
-    let mut orders: Vec<Order> = inner.orders().values().cloned().collect();
+fn order_list(inner: &Inner, req: &Req) -> Resp {
+    // This session's orders only.
+    let mut orders: Vec<Order> =
+        inner.orders().values().filter(|o| !req.session.is_empty() && o.session == req.session).cloned().collect();
     orders.sort_by(|a, b| b.id.cmp(&a.id));
     let rows: String = orders
         .iter()
@@ -393,6 +496,9 @@ fn order_list(inner: &Inner) -> Resp {
 /// `POST /checkout`: keeps the order, then opens the chosen gateway's window.
 fn checkout(inner: &Inner, req: &Req) -> Resp {
     let f = form::parse(&req.body);
+    if !req.csrf_ok(&f) {
+        return forbidden();
+    }
     let product = form::get(&f, "product").unwrap_or("");
     let Some((_, item_name, amount)) = PRODUCTS.iter().find(|(id, _, _)| *id == product) else {
         return html(400, html::failure("주문할 수 없습니다", "unknown product", product, None));
@@ -431,6 +537,7 @@ fn checkout(inner: &Inner, req: &Req) -> Resp {
         approval: None,
         cancel: None,
         failure: None,
+        session: req.session.clone(),
     };
     inner.orders().insert(order.id.clone(), order.clone());
     match gateway {
@@ -701,6 +808,10 @@ fn payple_result(inner: &Inner, req: &Req) -> Resp {
 /// `POST /payple/callback?order=ID`: what the page's `callbackFunction` received, as JSON.
 fn payple_callback(inner: &Inner, req: &Req) -> Resp {
     let id = req.q("order").to_string();
+    // A same-origin fetch from the order's own page: it carries the session cookie.
+    if inner.own_order(req, &id).is_none() {
+        return json_resp(403, &json!({"ok": false, "message": "not this session's order"}));
+    }
     let fields = match serde_json::from_slice::<Value>(&req.body) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
@@ -778,12 +889,13 @@ fn payple_confirm(inner: &Inner, order: &Order, result_doc: &Value) -> Result<Va
 
 // ---- receipt, failure, cancel ------------------------------------------------------------------------
 
-fn receipt(inner: &Inner, id: &str) -> Resp {
-    let Some(o) = inner.orders().get(id).cloned() else {
+fn receipt(inner: &Inner, req: &Req, id: &str) -> Resp {
+    // Another session's order is "no such order": its id reveals nothing.
+    let Some(o) = inner.own_order(req, id) else {
         return html(404, html::failure("주문이 없습니다", "no such order", id, None));
     };
     if o.status == Status::Failed {
-        return failure_of(inner, id);
+        return failure_of(inner, req, id);
     }
     let a = o.approval.clone().unwrap_or(Value::Null);
     let mut rows = vec![
@@ -812,8 +924,9 @@ fn receipt(inner: &Inner, id: &str) -> Resp {
         rows.iter().map(|(k, id, v)| format!("<tr><th>{k}</th><td id=\"{id}\">{}</td></tr>\n", e(v))).collect();
     let action = match o.status {
         Status::Paid => format!(
-            "<form method=\"post\" action=\"/orders/{}/cancel\"><button id=\"cancel\" type=\"submit\">결제 취소</button></form>",
-            e(&o.id)
+            "<form method=\"post\" action=\"/orders/{}/cancel\">{}<button id=\"cancel\" type=\"submit\">결제 취소</button></form>",
+            e(&o.id),
+            csrf_field(req)
         ),
         Status::Cancelled => "<p class=\"muted\">결제가 취소되었습니다.</p>".to_string(),
         _ => String::new(),
@@ -837,8 +950,8 @@ fn receipt(inner: &Inner, id: &str) -> Resp {
     )
 }
 
-fn failure_of(inner: &Inner, id: &str) -> Resp {
-    let Some(o) = inner.orders().get(id).cloned() else {
+fn failure_of(inner: &Inner, req: &Req, id: &str) -> Resp {
+    let Some(o) = inner.own_order(req, id) else {
         return html(404, html::failure("주문이 없습니다", "no such order", id, None));
     };
     let (reason, detail) = o.failure.clone().unwrap_or_else(|| ("결제 실패".into(), String::new()));
@@ -846,10 +959,13 @@ fn failure_of(inner: &Inner, id: &str) -> Resp {
 }
 
 /// `POST /orders/ID/cancel`: `payup.kakaopay.cancel` or `payple.cancel` (a full refund).
-fn cancel(inner: &Inner, id: &str) -> Resp {
+fn cancel(inner: &Inner, req: &Req, id: &str) -> Resp {
+    if !req.csrf_ok(&form::parse(&req.body)) {
+        return forbidden();
+    }
     let order = {
         let mut orders = inner.orders();
-        match orders.get_mut(id) {
+        match orders.get_mut(id).filter(|o| !req.session.is_empty() && o.session == req.session) {
             Some(o) if o.status == Status::Paid => {
                 o.status = Status::Approving;
                 o.clone()

@@ -243,6 +243,36 @@ test("KakaoPay: KakaoPay money from the PC window, plain names", async (t) => {
   });
 });
 
+test("CSRF: a forged cross-site POST to the shop's cancel is refused and cancels nothing", async (t) => {
+  await inBrowser(t, DESKTOP_UA, async (page) => {
+    await checkout(page, { product: "mug", buyer: "홍길동", button: "#pay-kakaopay" });
+    await page.click("#kcp-choose-money");
+    const orderId = await expectReceipt(page, { item: "payup 머그컵", buyer: "홍길동", amount: "2,500원" });
+    // The buyer, still logged in to the shop (its session cookie in this browser), visits another site whose
+    // page submits a form to the shop's cancel by itself.
+    const EVIL = "http://attacker.invalid/";
+    await page.route(`${EVIL}**`, (route) =>
+      route.fulfill({
+        contentType: "text/html; charset=utf-8",
+        body: `<!DOCTYPE html><form id="f" method="post" action="${SHOP}/orders/${orderId}/cancel">
+               <input name="reason" value="forged"></form><script>document.getElementById("f").submit()</script>`,
+      }),
+    );
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${SHOP}/orders/${orderId}/cancel`),
+      page.goto(EVIL),
+    ]);
+    assert.equal(resp.status(), 403, await resp.text());
+    let [tx] = await txOf(orderId);
+    assert.equal(tx.status, "approved", "the forged POST cancelled nothing");
+    // The buyer's own cancel button (with the session's token) still works.
+    await page.goto(`${SHOP}/orders/${orderId}`);
+    await cancelFromShop(page);
+    [tx] = await txOf(orderId);
+    assert.equal(tx.status, "cancelled");
+  });
+});
+
 test("KakaoPay: the person cancels in the PC window → failure page, no approval", async (t) => {
   await inBrowser(t, DESKTOP_UA, async (page) => {
     await checkout(page, { button: "#pay-kakaopay" });

@@ -34,6 +34,65 @@ fn post(url: &str, fields: &[(&str, &str)]) -> (u16, String) {
     (status, String::from_utf8(body).expect("utf-8"))
 }
 
+/// A buyer's browser: the shop's session cookie and the CSRF token of its forms, over raw HTTP/1.1.
+struct Buyer {
+    cookie: String,
+    csrf: String,
+}
+
+/// One HTTP/1.1 exchange (Connection: close): (status, Set-Cookie value if any, body).
+fn raw(url: &str, method: &str, cookie: Option<&str>, body: &[u8]) -> (u16, Option<String>, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nUser-Agent: {UA}\r\nContent-Type: {FORM}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(c) = cookie {
+        head += &format!("Cookie: {c}\r\n");
+    }
+    head += "\r\n";
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8(out).expect("utf-8");
+    let (headers, body) = text.split_once("\r\n\r\n").expect("a response");
+    let status = headers.split(' ').nth(1).unwrap().parse().unwrap();
+    let set_cookie =
+        headers.lines().find_map(|l| l.strip_prefix("Set-Cookie: ")).map(|v| v.split(';').next().unwrap().to_string());
+    (status, set_cookie, body.to_string())
+}
+
+/// person::post's phone User-Agent (the KakaoPay mobile window).
+const UA: &str = "Mozilla/5.0 (Linux; Android 13; SM-S911N) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36";
+
+impl Buyer {
+    /// Opens the shop's home page: a new session and its token.
+    fn new(shop: &Shop) -> Buyer {
+        let (status, cookie, page) = raw(&format!("{}/", shop.url()), "GET", None, b"");
+        assert_eq!(status, 200);
+        let cookie = cookie.expect("the shop sets its session cookie");
+        let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf field");
+        Buyer { cookie, csrf: csrf.to_string() }
+    }
+
+    /// A form post from the shop's own page: the session cookie and the CSRF token.
+    fn post(&self, url: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let mut f = fields.to_vec();
+        f.push(("csrf", &self.csrf));
+        let (status, _, body) = raw(url, "POST", Some(&self.cookie), &form(&f));
+        (status, body)
+    }
+
+    fn get(&self, url: &str) -> (u16, String) {
+        let (status, _, body) = raw(url, "GET", Some(&self.cookie), b"");
+        (status, body)
+    }
+}
+
 fn order_of(url: &str) -> String {
     url.split("order=").nth(1).expect("order= in the URL").to_string()
 }
@@ -47,8 +106,9 @@ fn txs(sb: &Sandbox, id: &str) -> Vec<Value> {
 #[test]
 fn kakaopay_mobile_pay_and_cancel() {
     let (sb, shop) = start();
+    let browser = Buyer::new(&shop);
     let buyer = "김<b>\"철수\"</b> & '영희'";
-    let (status, window) = post(
+    let (status, window) = browser.post(
         &format!("{}/checkout", shop.url()),
         &[("product", "special"), ("buyer_name", buyer), ("method", "kakaopay")],
     );
@@ -72,7 +132,25 @@ fn kakaopay_mobile_pay_and_cancel() {
     assert_eq!(status, 409, "{page}");
     assert!(page.contains("id=\"failure\""));
 
-    let (status, _) = post(&format!("{}/orders/{id}/cancel", shop.url()), &[]);
+    // A forged cross-site cancel is refused: without the session (SameSite keeps the cookie off a
+    // cross-site POST), with the session but without the token, and from another session with its own.
+    let cancel_url = format!("{}/orders/{id}/cancel", shop.url());
+    let (status, page) = post(&cancel_url, &[]);
+    assert_eq!(status, 403, "{page}");
+    let (status, _, page) = raw(&cancel_url, "POST", Some(&browser.cookie), b"");
+    assert_eq!(status, 403, "{page}");
+    let (status, page) = Buyer::new(&shop).post(&cancel_url, &[]);
+    assert_eq!(status, 404, "{page}");
+    assert_eq!(shop.order(&id).unwrap().status, Status::Paid);
+    // The order's pages are the buyer's only: another session (or none) sees no such order.
+    let receipt = format!("{}/orders/{id}", shop.url());
+    assert_eq!(browser.get(&receipt).0, 200);
+    assert_eq!(Buyer::new(&shop).get(&receipt).0, 404);
+    assert_eq!(raw(&receipt, "GET", None, b"").0, 404);
+    assert!(!Buyer::new(&shop).get(&format!("{}/orders", shop.url())).1.contains(&id));
+    assert!(browser.get(&format!("{}/orders", shop.url())).1.contains(&id));
+
+    let (status, _) = browser.post(&cancel_url, &[]);
     assert_eq!(status, 303);
     assert_eq!(shop.order(&id).unwrap().status, Status::Cancelled);
     assert_eq!(txs(&sb, &id)[0]["status"], "cancelled");
@@ -82,7 +160,7 @@ fn kakaopay_mobile_pay_and_cancel() {
 #[test]
 fn forged_kakaopay_post_back_is_not_approved() {
     let (sb, shop) = start();
-    let (_, window) = post(
+    let (_, window) = Buyer::new(&shop).post(
         &format!("{}/checkout", shop.url()),
         &[("product", "mug"), ("buyer_name", "홍길동"), ("method", "kakaopay")],
     );
@@ -112,7 +190,8 @@ fn forged_kakaopay_post_back_is_not_approved() {
 #[test]
 fn payple_pay_confirm_and_cancel() {
     let (sb, shop) = start();
-    let (status, page) = post(
+    let browser = Buyer::new(&shop);
+    let (status, page) = browser.post(
         &format!("{}/checkout", shop.url()),
         &[("product", "keyboard"), ("buyer_name", "이영희"), ("method", "payple")],
     );
@@ -154,7 +233,7 @@ fn payple_pay_confirm_and_cancel() {
     let (_, again) = post(&format!("{}/payple/auth", shop.url()), &pcd);
     assert!(again.contains("\"result\":\"error\""), "{again}");
 
-    let (status, _) = post(&format!("{}/orders/{id}/cancel", shop.url()), &[]);
+    let (status, _) = browser.post(&format!("{}/orders/{id}/cancel", shop.url()), &[]);
     assert_eq!(status, 303);
     assert_eq!(shop.order(&id).unwrap().status, Status::Cancelled, "{:?}", shop.order(&id));
     assert_eq!(txs(&sb, &id)[0]["status"], "cancelled");

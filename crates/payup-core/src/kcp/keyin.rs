@@ -5,16 +5,23 @@ use super::*;
 /// `kcp.keyin.approve`. Certified when `card_taxno` and `card_pwd` are given, uncertified otherwise.
 #[derive(Clone, Debug)]
 pub struct KeyinApproval {
+    /// ordr_idxx: the merchant's order number (kcp-keyin.txt)
     pub ordr_idxx: String,
+    /// good_name: the goods' name (kcp-keyin.txt)
     pub good_name: String,
+    /// buyr_name: the buyer's name (kcp-keyin.txt 결제요청)
     pub buyr_name: String,
+    /// buyr_mail: the buyer's e-mail (kcp-keyin.txt 결제요청)
     pub buyr_mail: Option<String>,
+    /// buyr_tel2: the buyer's phone, '-' allowed (kcp-keyin.txt 결제요청)
     pub buyr_tel2: Option<String>,
+    /// Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount)
     pub amount: u64,
     /// "410" (KRW) or "840" (USD).
     pub currency: String,
     /// Instalment months; sent as two digits ("00").
     pub quota: u8,
+    /// Card number, digits only (payup-card-keyin.txt §2.1 cardNo; kcp-keyin.txt card_no); secret, masked 6+4 everywhere
     pub card_no: Secret,
     /// YYMM (unlike Payup's separate MM and YY).
     pub card_expiry: String,
@@ -22,10 +29,12 @@ pub struct KeyinApproval {
     pub card_taxno: Option<Secret>,
     /// First 2 password digits: certified approvals only.
     pub card_pwd: Option<Secret>,
+    /// cust_ip: the buyer's IP address (kcp-keyin.txt)
     pub cust_ip: Option<String>,
 }
 
 impl KeyinApproval {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let quota = d.opt_u64("quota");
@@ -63,10 +72,12 @@ impl KeyinApproval {
         Ok(r)
     }
 
+    /// Whether this is a certified approval (birth date or password digits given).
     pub fn is_certified(&self) -> bool {
         self.card_taxno.is_some() || self.card_pwd.is_some()
     }
 
+    /// `card_tx_type`: [`CERTIFIED`] or [`UNCERTIFIED`].
     pub fn card_tx_type(&self) -> &'static str {
         if self.is_certified() { CERTIFIED } else { UNCERTIFIED }
     }
@@ -123,17 +134,20 @@ impl KeyinApproval {
             (None, Some(_)) => p.push("card_taxno", "is required with card_pwd (certified approval 11121000)"),
             (None, None) => {}
         }
-        if let Some(ip) = &self.cust_ip {
-            if ip.parse::<std::net::IpAddr>().is_err() && !ip.is_empty() {
-                p.push("cust_ip", "must be an IP address");
-            }
+        if let Some(ip) = &self.cust_ip
+            && ip.parse::<std::net::IpAddr>().is_err()
+            && !ip.is_empty()
+        {
+            p.push("cust_ip", "must be an IP address");
         }
     }
 
+    /// Checks every field (an `invalid` error naming each broken one).
     pub fn validate(&self) -> Result<(), Error> {
         Problems::run(|p| self.check(p))
     }
 
+    /// The HTTP request to send (wire encoding).
     pub fn prepare(&self, creds: &KcpCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
         self.validate()?;
@@ -183,32 +197,50 @@ pub(crate) fn kcp_object(resp: &HttpResponse) -> Result<Map<String, Value>, Erro
 /// The approval response (kcp-keyin.txt 승인응답 파라미터 가이드).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyinApproved {
+    /// res_cd: 0000 (kcp-keyin.txt 승인응답)
     pub res_cd: String,
+    /// res_msg: KCP's message (kcp-keyin.txt 승인응답)
     pub res_msg: String,
+    /// res_en_msg: the message in English (kcp-keyin.txt 승인응답)
     pub res_en_msg: Option<String>,
     /// KCP's transaction number: use it whole.
     pub tno: String,
     /// The amount KCP charged: checked against the request before this counts as a success.
     pub amount: u64,
+    /// card_cd: the issuer's code (kcp-keyin.txt 승인응답)
     pub card_cd: Option<String>,
+    /// The card issuer's name
     pub card_name: Option<String>,
     /// Masked by KCP (third group).
     pub card_no: Option<String>,
+    /// app_no: the card approval number (kcp-keyin.txt 승인응답)
     pub app_no: Option<String>,
+    /// app_time: the approval time (kcp-keyin.txt 승인응답)
     pub app_time: Option<String>,
+    /// noinf: Y for an interest-free instalment
     pub noinf: Option<String>,
+    /// noinf_type: CARD or SHOP (kcp-keyin.txt 승인응답)
     pub noinf_type: Option<String>,
+    /// quota: instalment months
     pub quota: Option<String>,
+    /// card_mny: the card part of the amount (kcp-keyin.txt 승인응답)
     pub card_mny: Option<u64>,
+    /// acqu_cd: the acquirer's code (kcp-keyin.txt 승인응답)
     pub acqu_cd: Option<String>,
+    /// acqu_name: the acquirer's name (kcp-keyin.txt 승인응답)
     pub acqu_name: Option<String>,
+    /// partcanc_yn: partial cancels possible (kcp-keyin.txt 승인응답)
     pub partcanc_yn: Option<String>,
+    /// card_bin_type_01: personal or corporate (kcp-keyin.txt 승인응답)
     pub card_bin_type_01: Option<String>,
+    /// card_bin_type_02: credit or check (kcp-keyin.txt 승인응답)
     pub card_bin_type_02: Option<String>,
+    /// card_bin_bank_cd (kcp-keyin.txt 승인응답)
     pub card_bin_bank_cd: Option<String>,
 }
 
 impl KeyinApproved {
+    /// Reads KCP's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = kcp_object(resp)?;
         let opt = |k: &str| loose_str(o.get(k)).filter(|v| !v.is_empty());

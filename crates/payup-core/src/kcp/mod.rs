@@ -20,18 +20,23 @@ pub use keyin::*;
 /// A KCP merchant: site code and its service certificate (PEM) (kcp-keyin.txt 서비스 인증서).
 #[derive(Clone, Debug)]
 pub struct KcpCredentials {
+    /// site_cd: KCP's site code for the window (payup-kakaopay-kcp.txt §3.1)
     pub site_cd: String,
     /// The PEM certificate as issued; serialized onto one line for `kcp_cert_info`.
     pub cert_info: String,
     /// The merchant's private key, needed by `kcp.cancel` only.
     pub signer: Option<std::sync::Arc<KcpSigner>>,
+    /// The random source ring's signing asks for, passed in from outside core (see [`RandomSource`]).
+    pub random: Option<RandomSource>,
 }
 
 impl KcpCredentials {
+    /// A site with its certificate, without a private key (no cancels).
     pub fn new(site_cd: impl Into<String>, cert_info: impl Into<String>) -> Self {
-        KcpCredentials { site_cd: site_cd.into(), cert_info: cert_info.into(), signer: None }
+        KcpCredentials { site_cd: site_cd.into(), cert_info: cert_info.into(), signer: None, random: None }
     }
 
+    /// Checks the site code and certificate (a `config` error naming each bad one).
     pub fn validate(&self) -> Result<(), Error> {
         let mut p = Problems::default();
         if self.site_cd.is_empty() || !self.site_cd.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -60,8 +65,10 @@ pub fn serialize_cert_info(pem: &str) -> Option<String> {
     ok.then_some(one_line)
 }
 
+/// The payment endpoint under KCP's base URL.
 pub const PAYMENT_PATH: &str = "/gw/hub/v1/payment";
 
 /// `card_tx_type` values (kcp-keyin.txt 승인요청 파라미터).
 pub const CERTIFIED: &str = "11121000";
+/// `card_tx_type` of an uncertified approval (card number and expiry only).
 pub const UNCERTIFIED: &str = "11111000";

@@ -11,9 +11,13 @@ pub struct AuthRequest {
     pub pay_type: Option<String>,
     /// `PCD_PAY_WORK`: PUSERDEL, PUSERINFO (or the window's CERT / PAY / AUTH).
     pub pay_work: Option<String>,
+    /// PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt)
     pub reguler_flag: Option<bool>,
+    /// PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt)
     pub simple_flag: Option<bool>,
+    /// PCD_PAYCANCEL_FLAG: partner auth for a refund (payple-card.txt 파트너 인증)
     pub paycancel_flag: Option<bool>,
+    /// PCD_PAYCHK_FLAG: partner auth for a result query (payple-card.txt 파트너 인증)
     pub paychk_flag: Option<bool>,
 }
 
@@ -22,6 +26,7 @@ impl AuthRequest {
     pub fn window() -> Self {
         AuthRequest { pay_type: Some("card".into()), ..Default::default() }
     }
+    /// Partner auth for a billing payment (simple or monthly).
     pub fn billing(simple: bool) -> Self {
         let mut a = AuthRequest { pay_type: Some("card".into()), ..Default::default() };
         if simple {
@@ -31,16 +36,20 @@ impl AuthRequest {
         }
         a
     }
+    /// Partner auth for a refund.
     pub fn cancel() -> Self {
         AuthRequest { paycancel_flag: Some(true), ..Default::default() }
     }
+    /// Partner auth for a payment query.
     pub fn status() -> Self {
         AuthRequest { paychk_flag: Some(true), ..Default::default() }
     }
+    /// Partner auth for the work `work` (PCD_PAY_WORK).
     pub fn work(work: &str) -> Self {
         AuthRequest { pay_work: Some(work.into()), ..Default::default() }
     }
 
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let mut r = AuthRequest {
@@ -73,6 +82,7 @@ impl AuthRequest {
         );
     }
 
+    /// The HTTP request to send (wire encoding).
     pub fn prepare(&self, creds: &PaypleCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
         Problems::run(|p| self.check(p))?;
@@ -105,16 +115,21 @@ impl AuthRequest {
 /// Partner auth's answer: tokens for the next call and where to send it.
 #[derive(Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PaypleAuth {
+    /// result: success (payple-card.txt 파트너 인증)
     pub result: String,
+    /// result_msg (payple-card.txt 파트너 인증)
     pub result_msg: String,
     /// Token standing for cst_id in the next call.
     pub cst_id: String,
     /// Token standing for custKey in the next call.
     pub cust_key: String,
+    /// AuthKey: the token for the next call (payple-card.txt 파트너 인증)
     pub auth_key: String,
     /// The absolute URL of the next call.
     pub return_url: String,
+    /// PCD_PAY_HOST: the host of the next call (payple-card.txt 파트너 인증)
     pub pay_host: Option<String>,
+    /// The next call's path (Payple), or the mobile window's URL (KakaoPay)
     pub pay_url: Option<String>,
 }
 
@@ -129,6 +144,7 @@ impl std::fmt::Debug for PaypleAuth {
 }
 
 impl PaypleAuth {
+    /// Reads Payple's answer: the tokens, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = response::json_object(Gateway::Payple, resp)?;
         let result = s(&o, "result");

@@ -7,23 +7,36 @@ use super::*;
 /// `payple.billing.pay`: charges a registered card (billing key `payer_id`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BillingPay {
+    /// PCD_PAYER_ID: the billing key (payple-card.txt)
     pub payer_id: String,
+    /// PCD_PAYER_NO: the merchant's member number (payple-card.txt)
     pub payer_no: Option<String>,
+    /// PCD_PAYER_HP: the payer's phone, digits (payple-card.txt)
     pub payer_hp: Option<String>,
+    /// PCD_PAYER_EMAIL (payple-card.txt)
     pub payer_email: Option<String>,
+    /// PCD_PAY_GOODS: the goods' name (payple-card.txt 정기결제)
     pub pay_goods: String,
+    /// PCD_PAY_TOTAL: amount in KRW, at least 100 (payple-card.txt 정기결제)
     pub pay_total: u64,
+    /// PCD_PAY_ISTAX: taxable (default) or not (payple-card.txt)
     pub pay_istax: Option<bool>,
+    /// PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt)
     pub pay_taxtotal: Option<u64>,
+    /// PCD_PAY_OID: the merchant's order number (payple-card.txt)
     pub pay_oid: String,
+    /// PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제)
     pub pay_year: String,
+    /// PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제)
     pub pay_month: String,
     /// Twice or more a month: `PCD_SIMPLE_FLAG` instead of `PCD_REGULER_FLAG` (3. 이후결제: "월 1회 정기결제 :
     /// PCD_REGULER_FLAG / 월 2회 이상 : PCD_SIMPLE_FLAG 이용"). The spec shows that choice on the auth step only;
     /// we send the same flag in the pay request, where the table's fixed `PCD_REGULER_FLAG: Y` would claim a
     /// monthly charge (and draw RPCD0015 on the second one).
     pub simple_flag: bool,
+    /// PCD_USER_DEFINE1: passed through (payple-card.txt)
     pub user_define1: Option<String>,
+    /// PCD_USER_DEFINE2: passed through (payple-card.txt)
     pub user_define2: Option<String>,
 }
 
@@ -43,6 +56,7 @@ pub(crate) fn check_year_month(p: &mut Problems, year: &str, month: &str) {
 }
 
 impl BillingPay {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let r = BillingPay {
@@ -90,10 +104,10 @@ impl BillingPay {
             99_999_999_999_999_999,
             "must be at least 100 (KRW, Payple's card minimum) and at most 20 digits",
         );
-        if let Some(t) = self.pay_taxtotal {
-            if t > self.pay_total {
-                p.push("pay_taxtotal", "must not exceed pay_total");
-            }
+        if let Some(t) = self.pay_taxtotal
+            && t > self.pay_total
+        {
+            p.push("pay_taxtotal", "must not exceed pay_total");
         }
         check_oid(p, &self.pay_oid);
         check_year_month(p, &self.pay_year, &self.pay_month);
@@ -104,10 +118,12 @@ impl BillingPay {
         }
     }
 
+    /// The partner auth this payment needs first.
     pub fn auth(&self) -> AuthRequest {
         AuthRequest::billing(self.simple_flag)
     }
 
+    /// The HTTP request to send after partner auth (wire encoding).
     pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
         Problems::run(|p| self.check(p))?;
         let mut b = Map::new();
@@ -157,7 +173,9 @@ impl BillingPay {
 /// `payple.billing.info` / `payple.billing.delete`: a registered card (billing key).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BillingKey {
+    /// PCD_PAYER_ID: the billing key (payple-card.txt)
     pub payer_id: String,
+    /// PCD_PAYER_NO: the merchant's member number (payple-card.txt)
     pub payer_no: Option<String>,
 }
 
@@ -182,6 +200,7 @@ impl BillingKey {
         Ok(r)
     }
 
+    /// The HTTP request to send after partner auth (wire encoding).
     pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
         if self.payer_id.is_empty() {
             return Err(Error::invalid_field("payer_id", "is required"));
@@ -199,20 +218,32 @@ impl BillingKey {
 /// PUSERINFO's answer (6. 등록카드 조회). The card number and phone arrive masked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BillingInfo {
+    /// PCD_PAY_RST: success, error or close (payple-card.txt)
     pub pay_rst: String,
+    /// PCD_PAY_CODE: Payple's result code (payple-card.txt)
     pub pay_code: Option<String>,
+    /// PCD_PAY_MSG: Payple's message (payple-card.txt)
     pub pay_msg: String,
+    /// PCD_PAY_TYPE (payple-card.txt)
     pub pay_type: Option<String>,
+    /// PCD_PAYER_ID: the billing key (payple-card.txt)
     pub payer_id: String,
+    /// PCD_PAYER_NAME (payple-card.txt PUSERINFO)
     pub payer_name: Option<String>,
+    /// PCD_PAYER_HP (payple-card.txt)
     pub payer_hp: Option<String>,
+    /// PCD_PAY_BANK: the card's issuer code (payple-card.txt PUSERINFO)
     pub pay_bank: Option<String>,
+    /// PCD_PAY_BANKNAME: the issuer's name (payple-card.txt PUSERINFO)
     pub pay_bankname: Option<String>,
+    /// PCD_PAY_BANKNUM: the masked card number (payple-card.txt PUSERINFO)
     pub pay_banknum: Option<String>,
+    /// PCD_PAY_BANKACCTYPE (payple-card.txt PUSERINFO)
     pub pay_bankacctype: Option<String>,
 }
 
 impl BillingInfo {
+    /// Reads Payple's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payple_object(resp)?;
         Ok(BillingInfo {
@@ -234,15 +265,22 @@ impl BillingInfo {
 /// PUSERDEL's answer (5. 등록카드 해지).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BillingDeleted {
+    /// PCD_PAY_RST: success, error or close (payple-card.txt)
     pub pay_rst: String,
+    /// PCD_PAY_MSG: Payple's message (payple-card.txt)
     pub pay_msg: String,
+    /// PCD_PAY_TYPE (payple-card.txt)
     pub pay_type: Option<String>,
+    /// PCD_PAY_WORK (payple-card.txt)
     pub pay_work: Option<String>,
+    /// PCD_PAYER_ID: the billing key (payple-card.txt)
     pub payer_id: String,
+    /// PCD_PAYER_NO: the merchant's member number (payple-card.txt)
     pub payer_no: Option<String>,
 }
 
 impl BillingDeleted {
+    /// Reads Payple's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payple_object(resp)?;
         Ok(BillingDeleted {

@@ -9,16 +9,22 @@ use super::*;
 /// `pay_oid` are the merchant's own, and the confirmed payment is checked against them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CardConfirm {
+    /// PCD_AUTH_KEY posted back by the CERT window (payple-card.txt CERT confirm)
     pub auth_key: String,
+    /// PCD_PAY_REQKEY posted back by the CERT window (payple-card.txt)
     pub pay_reqkey: String,
+    /// PCD_PAYER_ID: the billing key (payple-card.txt)
     pub payer_id: Option<String>,
     /// `PCD_PAY_COFURL` from the window result; the transport only follows it to the Payple host.
     pub pay_cofurl: Option<String>,
+    /// PCD_PAY_OID: the merchant's order number (payple-card.txt)
     pub pay_oid: String,
+    /// The amount the merchant expects for this window payment: checked against PCD_PAY_TOTAL (payple-card.txt CERT confirm)
     pub amount: u64,
 }
 
 impl CardConfirm {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let r = CardConfirm {

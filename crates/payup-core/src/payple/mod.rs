@@ -33,7 +33,9 @@ pub use result::*;
 /// A Payple merchant's credentials (payple-card.txt 가맹점 인증).
 #[derive(Clone, Debug)]
 pub struct PaypleCredentials {
+    /// cst_id: the token standing for cst_id in the next call (payple-card.txt 파트너 인증)
     pub cst_id: String,
+    /// custKey: the token standing for custKey in the next call (payple-card.txt 파트너 인증)
     pub cust_key: Secret,
     /// `PCD_REFUND_KEY`, the cancel token shown in Payple's admin pages; needed by `payple.cancel` only.
     pub refund_key: Option<Secret>,
@@ -42,10 +44,12 @@ pub struct PaypleCredentials {
 }
 
 impl PaypleCredentials {
+    /// A partner with its cst_id and custKey.
     pub fn new(cst_id: impl Into<String>, cust_key: impl Into<String>) -> Self {
         PaypleCredentials { cst_id: cst_id.into(), cust_key: Secret::opaque(cust_key), refund_key: None, referer: None }
     }
 
+    /// Checks the credentials (a `config` error naming each bad field).
     pub fn validate(&self) -> Result<(), Error> {
         let mut p = Problems::default();
         if self.cst_id.is_empty() {
@@ -54,15 +58,16 @@ impl PaypleCredentials {
         if self.cust_key.is_empty() {
             p.push("payple.cust_key", "is required");
         }
-        if let Some(r) = &self.referer {
-            if r.chars().any(|c| c.is_control()) {
-                p.push("payple.referer", "must not contain control characters");
-            }
+        if let Some(r) = &self.referer
+            && r.chars().any(|c| c.is_control())
+        {
+            p.push("payple.referer", "must not contain control characters");
         }
         p.into_result().map_err(|e| Error { kind: crate::ErrorKind::Config, ..e })
     }
 }
 
+/// The partner auth endpoint under Payple's base URL.
 pub const AUTH_PATH: &str = "/php/auth.php";
 /// CERT confirm, used when the window result carries no `PCD_PAY_COFURL` (payple-card.txt 1-1).
 pub const CONFIRM_PATH: &str = "/php/PayCardConfirmAct.php?ACT_=PAYM";

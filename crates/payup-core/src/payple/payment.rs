@@ -7,21 +7,37 @@ use super::*;
 /// A Payple card payment as the gateway reports it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PayplePayment {
+    /// PCD_PAY_RST: success, error or close (payple-card.txt)
     pub pay_rst: String,
+    /// PCD_PAY_CODE: Payple's result code (payple-card.txt)
     pub pay_code: Option<String>,
+    /// PCD_PAY_MSG: Payple's message (payple-card.txt)
     pub pay_msg: String,
+    /// PCD_PAY_TYPE (payple-card.txt)
     pub pay_type: Option<String>,
+    /// PCD_PAY_WORK (payple-card.txt)
     pub pay_work: Option<String>,
+    /// PCD_PAY_OID: the merchant's order number, as Payple echoes it (payple-card.txt)
     pub pay_oid: String,
+    /// PCD_PAYER_NO: the merchant's member number (payple-card.txt)
     pub payer_no: Option<String>,
+    /// PCD_PAYER_ID: the billing key (payple-card.txt)
     pub payer_id: Option<String>,
+    /// PCD_PAYER_EMAIL (payple-card.txt)
     pub payer_email: Option<String>,
+    /// PCD_PAY_YEAR (payple-card.txt)
     pub pay_year: Option<String>,
+    /// PCD_PAY_MONTH (payple-card.txt)
     pub pay_month: Option<String>,
+    /// PCD_PAY_GOODS (payple-card.txt)
     pub pay_goods: Option<String>,
+    /// PCD_PAY_TOTAL: the amount paid (KRW) (payple-card.txt)
     pub pay_total: Option<u64>,
+    /// PCD_PAY_ISTAX (payple-card.txt)
     pub pay_istax: Option<String>,
+    /// PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL (payple-card.txt)
     pub pay_taxtotal: Option<u64>,
+    /// PCD_PAY_TIME: YYYYMMDDHHMMSS (payple-card.txt)
     pub pay_time: Option<String>,
     /// `PCD_PAY_CARDNAME` / `PCD_CARDNAME` (and the sample's `PCD_PAY_CARDNANE`).
     pub card_name: Option<String>,
@@ -29,14 +45,21 @@ pub struct PayplePayment {
     pub card_num: Option<String>,
     /// `PCD_PAY_CARDTRADENUM` / `PCD_CARDTRADENUM`.
     pub card_trade_num: Option<String>,
+    /// PCD_PAY_CARDAUTHNO: the card approval number (payple-card.txt)
     pub card_auth_no: Option<String>,
+    /// PCD_PAY_CARDRECEIPT: the receipt URL (payple-card.txt)
     pub card_receipt: Option<String>,
+    /// PCD_REGULER_FLAG (payple-card.txt)
     pub reguler_flag: Option<String>,
+    /// PCD_USER_DEFINE1 (payple-card.txt)
     pub user_define1: Option<String>,
+    /// PCD_USER_DEFINE2 (payple-card.txt)
     pub user_define2: Option<String>,
     /// Window results only: what `payple.card.confirm` needs for a CERT payment.
     pub auth_key: Option<String>,
+    /// PCD_PAY_REQKEY: for payple.card.confirm, CERT window (payple-card.txt)
     pub pay_reqkey: Option<String>,
+    /// PCD_PAY_COFURL: where payple.card.confirm goes, CERT window (payple-card.txt)
     pub pay_cofurl: Option<String>,
 }
 
@@ -74,6 +97,7 @@ impl PayplePayment {
         }
     }
 
+    /// Reads Payple's answer: the payment, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payple_object(resp)?;
         let p = Self::from_object(&o);

@@ -8,12 +8,15 @@ use super::*;
 /// recurring one, its billing year and month.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentRef {
+    /// PCD_PAY_OID: the merchant's order number (payple-card.txt)
     pub pay_oid: String,
     /// The original payment date, `YYYYMMDD`.
     pub pay_date: String,
     /// A recurring (billing) payment: then `pay_year` and `pay_month` are required.
     pub reguler_flag: bool,
+    /// PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제)
     pub pay_year: Option<String>,
+    /// PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제)
     pub pay_month: Option<String>,
 }
 
@@ -45,8 +48,11 @@ impl PaymentRef {
 /// `payple.cancel`: a full refund, or a partial one when `refund_total` is below the paid amount.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cancel {
+    /// The payment to refund.
     pub payment: PaymentRef,
+    /// PCD_REFUND_TOTAL: the amount to refund; below the payment's, a partial refund (payple-card.txt 결제취소)
     pub refund_total: u64,
+    /// PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt)
     pub pay_taxtotal: Option<u64>,
 }
 
@@ -67,6 +73,7 @@ fn check_reguler(p: &mut Problems, reguler: bool, year: &Option<String>, month: 
 }
 
 impl Cancel {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let payment = PaymentRef::read(&mut d);
@@ -81,6 +88,7 @@ impl Cancel {
         }
     }
 
+    /// The HTTP request to send after partner auth (wire encoding).
     pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
         let refund_key = creds.refund_key.as_ref().ok_or_else(|| {
             Error::config("payple.refund_key is required for payple.cancel (PCD_REFUND_KEY, from Payple's admin pages)")
@@ -107,22 +115,36 @@ impl Cancel {
 /// The refund response (§4 Response).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Cancelled {
+    /// PCD_PAY_RST: success, error or close (payple-card.txt)
     pub pay_rst: String,
+    /// PCD_PAY_CODE: Payple's result code (payple-card.txt)
     pub pay_code: Option<String>,
+    /// PCD_PAY_MSG: Payple's message (payple-card.txt)
     pub pay_msg: String,
+    /// PCD_PAY_TYPE (payple-card.txt)
     pub pay_type: Option<String>,
+    /// PCD_PAY_OID: the merchant's order number, as Payple echoes it (payple-card.txt)
     pub pay_oid: String,
+    /// PCD_PAYER_NO: the merchant's member number (payple-card.txt)
     pub payer_no: Option<String>,
+    /// PCD_PAYER_ID: the billing key (payple-card.txt)
     pub payer_id: Option<String>,
+    /// PCD_PAY_YEAR (payple-card.txt)
     pub pay_year: Option<String>,
+    /// PCD_PAY_MONTH (payple-card.txt)
     pub pay_month: Option<String>,
+    /// PCD_PAY_GOODS (payple-card.txt)
     pub pay_goods: Option<String>,
+    /// PCD_REGULER_FLAG (payple-card.txt)
     pub reguler_flag: Option<String>,
+    /// PCD_REFUND_TOTAL: the amount refunded (payple-card.txt 결제취소)
     pub refund_total: u64,
+    /// PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL (payple-card.txt)
     pub pay_taxtotal: Option<u64>,
 }
 
 impl Cancelled {
+    /// Reads Payple's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payple_object(resp)?;
         let refund_total = loose_u64(o.get("PCD_REFUND_TOTAL"))

@@ -8,6 +8,7 @@ use super::*;
 /// as the object handed to `callbackFunction` (`fields`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WindowResult {
+    /// The result as the window's callbackFunction receives it (an object), instead of form (payple-card.txt 결과 전송)
     pub fields: Map<String, Value>,
 }
 
@@ -43,6 +44,7 @@ pub fn parse_form(body: &str) -> Result<Map<String, Value>, Error> {
 }
 
 impl WindowResult {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let form = d.opt_str("form");

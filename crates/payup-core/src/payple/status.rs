@@ -6,12 +6,14 @@ use super::*;
 
 /// `payple.status`: what Payple knows of an order (read-only; the transport may retry it).
 impl PaymentRef {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let r = PaymentRef::read(&mut d);
         d.finish_with(r, Self::check)
     }
 
+    /// The HTTP request to send after partner auth (wire encoding).
     pub fn prepare(&self, creds: &PaypleCredentials, auth: &PaypleAuth) -> Result<HttpRequest, Error> {
         Problems::run(|p| self.check(p))?;
         let mut b = Map::new();

@@ -7,11 +7,14 @@ use super::*;
 /// Which KakaoPay window: `WM` mobile (the default), `WP` PC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum WindowKind {
+    /// The mobile window.
     WM,
+    /// The PC window.
     WP,
 }
 
 impl WindowKind {
+    /// `WM` or `WP`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "WM" => Some(WindowKind::WM),
@@ -19,6 +22,7 @@ impl WindowKind {
             _ => None,
         }
     }
+    /// `WM` or `WP`.
     pub fn as_str(self) -> &'static str {
         match self {
             WindowKind::WM => "WM",
@@ -43,21 +47,32 @@ pub fn is_mobile_user_agent(ua: &str) -> bool {
 /// `payup.kakaopay.order`: registers an order and returns the window parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KakaopayOrder {
+    /// orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub order_number: String,
+    /// userAgent: WM (mobile window, default) or WP (PC) (payup-kakaopay-kcp.txt §3.1)
     pub user_agent: WindowKind,
     /// The HTTP User-Agent to send: the buyer's browser's, ideally. Defaults by `user_agent`.
     pub http_user_agent: Option<String>,
+    /// appUrl: the app to return to after the mobile window (payup-kakaopay-kcp.txt §3.1)
     pub app_url: Option<String>,
+    /// Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount)
     pub amount: u64,
+    /// itemName: the goods' name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub item_name: String,
+    /// userName: the buyer's name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub user_name: String,
+    /// returnUrl: where the window posts its result (payup-kakaopay-kcp.txt §3.1)
     pub return_url: String,
+    /// userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub user_email: Option<String>,
+    /// cashbillYn: issue a cash receipt for KakaoPay money (payup-kakaopay-kcp.txt §3.1)
     pub cashbill_yn: Option<bool>,
+    /// mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub mobile_number: Option<String>,
 }
 
 impl KakaopayOrder {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let ua = d.opt_str("user_agent");
@@ -112,6 +127,7 @@ impl KakaopayOrder {
         }
     }
 
+    /// The HTTP request to send (wire encoding and signature).
     pub fn prepare(&self, creds: &PayupCredentials, now: Timestamp) -> Result<HttpRequest, Error> {
         creds.validate()?;
         Problems::run(|p| self.check(p))?;
@@ -148,21 +164,31 @@ impl KakaopayOrder {
 /// The order response: the window's parameters (§3.1 응답 전문구성).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KakaopayOrdered {
+    /// good_mny: the order's amount, for the window (payup-kakaopay-kcp.txt §3.1)
     pub good_mny: u64,
+    /// site_cd: KCP's site code for the window (payup-kakaopay-kcp.txt §3.1)
     pub site_cd: String,
     #[serde(rename = "ret_url")]
+    /// Ret_URL: where the window posts its result (payup-kakaopay-kcp.txt §3.1)
     pub ret_url: String,
+    /// buyr_name: for the window (payup-kakaopay-kcp.txt §3.1)
     pub buyr_name: String,
     /// Payup's transaction number for this order; the window posts it back.
     pub ordr_idxx: String,
+    /// good_name: for the window (payup-kakaopay-kcp.txt §3.1)
     pub good_name: String,
+    /// approval_key: for the PC window (payup-kakaopay-kcp.txt §3.1)
     pub approval_key: Option<String>,
+    /// The next call's path (Payple), or the mobile window's URL (KakaoPay)
     pub pay_url: Option<String>,
+    /// responseCode: 0000 (payup-card-keyin.txt §3.1)
     pub response_code: String,
+    /// responseMsg (payup-card-keyin.txt §3.1)
     pub response_msg: String,
 }
 
 impl KakaopayOrdered {
+    /// Reads Payup's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payup_object(resp)?;
         let good_mny = amount_field(&o, "good_mny")?
@@ -206,17 +232,24 @@ impl KakaopayOrdered {
 /// `payup.kakaopay.approve`: approves with what the window posted back to `returnUrl`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KakaopayApprove {
+    /// res_cd posted back by the window: 0000 or the window's code (payup-kakaopay-kcp.txt §3.3)
     pub res_cd: String,
+    /// enc_info posted back by the window (payup-kakaopay-kcp.txt §3.3)
     pub enc_info: String,
+    /// enc_data posted back by the window (payup-kakaopay-kcp.txt §3.3)
     pub enc_data: String,
+    /// tran_cd posted back by the window (payup-kakaopay-kcp.txt §3.3)
     pub tran_cd: Option<String>,
+    /// card_pay_method posted back by the window (payup-kakaopay-kcp.txt §3.3)
     pub card_pay_method: String,
+    /// ordr_idxx: Payup's transaction number, posted back by the window (payup-kakaopay-kcp.txt §3.3)
     pub ordr_idxx: String,
     /// The amount the merchant expects (not sent): an approval of another amount is not a success.
     pub amount: u64,
 }
 
 impl KakaopayApprove {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let r = KakaopayApprove {
@@ -279,34 +312,52 @@ impl KakaopayApprove {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type")]
 pub enum KakaopayApproved {
+    /// Paid by a card registered in KakaoPay.
     #[serde(rename = "KAKAO_CARD")]
     Card {
+        /// transactionId: Payup's transaction number.
         transaction_id: String,
+        /// orderNumber: the merchant's order number.
         order_number: String,
+        /// authDateTime: when it was approved.
         auth_date_time: Option<String>,
+        /// amount: the amount approved (KRW).
         amount: Option<u64>,
+        /// authNumber: the card approval number.
         auth_number: String,
+        /// cardName: the card's name.
         card_name: String,
         /// Masked by the gateway.
         card_no: String,
+        /// quota: the instalment months.
         quota: String,
+        /// responseCode: 0000.
         response_code: String,
+        /// responseMsg: the gateway's message.
         response_msg: String,
     },
+    /// Paid with KakaoPay money.
     #[serde(rename = "KAKAO_MONEY")]
     Money {
+        /// transactionId: Payup's transaction number.
         transaction_id: String,
+        /// orderNumber: the merchant's order number.
         order_number: String,
+        /// authDateTime: when it was approved.
         auth_date_time: String,
+        /// amount: the amount approved (KRW).
         amount: u64,
         /// The amount eligible for a cash receipt.
         cash_receipt: u64,
+        /// responseCode: 0000.
         response_code: String,
+        /// responseMsg: the gateway's message.
         response_msg: String,
     },
 }
 
 impl KakaopayApproved {
+    /// Reads Payup's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payup_object(resp)?;
         match s(&o, "type").as_str() {
@@ -336,6 +387,7 @@ impl KakaopayApproved {
         }
     }
 
+    /// transactionId, card or money.
     pub fn transaction_id(&self) -> &str {
         match self {
             KakaopayApproved::Card { transaction_id, .. } | KakaopayApproved::Money { transaction_id, .. } => {
@@ -344,6 +396,7 @@ impl KakaopayApproved {
         }
     }
 
+    /// The amount approved, card or money (KakaoPay card may omit it).
     pub fn amount(&self) -> Option<u64> {
         match self {
             KakaopayApproved::Card { amount, .. } => *amount,
@@ -357,11 +410,14 @@ impl KakaopayApproved {
 /// `payup.kakaopay.cancel`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KakaopayCancel {
+    /// transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4)
     pub transaction_id: String,
+    /// cancelReason (payup-kakaopay-kcp.txt §3.4)
     pub cancel_reason: String,
 }
 
 impl KakaopayCancel {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let r = KakaopayCancel { transaction_id: d.str("transaction_id"), cancel_reason: d.str("cancel_reason") };
@@ -379,6 +435,7 @@ impl KakaopayCancel {
         check_bytes(p, "cancel_reason", &self.cancel_reason, 256);
     }
 
+    /// The HTTP request to send (wire encoding).
     pub fn prepare(&self, creds: &PayupCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
         Problems::run(|p| self.check(p))?;

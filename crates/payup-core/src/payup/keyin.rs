@@ -5,9 +5,35 @@ use super::*;
 // ---- keyin approve (§2.1) ----------------------------------------------------------------------
 
 /// `payup.keyin.approve`: a card payment with card number, expiry, birth date and 2 password digits.
+///
+/// Read from a request document, validated, and prepared as the HTTP request to send (sans-I/O: core
+/// sends nothing, and the time is passed in):
+///
+/// ```
+/// use payup_core::payup::{KeyinApproval, PayupCredentials};
+/// use payup_core::{Target, Timestamp};
+/// use serde_json::json;
+///
+/// let approval = KeyinApproval::from_json(&json!({
+///     "order_number": "TEST_00001", "card_no": "9490191412341234", "expire_month": "05",
+///     "expire_year": "19", "birthday": "890302", "card_pw": "00", "amount": 1004, "quota": 0,
+///     "item_name": "TEST", "user_name": "Hong"
+/// }))
+/// .unwrap();
+/// let creds = PayupCredentials::new("tester", "25bcd7a82f5b4058818462cc7715964c");
+/// let http = approval.prepare(&creds, Timestamp(1_518_361_200)).unwrap();
+/// assert_eq!(http.target, Target::Path("/v2/api/payment/tester/keyin2".into()));
+/// assert_eq!(http.json_body()["orderNumber"], "TEST_00001");
+///
+/// // Every broken field at once, as an `invalid` error.
+/// let e = KeyinApproval::from_json(&json!({"order_number": "", "amount": 0})).unwrap_err();
+/// assert_eq!(e.kind(), payup_core::ErrorKind::Invalid);
+/// ```
 #[derive(Clone, Debug)]
 pub struct KeyinApproval {
+    /// orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub order_number: String,
+    /// Card number, digits only (payup-card-keyin.txt §2.1 cardNo; kcp-keyin.txt card_no); secret, masked 6+4 everywhere
     pub card_no: Secret,
     /// MM
     pub expire_month: String,
@@ -17,14 +43,21 @@ pub struct KeyinApproval {
     pub birthday: Secret,
     /// The first two digits of the card password.
     pub card_pw: Secret,
+    /// Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount)
     pub amount: u64,
     /// Instalment months 0–24 (0: lump sum).
     pub quota: u8,
+    /// itemName: the goods' name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub item_name: String,
+    /// userName: the buyer's name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub user_name: String,
+    /// mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub mobile_number: Option<String>,
+    /// kakaoSend: send a KakaoTalk notification (needs mobile_number) (payup-card-keyin.txt §2.1)
     pub kakao_send: Option<bool>,
+    /// userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1)
     pub user_email: Option<String>,
+    /// taxFlag: mixed taxation (payup-card-keyin.txt §2.1)
     pub tax_flag: Option<bool>,
     /// Taxable amount, VAT included (with `tax_flag`).
     pub tax_amount: Option<u64>,
@@ -33,6 +66,7 @@ pub struct KeyinApproval {
 }
 
 impl KeyinApproval {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let quota_raw = d.opt_u64("quota");
@@ -103,6 +137,7 @@ impl KeyinApproval {
         }
     }
 
+    /// Checks every field (an `invalid` error naming each broken one).
     pub fn validate(&self) -> Result<(), Error> {
         Problems::run(|p| self.check(p))
     }
@@ -148,11 +183,17 @@ impl KeyinApproval {
 /// The approval response (§2.1 응답 전문구성).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KeyinApproved {
+    /// transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     pub transaction_id: String,
+    /// orderNumber: the merchant's order number, as the gateway echoes it
     pub order_number: String,
+    /// The amount the gateway reports (KRW); payup has checked it against the request
     pub amount: u64,
+    /// authNumber: the card approval number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     pub auth_number: String,
+    /// authDateTime: YYYYMMDDHHMMSS (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     pub auth_date_time: String,
+    /// The card issuer's name
     pub card_name: String,
     /// "" not sent, "0000" sent, anything else: the notification failed.
     pub kakao_result_code: String,
@@ -160,9 +201,13 @@ pub struct KeyinApproved {
     pub noinf: Option<String>,
     /// Mixed taxation only: taxable amount without VAT, the VAT, and the tax-free amount.
     pub tax_amount: Option<u64>,
+    /// vatAmount: the VAT (mixed taxation) (payup-card-keyin.txt §2.1)
     pub vat_amount: Option<u64>,
+    /// freeAmount: the tax-free part (mixed taxation) (payup-card-keyin.txt §2.1)
     pub free_amount: Option<u64>,
+    /// responseCode: 0000 (payup-card-keyin.txt §3.1)
     pub response_code: String,
+    /// responseMsg (payup-card-keyin.txt §3.1)
     pub response_msg: String,
 }
 
@@ -224,6 +269,7 @@ impl KeyinApproved {
         })
     }
 
+    /// Reads Payup's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         if let Some(fast) = Self::parse_fast(resp) {
             return Ok(fast);
@@ -258,10 +304,12 @@ impl KeyinApproved {
 /// `payup.keyin.cancel`: cancels a keyin approval in full.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyinCancel {
+    /// transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4)
     pub transaction_id: String,
 }
 
 impl KeyinCancel {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let r = KeyinCancel { transaction_id: d.str("transaction_id") };
@@ -273,6 +321,7 @@ impl KeyinCancel {
         Ok(r)
     }
 
+    /// The HTTP request to send (wire encoding and signature).
     pub fn prepare(&self, creds: &PayupCredentials) -> Result<HttpRequest, Error> {
         creds.validate()?;
         let mut p = Problems::default();
@@ -291,13 +340,18 @@ impl KeyinCancel {
 /// A cancel response (keyin §2.2 and KakaoPay §3.4 answer alike).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PayupCancelled {
+    /// transactionId: Payup's transaction number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.3)
     pub transaction_id: String,
+    /// cancelDateTime (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4)
     pub cancel_date_time: String,
+    /// responseCode: 0000 (payup-card-keyin.txt §3.1)
     pub response_code: String,
+    /// responseMsg (payup-card-keyin.txt §3.1)
     pub response_msg: String,
 }
 
 impl PayupCancelled {
+    /// Reads Payup's answer: the result, or the error it means.
     pub fn parse(resp: &HttpResponse) -> Result<Self, Error> {
         let o = payup_object(resp)?;
         Ok(PayupCancelled {

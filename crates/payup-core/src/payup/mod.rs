@@ -56,11 +56,14 @@ pub use window::*;
 /// A Payup merchant's credentials (payup-card-keyin.txt §1.6).
 #[derive(Clone, Debug)]
 pub struct PayupCredentials {
+    /// merchantId (payup-card-keyin.txt §1.6).
     pub merchant_id: String,
+    /// apiCertKey, the key signatures are made with (payup-card-keyin.txt §1.6).
     pub api_cert_key: Secret,
 }
 
 impl PayupCredentials {
+    /// A merchant with its ID and API certificate key.
     pub fn new(merchant_id: impl Into<String>, api_cert_key: impl Into<String>) -> Self {
         PayupCredentials { merchant_id: merchant_id.into(), api_cert_key: Secret::opaque(api_cert_key) }
     }
@@ -74,6 +77,7 @@ impl PayupCredentials {
         (timestamp, signature)
     }
 
+    /// Checks the credentials (a `config` error naming each bad field).
     pub fn validate(&self) -> Result<(), Error> {
         let mut p = Problems::default();
         if self.merchant_id.is_empty() {

@@ -10,18 +10,24 @@ pub const KCP_PC_SCRIPT_URL: &str = "https://pay.kcp.co.kr/plugin/payplus_web.js
 /// `payup.kakaopay.window`: the HTML page that opens the KakaoPay window for an order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KakaopayWindowRequest {
+    /// The result of payup.kakaopay.order (its window parameters) (payup-kakaopay-kcp.txt §3.2)
     pub order: KakaopayOrdered,
+    /// userAgent: WM (mobile window, default) or WP (PC) (payup-kakaopay-kcp.txt §3.1)
     pub user_agent: WindowKind,
     /// The PC window's script; the transport points it at the sandbox when the Payup base URL is overridden.
     pub kcp_script_url: Option<String>,
+    /// param_opt_1: passed through the window (payup-kakaopay-kcp.txt §3.2)
     pub param_opt_1: Option<String>,
+    /// param_opt_2: passed through the window (payup-kakaopay-kcp.txt §3.2)
     pub param_opt_2: Option<String>,
+    /// param_opt_3: passed through the window (payup-kakaopay-kcp.txt §3.2)
     pub param_opt_3: Option<String>,
 }
 
 /// The window page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct KakaopayWindow {
+    /// The window page's HTML, to send to the buyer's browser (payup-kakaopay-kcp.txt §3.2)
     pub html: String,
 }
 
@@ -42,6 +48,7 @@ pub fn html_escape(s: &str) -> String {
 }
 
 impl KakaopayWindowRequest {
+    /// Reads and validates a request document (every broken field at once).
     pub fn from_json(v: &Value) -> Result<Self, Error> {
         let mut d = Doc::new(v)?;
         let order_v = d.object("order", "is required (the result of payup.kakaopay.order)");
@@ -81,6 +88,7 @@ impl KakaopayWindowRequest {
         Ok(w)
     }
 
+    /// Checks every field (an `invalid` error naming each broken one).
     pub fn validate(&self) -> Result<(), Error> {
         let mut p = Problems::default();
         if self.user_agent == WindowKind::WM {
