@@ -11,16 +11,22 @@ fn openssl(dir: &std::path::Path, args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
+/// One RSA key in the three formats payup reads: `key.pem` (PKCS#8), `enc.pem` (encrypted PKCS#8, password
+/// `changeit`, as KCP's samples ship it) and `pkcs1.pem`.
+fn make_keys(dir: &std::path::Path) {
+    openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "key.pem"]);
+    openssl(
+        dir,
+        &["pkcs8", "-topk8", "-in", "key.pem", "-v2", "aes-256-cbc", "-passout", "pass:changeit", "-out", "enc.pem"],
+    );
+    openssl(dir, &["rsa", "-in", "key.pem", "-traditional", "-out", "pkcs1.pem"]);
+}
+
 #[test]
 fn signature_equals_openssl_for_every_key_format() {
     let dir = std::env::temp_dir().join(format!("payup-kcp-sign-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    openssl(&dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "key.pem"]);
-    openssl(
-        &dir,
-        &["pkcs8", "-topk8", "-in", "key.pem", "-v2", "aes-256-cbc", "-passout", "pass:changeit", "-out", "enc.pem"],
-    );
-    openssl(&dir, &["rsa", "-in", "key.pem", "-traditional", "-out", "pkcs1.pem"]);
+    make_keys(&dir);
     let data = cancel_sign_input("T0000", "26112200000001", "STSC");
     assert_eq!(data, "T0000^26112200000001^STSC");
     std::fs::write(dir.join("data.txt"), &data).unwrap();
@@ -49,12 +55,7 @@ fn openssl_verifies_signatures_for_every_key_format() {
     use base64::Engine;
     let dir = std::env::temp_dir().join(format!("payup-kcp-verify-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    openssl(&dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "key.pem"]);
-    openssl(
-        &dir,
-        &["pkcs8", "-topk8", "-in", "key.pem", "-v2", "aes-256-cbc", "-passout", "pass:changeit", "-out", "enc.pem"],
-    );
-    openssl(&dir, &["rsa", "-in", "key.pem", "-traditional", "-out", "pkcs1.pem"]);
+    make_keys(&dir);
     openssl(&dir, &["pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem"]);
     let data = cancel_sign_input("T0000", "26112200000002", "STPC");
     std::fs::write(dir.join("data.txt"), &data).unwrap();
