@@ -580,12 +580,7 @@ impl Sandbox {
     /// (`PCD_PAYER_ID`). Only the card's mask is stored.
     pub fn register_payple_card(&self, card_no: &str, payer_no: &str) -> String {
         if !self.is_owner() {
-            let body = serde_json::json!({"card_no": card_no, "payer_no": payer_no});
-            return self
-                .control("POST", "/__sandbox/payple/billing-keys", Some(&body))
-                .ok()
-                .and_then(|v| v["payer_id"].as_str().map(str::to_string))
-                .unwrap_or_default();
+            return person::register_payple_card(self.base_url(), card_no, payer_no).unwrap_or_default();
         }
         let cst = self.shared.config.payple.first().map(|m| m.cst_id.clone()).unwrap_or_default();
         let id = self.shared.register_payple_card(&cst, card_no, serde_json::Value::String(payer_no.into()));
@@ -600,22 +595,11 @@ impl Sandbox {
 
     /// One control-API call over loopback (the forked child's way to the parent's server).
     fn control(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value, String> {
-        use std::io::{Read, Write};
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut s = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
-        s.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.addr,
-            body.len()
-        );
-        s.write_all(head.as_bytes()).and_then(|_| s.write_all(body.as_bytes())).map_err(|e| e.to_string())?;
-        let mut answer = Vec::new();
-        s.read_to_end(&mut answer).map_err(|e| e.to_string())?;
-        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no HTTP answer")?;
-        let status_ok = answer.starts_with(b"HTTP/1.1 2") || answer.starts_with(b"HTTP/1.0 2");
-        let doc: serde_json::Value = serde_json::from_slice(&answer[split + 4..]).map_err(|e| e.to_string())?;
-        if !status_ok {
+        let url = format!("{}{path}", self.base_url());
+        let (status, answer) = person::request(method, &url, "application/json", body.as_bytes())?;
+        let doc: serde_json::Value = serde_json::from_slice(&answer).map_err(|e| e.to_string())?;
+        if !(200..300).contains(&status) {
             return Err(doc["error"].as_str().unwrap_or("the sandbox refused the control call").to_string());
         }
         Ok(doc)

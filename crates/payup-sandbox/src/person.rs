@@ -33,6 +33,11 @@ impl KakaoChoice {
 
 /// A minimal HTTP/1.1 POST to a loopback URL (the sandbox); returns (status, body).
 pub fn post(url: &str, content_type: &str, body: &[u8]) -> Result<(u16, Vec<u8>), String> {
+    request("POST", url, content_type, body)
+}
+
+/// A minimal HTTP/1.1 request to a loopback URL (the sandbox); returns (status, body).
+pub fn request(method: &str, url: &str, content_type: &str, body: &[u8]) -> Result<(u16, Vec<u8>), String> {
     let rest = url.strip_prefix("http://").ok_or("the person only talks to the sandbox over http://")?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -41,7 +46,7 @@ pub fn post(url: &str, content_type: &str, body: &[u8]) -> Result<(u16, Vec<u8>)
     let mut s = TcpStream::connect(authority).map_err(|e| format!("connect {authority}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(30))).ok();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nUser-Agent: Mozilla/5.0 (Linux; Android 14) payup-person\r\nConnection: close\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nUser-Agent: Mozilla/5.0 (Linux; Android 14) payup-person\r\nConnection: close\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).and_then(|_| s.write_all(body)).map_err(|e| format!("send: {e}"))?;

@@ -40,6 +40,13 @@ fn children_forked_after_a_call_get_their_own_connections() {
                     _ => bad += 1,
                 }
             }
+            if c == 0 {
+                // The child's sandbox handle reaches the parent's live server over HTTP (not its stale copy).
+                let seen = sb.transactions()["transactions"].as_array().map_or(0, Vec::len);
+                if seen < EACH as usize + 1 || sb.register_payple_card("4111111111111111", "1").is_empty() {
+                    bad += 1;
+                }
+            }
             // SAFETY: ends the child at once, running no destructor of the parent's state.
             unsafe { libc::_exit(bad.min(255)) };
         }
@@ -56,6 +63,7 @@ fn children_forked_after_a_call_get_their_own_connections() {
     let txs = ledger["transactions"].as_array().unwrap();
     assert_eq!(txs.len() as u64, CHILDREN * EACH + 1, "exactly the approvals made");
     assert!(txs.iter().all(|t| t["status"] == "approved"), "no approval was cancelled");
+    assert!(ledger["payple_billing_keys"].as_array().unwrap().iter().any(|k| k["card"] == "411111******1111"));
     // The parent's own pool still works.
     client.call_json("payup.keyin.approve", &keyin("FORK-P2", 998)).unwrap();
 }
