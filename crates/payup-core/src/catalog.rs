@@ -242,11 +242,6 @@ impl Response {
     }
 }
 
-/// The JSON Schema of an operation's result type (for [`crate::schema`]).
-pub fn result_schema(op: Operation) -> (&'static str, schemars::Schema) {
-    op.result_schema()
-}
-
 /// Runs a pure operation (no network). `None` for operations that need the gateway.
 pub fn execute_pure(request: &Request) -> Option<Result<Response, Error>> {
     request.pure()
@@ -255,11 +250,6 @@ pub fn execute_pure(request: &Request) -> Option<Result<Response, Error>> {
 /// What is known about a request, for an `ambiguous` error: which operation, order, transaction and amount.
 pub fn ambiguous_context(request: &Request) -> crate::error::AmbiguousContext {
     request.known().context(request.operation())
-}
-
-/// Whether `response` belongs to `request` (see [`Attribution`]).
-pub fn attribute(request: &Request, response: &Response) -> Attribution {
-    request.attribute(response)
 }
 
 /// The plan that undoes a successful approval, where the gateway's API has one (for `approve_then` and for

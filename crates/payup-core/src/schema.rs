@@ -137,7 +137,7 @@ pub fn operation(op: Operation) -> OperationSchema {
     for f in &mut request {
         f.description = crate::descriptions::request(op, &f.name).to_string();
     }
-    let (result_type, schema) = crate::catalog::result_schema(op);
+    let (result_type, schema) = op.result_schema();
     let describe = |fields: &mut Vec<Field>| {
         for f in fields {
             f.description = crate::descriptions::result(op, &f.name).to_string();

@@ -8,7 +8,7 @@
 //!   KakaoPay approve); otherwise an `ambiguous` error carrying the identifiers.
 //! - An answer is attributed to its request before anything is corrected: one that names another order is
 //!   `ambiguous` ORDER_MISMATCH and nothing is cancelled; a success of another amount that is provably ours
-//!   is cancelled and reported as an error (`payup_core::catalog::attribute`).
+//!   is cancelled and reported as an error (`payup_core::Request::attribute`).
 //! - Fork-safe: the keep-alive pool belongs to the process that filled it ([`wire::Wire`]).
 
 #![warn(missing_docs)]
