@@ -59,6 +59,10 @@ enum Command {
         /// Write a ready `payup call --config` file for this sandbox
         #[arg(long, value_name = "FILE")]
         client_config: Option<PathBuf>,
+        /// Refuse, with the gateway's code, every spec deviation the real gateways accept (otherwise
+        /// accepted with a warning on the ledger entry); also the config key `strict`
+        #[arg(long)]
+        strict: bool,
     },
     /// List the operations, one name per line
     Operations {
@@ -85,7 +89,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Demo => demo::run(),
         Command::Call { operation, config } => call(&operation, config),
-        Command::Sandbox { addr, config, state, client_config } => sandbox(&addr, config, state, client_config),
+        Command::Sandbox { addr, config, state, client_config, strict } => {
+            sandbox(&addr, config, state, client_config, strict)
+        }
         Command::Operations { json: true } => {
             print_json(&payup_core::schema::operations_schema());
             ExitCode::SUCCESS
@@ -229,8 +235,14 @@ fn call(operation: &str, config: Option<String>) -> ExitCode {
     }
 }
 
-fn sandbox(addr: &str, config: Option<PathBuf>, state: Option<PathBuf>, client_config: Option<PathBuf>) -> ExitCode {
-    let config = match config {
+fn sandbox(
+    addr: &str,
+    config: Option<PathBuf>,
+    state: Option<PathBuf>,
+    client_config: Option<PathBuf>,
+    strict: bool,
+) -> ExitCode {
+    let mut config = match config {
         None => payup_sandbox::SandboxConfig::default(),
         Some(path) => match std::fs::read_to_string(&path)
             .map_err(|e| e.to_string())
@@ -243,6 +255,7 @@ fn sandbox(addr: &str, config: Option<PathBuf>, state: Option<PathBuf>, client_c
             }
         },
     };
+    config.strict |= strict;
     let (tx, rx) = std::sync::mpsc::channel();
     if let Err(e) = ctrlc::set_handler(move || {
         let _ = tx.send(());

@@ -22,6 +22,8 @@ pub fn handle(sh: &Shared, req: &Request) -> Response {
             Response::json(&json!({ "ok": true }))
         }
         ("POST", "/__sandbox/payple/billing-keys") => billing_key(sh, req),
+        ("GET" | "HEAD", "/__sandbox/clock") => clock_json(sh),
+        ("POST", "/__sandbox/clock") => clock(sh, req),
         ("GET" | "HEAD", "/__sandbox/receipt") => receipt(sh, req),
         _ => Response::error(404, &format!("no such control endpoint: {} {}", req.method, req.path)),
     }
@@ -45,6 +47,27 @@ fn arm(sh: &Shared, req: &Request) -> Response {
         Ok(()) => Response::json(&json!({ "ok": true, "faults": sh.faults.list() })),
         Err(e) => Response::error(400, &e),
     }
+}
+
+fn clock_json(sh: &Shared) -> Response {
+    Response::json(&json!({ "now": sh.now().iso(), "offset_secs": sh.clock.offset() }))
+}
+
+/// `{"advance_secs": N}` (N may be negative) or `{"set": "RFC 3339"}`.
+fn clock(sh: &Shared, req: &Request) -> Response {
+    let doc = serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null);
+    match (doc.get("advance_secs"), doc.get("set")) {
+        (Some(n), None) => match n.as_i64() {
+            Some(n) => sh.clock.advance(n),
+            None => return Response::error(400, "advance_secs must be a whole number of seconds"),
+        },
+        (None, Some(Value::String(t))) => match util::parse_rfc3339(t) {
+            Some(unix) => sh.clock.set(unix),
+            None => return Response::error(400, "set must be an RFC 3339 date-time (2026-12-01T00:00:00+09:00)"),
+        },
+        _ => return Response::error(400, "expected {\"advance_secs\": N} or {\"set\": \"RFC 3339\"}"),
+    }
+    clock_json(sh)
 }
 
 fn billing_key(sh: &Shared, req: &Request) -> Response {

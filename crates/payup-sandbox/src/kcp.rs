@@ -10,7 +10,7 @@ use crate::Shared;
 use crate::fields::{Dialect, Fields, birth_or_business, card_number, digits_exact, max_bytes, month, tri};
 use crate::http::{Request, Response};
 use crate::state::Tx;
-use crate::util::{self, CardOutcome, Kst};
+use crate::util::{self, CardOutcome};
 
 fn err(code: &str, detail: Option<&str>) -> Response {
     let m = lookup(Gateway::Kcp, code).map(|c| c.message).unwrap_or("오류");
@@ -113,11 +113,11 @@ pub fn approve(sh: &Shared, req: &Request) -> Response {
     }
     let amount: u64 = f.s("amount").parse().unwrap_or(0);
     let (card_name, card_cd) = util::issuer(card_no);
-    let now = Kst::now();
+    let now = sh.now();
     let app_no = util::random_digits("kcp-app", 8);
     let tno = {
         let mut st = sh.state();
-        let tno = st.next_tno();
+        let tno = st.next_tno(&now);
         let mut d = Map::new();
         d.insert("card_cd".into(), json!(card_cd));
         d.insert("card_name".into(), json!(card_name));
@@ -190,7 +190,7 @@ pub fn cancel(sh: &Shared, req: &Request) -> Response {
     if !verify_sign(&der, &message, f.s("kcp_sign_data")) {
         return err("8133", None);
     }
-    let now = Kst::now();
+    let now = sh.now();
     let mut st = sh.state();
     let Some(tx) = st.tx_mut("kcp", &site.site_cd, f.s("tno")) else { return err("8201", None) };
     if tx.status == "cancelled" {
@@ -210,7 +210,7 @@ pub fn cancel(sh: &Shared, req: &Request) -> Response {
     } else {
         before
     };
-    tx.cancel(mod_mny);
+    tx.cancel(mod_mny, &now);
     tx.details.insert("cancelled_by".into(), json!("kcp.cancel"));
     tx.details.insert("mod_desc".into(), json!(f.s("mod_desc")));
     let after = tx.remaining();

@@ -22,7 +22,7 @@ mod windows;
 use serde::{Deserialize, Serialize};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -145,6 +145,12 @@ pub struct SandboxConfig {
     pub kcp: Vec<KcpSite>,
     /// Lifetime of a Payple AuthKey (CPCA0001 after it).
     pub payple_auth_ttl_secs: u64,
+    /// Refuse every deviation the real gateways accept (README "Warnings"), with the gateway's refusal
+    /// code, instead of accepting it with a warning (`payup sandbox --strict`).
+    pub strict: bool,
+    /// At most this many transactions are kept; beyond it the oldest settled ones are dropped (never a
+    /// pending one).
+    pub ledger_cap: usize,
 }
 
 impl Default for SandboxConfig {
@@ -170,8 +176,17 @@ impl Default for SandboxConfig {
             // kcp-keyin.txt 승인요청 파라미터: "테스트코드 : T0000".
             kcp: vec![KcpSite { site_cd: "T0000".into(), cert_pem: Some(KCP_TEST_CERT_PEM.into()) }],
             payple_auth_ttl_secs: 180,
+            strict: false,
+            ledger_cap: DEFAULT_LEDGER_CAP,
         }
     }
+}
+
+/// The default `ledger_cap`.
+pub const DEFAULT_LEDGER_CAP: usize = 100_000;
+
+fn default_ledger_cap() -> usize {
+    DEFAULT_LEDGER_CAP
 }
 
 #[derive(Deserialize)]
@@ -185,6 +200,10 @@ struct ConfigFile {
     kcp: Vec<KcpSiteFile>,
     #[serde(default = "default_ttl")]
     payple_auth_ttl_secs: u64,
+    #[serde(default)]
+    strict: bool,
+    #[serde(default = "default_ledger_cap")]
+    ledger_cap: usize,
 }
 
 /// The `kcp` section may carry the SDK's private key settings too; the sandbox ignores them.
@@ -229,6 +248,11 @@ impl SandboxConfig {
             c.kcp.push(KcpSite { site_cd: k.site_cd, cert_pem: k.cert_info });
         }
         c.payple_auth_ttl_secs = f.payple_auth_ttl_secs;
+        c.strict = f.strict;
+        if f.ledger_cap == 0 {
+            return Err("sandbox config: ledger_cap must be at least 1".into());
+        }
+        c.ledger_cap = f.ledger_cap;
         Ok(c)
     }
 
@@ -350,8 +374,34 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The sandbox clock: the system clock plus an offset tests move (`POST /__sandbox/clock`). Every time
+/// rule (AuthKey lifetime, billing months, KST dates) reads it.
+#[derive(Default)]
+pub(crate) struct Clock {
+    offset_secs: AtomicI64,
+}
+
+impl Clock {
+    pub fn unix(&self) -> i64 {
+        util::unix_now() + self.offset_secs.load(Ordering::Relaxed)
+    }
+    pub fn now(&self) -> util::Kst {
+        util::Kst::from_unix(self.unix())
+    }
+    pub fn advance(&self, secs: i64) {
+        self.offset_secs.fetch_add(secs, Ordering::Relaxed);
+    }
+    pub fn set(&self, unix: i64) {
+        self.offset_secs.store(unix - util::unix_now(), Ordering::Relaxed);
+    }
+    pub fn offset(&self) -> i64 {
+        self.offset_secs.load(Ordering::Relaxed)
+    }
+}
+
 pub(crate) struct Shared {
     pub config: SandboxConfig,
+    pub clock: Clock,
     pub state: Mutex<State>,
     pub faults: Faults,
     pub stop: AtomicBool,
@@ -365,6 +415,11 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn state(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
+    }
+
+    /// Now on the sandbox clock, in KST.
+    pub fn now(&self) -> util::Kst {
+        self.clock.now()
     }
 
     /// Write the ledger to the state file (atomic rename), if one is configured.
@@ -385,8 +440,9 @@ impl Shared {
         {
             let mut st = self.state();
             st.clear();
-            seed_state(&mut st, &self.config);
+            seed_state(&mut st, &self.config, &self.clock.now());
         }
+        self.clock.set(util::unix_now());
         self.faults.clear();
         self.persist();
     }
@@ -394,7 +450,7 @@ impl Shared {
     /// Register a card for a Payple billing key; only masks are kept.
     pub fn register_payple_card(&self, cst_id: &str, card_no: &str, payer_no: serde_json::Value) -> String {
         let payer_id = util::random_alnum("payer_id", 32);
-        let now = util::Kst::now().iso();
+        let now = self.now().iso();
         let key = BillingKey {
             payer_id: payer_id.clone(),
             cst_id: cst_id.to_string(),
@@ -418,9 +474,10 @@ impl Shared {
 /// spec's own samples succeed.
 pub(crate) const SPEC_BILLING_KEYS: &[&str] = &["NS9qNTgzU2xRNHR2RmFBWWFBTWk5UT09", "d0toSS9sT084bVJSNThScnFXQm9Gdz09"];
 
-fn seed_state(st: &mut State, config: &SandboxConfig) {
+fn seed_state(st: &mut State, config: &SandboxConfig, now: &util::Kst) {
+    st.ledger_cap = config.ledger_cap;
     let Some(m) = config.payple.first() else { return };
-    let now = util::Kst::now().iso();
+    let now = now.iso();
     for id in SPEC_BILLING_KEYS {
         if st.billing_key(id).is_none() {
             st.insert_billing_key(BillingKey {
@@ -494,10 +551,11 @@ impl Sandbox {
             })?;
         }
         let mut st = State::from_persistent(persistent);
-        seed_state(&mut st, &config);
+        seed_state(&mut st, &config, &util::Kst::now());
         let base_url = format!("http://{local}");
         let shared = Arc::new(Shared {
             config,
+            clock: Clock::default(),
             state: Mutex::new(st),
             faults: Faults::default(),
             stop: AtomicBool::new(false),
@@ -574,6 +632,31 @@ impl Sandbox {
             return;
         }
         self.shared.reset();
+    }
+
+    /// Move the sandbox clock `secs` seconds on (back when negative); returns its new time (RFC 3339, KST).
+    pub fn advance_clock(&self, secs: i64) -> Result<String, String> {
+        self.clock_call(&serde_json::json!({ "advance_secs": secs }))
+    }
+
+    /// Set the sandbox clock to `rfc3339` (`2026-12-01T23:59:50+09:00`); returns its new time.
+    pub fn set_clock(&self, rfc3339: &str) -> Result<String, String> {
+        self.clock_call(&serde_json::json!({ "set": rfc3339 }))
+    }
+
+    fn clock_call(&self, body: &serde_json::Value) -> Result<String, String> {
+        if !self.is_owner() {
+            let doc = self.control("POST", "/__sandbox/clock", Some(body))?;
+            return Ok(doc["now"].as_str().unwrap_or("").to_string());
+        }
+        if let Some(n) = body.get("advance_secs").and_then(serde_json::Value::as_i64) {
+            self.shared.clock.advance(n);
+        } else {
+            let t = body.get("set").and_then(serde_json::Value::as_str).unwrap_or("");
+            let unix = util::parse_rfc3339(t).ok_or("set_clock: expected an RFC 3339 date-time")?;
+            self.shared.clock.set(unix);
+        }
+        Ok(self.shared.now().iso())
     }
 
     /// Register `card_no` with the first configured Payple partner and return its billing key

@@ -3,11 +3,10 @@
 
 use payup_core::codes::{Gateway, lookup};
 use serde_json::{Map, Value, json};
-use std::time::Instant;
 
 use crate::fields::{Dialect, Fields, birth_or_business, digits_exact, max_bytes, month, tri};
 use crate::http::{Request, Response};
-use crate::state::{AuthSession, BillingKey, PaypleWork, ReqKey, Tx};
+use crate::state::{AuthSession, BillingKey, PaypleWork, ReqKey, Tx, Warning};
 use crate::util::{self, CardOutcome, Kst};
 use crate::{PaypleMerchant, Shared};
 
@@ -64,6 +63,28 @@ pub(crate) fn user_act_operation(req: &Request) -> Option<&'static str> {
     }
 }
 
+/// Public evidence of what the real gateway accepts, cited by the warnings (README "Warnings").
+const EVIDENCE_AUTH_NO_WORK: &str = "PAYPLECORP/sample_php pg/pay/cPayPayple/payple_payAuth.php (the window's \
+     payple_auth_file sends only cst_id and custKey)";
+const EVIDENCE_SIMPLE: &str = "PAYPLECORP/sample_php cPayPayple/paySimpleCardSend.php (PCD_SIMPLE_FLAG Y, no \
+     PCD_PAY_YEAR/PCD_PAY_MONTH, PCD_PAY_OID \"\" when the order form has none)";
+
+/// A deviation the real gateway accepts: recorded in `warnings`, or, in strict mode, refused with `refusal`.
+fn deviate(
+    sh: &Shared,
+    warnings: &mut Vec<Warning>,
+    rule: &str,
+    field: &str,
+    evidence: &str,
+    refusal: impl FnOnce() -> Response,
+) -> Result<(), Response> {
+    if sh.config.strict {
+        return Err(refusal());
+    }
+    warnings.push(Warning { rule: rule.into(), field: field.into(), evidence: evidence.into() });
+    Ok(())
+}
+
 fn cst_token(cst_id: &str) -> String {
     util::stable_token("payple-cst", cst_id)
 }
@@ -85,6 +106,7 @@ pub fn auth(sh: &Shared, req: &Request) -> Response {
             return auth_err("AUTH0004");
         }
     }
+    let mut warnings = Vec::new();
     let (work, url) = if f.s("PCD_PAYCANCEL_FLAG") == "Y" {
         // The card document's §4 cancel endpoint (the auth sample's /php/account/api/cPayCAct.php comes
         // from Payple's bank-account manual; the sandbox routes it to the same handler).
@@ -95,20 +117,38 @@ pub fn auth(sh: &Shared, req: &Request) -> Response {
         (PaypleWork::UserDel, "/php/cPayUser/api/cPayUserAct.php?ACT_=PUSERDEL")
     } else if f.s("PCD_PAY_WORK") == "PUSERINFO" {
         (PaypleWork::UserInfo, "/php/cPayUser/api/cPayUserAct.php?ACT_=PUSERINFO")
-    } else if f.s("PCD_REGULER_FLAG") == "Y" || f.s("PCD_SIMPLE_FLAG") == "Y" {
+    } else if f.s("PCD_REGULER_FLAG") == "Y" {
         (PaypleWork::Billing, "/php/RePayCardAct.php?ACT_=PAYM")
+    } else if f.s("PCD_SIMPLE_FLAG") == "Y" {
+        // §3 "월 2회 이상 : PCD_SIMPLE_FLAG 이용"; the real gateway's answer to such an auth names
+        // SimplePayCardAct (issue 18's public answers). RePayCardAct answers it too.
+        (PaypleWork::Billing, "/php/SimplePayCardAct.php?ACT_=PAYM")
     } else if f.s("PCD_PAY_TYPE") == "card" {
         (PaypleWork::Window, "/index.php?ACT_=PAYM")
     } else {
-        return auth_err("AUTH0003");
+        // "가맹점 인증" prints a work flag in every request; the window samples' auth file sends none and
+        // the real gateway answers it as a window auth.
+        tri!(deviate(
+            sh,
+            &mut warnings,
+            "payple-card.txt 가맹점 인증: the auth request names its work (PCD_PAY_TYPE, PCD_REGULER_FLAG, …)",
+            "PCD_PAY_TYPE",
+            EVIDENCE_AUTH_NO_WORK,
+            || auth_err("AUTH0003"),
+        ));
+        (PaypleWork::Window, "/index.php?ACT_=PAYM")
     };
     let auth_key = util::random_hex("payple-authkey", 64);
     {
+        let now = sh.now();
         let mut st = sh.state();
-        st.prune_auth(sh.config.payple_auth_ttl_secs);
+        st.prune_auth(sh.config.payple_auth_ttl_secs, now.unix());
+        if !warnings.is_empty() {
+            st.log_warnings("payple.auth", &m.cst_id, &warnings, &now);
+        }
         st.auth.insert(
             auth_key.clone(),
-            AuthSession { cst_id: m.cst_id.clone(), work, issued: Instant::now(), used: false },
+            AuthSession { cst_id: m.cst_id.clone(), work, issued: now.unix(), used: false, warnings },
         );
     }
     let host = req.base_url(&sh.base_url);
@@ -144,25 +184,35 @@ fn check_identity(m: &PaypleMerchant, f: &Fields) -> Result<(), Response> {
     Ok(())
 }
 
-/// Consume the AuthKey of a second step: single use, for the work it was issued for, within the TTL.
-fn second_step(sh: &Shared, f: &Fields, work: PaypleWork) -> Result<(PaypleMerchant, String), Response> {
+/// What a consumed AuthKey gives the second step.
+struct Step {
+    merchant: PaypleMerchant,
+    auth_key: String,
+    /// The partner auth's warnings; the step adds its own.
+    warnings: Vec<Warning>,
+}
+
+/// Consume the AuthKey of a second step: single use, for the work it was issued for, within the TTL
+/// (on the sandbox clock).
+fn second_step(sh: &Shared, f: &Fields, work: PaypleWork) -> Result<Step, Response> {
     f.require(&["PCD_AUTH_KEY"])?;
     let key = f.s("PCD_AUTH_KEY");
-    let cst = {
+    let now = sh.clock.unix();
+    let (cst, warnings) = {
         let mut st = sh.state();
         let Some(s) = st.auth.get_mut(key) else { return Err(perr("CPCA0001", None)) };
-        if s.used || s.issued.elapsed().as_secs() >= sh.config.payple_auth_ttl_secs {
+        if s.used || now - s.issued >= sh.config.payple_auth_ttl_secs as i64 {
             return Err(perr("CPCA0001", None));
         }
         if s.work != work {
             return Err(perr("SPCD0100", Some("PCD_AUTH_KEY")));
         }
         s.used = true;
-        s.cst_id.clone()
+        (s.cst_id.clone(), std::mem::take(&mut s.warnings))
     };
-    let m = sh.config.payple_merchant(&cst).cloned().ok_or_else(|| perr("AUTH0001", None))?;
-    check_identity(&m, f)?;
-    Ok((m, key.to_string()))
+    let merchant = sh.config.payple_merchant(&cst).cloned().ok_or_else(|| perr("AUTH0001", None))?;
+    check_identity(&merchant, f)?;
+    Ok(Step { merchant, auth_key: key.to_string(), warnings })
 }
 
 fn trade_num(now: &Kst) -> String {
@@ -198,6 +248,8 @@ fn pay_response(tx: &Tx, base: &str) -> Value {
         "PCD_PAYER_NO": tx.detail("payer_no"),
         "PCD_PAYER_ID": tx.detail("payer_id"),
         "PCD_PAYER_EMAIL": tx.detail("payer_email"),
+        "PCD_PAYER_NAME": tx.detail("payer_name"),
+        "PCD_PAYER_HP": tx.detail("payer_hp"),
         "PCD_PAY_YEAR": tx.detail("year"),
         "PCD_PAY_MONTH": tx.detail("month"),
         "PCD_PAY_GOODS": tx.detail("goods"),
@@ -211,6 +263,7 @@ fn pay_response(tx: &Tx, base: &str) -> Value {
         "PCD_PAY_CARDAUTHNO": tx.detail("auth_no"),
         "PCD_PAY_CARDRECEIPT": receipt_url(base, &tx.id),
         "PCD_REGULER_FLAG": tx.detail("reguler"),
+        "PCD_SIMPLE_FLAG": tx.detail("simple"),
         "PCD_USER_DEFINE1": tx.detail("user_define1"),
         "PCD_USER_DEFINE2": tx.detail("user_define2"),
     })
@@ -218,6 +271,7 @@ fn pay_response(tx: &Tx, base: &str) -> Value {
 
 struct NewPayment<'a> {
     cst: &'a str,
+    warnings: Vec<Warning>,
     oid: String,
     amount: u64,
     status: &'a str,
@@ -230,7 +284,7 @@ struct NewPayment<'a> {
 }
 
 fn insert_payment(sh: &Shared, f: &Fields, p: NewPayment<'_>, payer_id: &str) -> Tx {
-    let now = Kst::now();
+    let now = sh.now();
     let mut d = Map::new();
     d.insert("payer_id".into(), json!(payer_id));
     d.insert("payer_no".into(), f.raw("PCD_PAYER_NO"));
@@ -250,18 +304,25 @@ fn insert_payment(sh: &Shared, f: &Fields, p: NewPayment<'_>, payer_id: &str) ->
     d.insert("reguler".into(), json!(if f.s("PCD_REGULER_FLAG") == "Y" { "Y" } else { "N" }));
     d.insert("user_define1".into(), json!(f.s("PCD_USER_DEFINE1")));
     d.insert("user_define2".into(), json!(f.s("PCD_USER_DEFINE2")));
+    d.insert("payer_name".into(), json!(f.s("PCD_PAYER_NAME")));
+    d.insert("payer_hp".into(), json!(mask_phone(f.s("PCD_PAYER_HP"))));
+    d.insert("simple".into(), json!(if f.s("PCD_SIMPLE_FLAG") == "Y" { "Y" } else { "N" }));
     if p.declines {
         d.insert("declines".into(), json!(true));
     }
-    let tx = Tx {
+    let mut tx = Tx {
         status: p.status.into(),
         card: p.card_mask,
         details: d,
+        warnings: p.warnings,
         ..Tx::approved("payple", p.operation, p.cst, &p.oid, p.amount, &now)
     };
-    let mut tx = tx;
     tx.order_number = tx.id.clone();
-    sh.state().insert_tx(tx.clone());
+    let mut st = sh.state();
+    if !tx.warnings.is_empty() {
+        st.log_warnings(p.operation, &tx.id, &tx.warnings, &now);
+    }
+    st.insert_tx(tx.clone());
     tx
 }
 
@@ -290,7 +351,7 @@ pub fn window_pay(sh: &Shared, req: &Request) -> Response {
         return Response::error(404, "no such path");
     }
     let f = tri!(parse(req));
-    let (m, auth_key) = tri!(second_step(sh, &f, PaypleWork::Window));
+    let Step { merchant: m, auth_key, warnings } = tri!(second_step(sh, &f, PaypleWork::Window));
     let work = f.s("PCD_PAY_WORK");
     let work = if work.is_empty() { "PAY" } else { work };
     if !matches!(work, "PAY" | "CERT" | "AUTH" | "AUTHREG") {
@@ -379,6 +440,7 @@ pub fn window_pay(sh: &Shared, req: &Request) -> Response {
         &f,
         NewPayment {
             cst: &m.cst_id,
+            warnings,
             oid: oid.clone(),
             amount,
             status: if pending { "pending" } else { "approved" },
@@ -423,9 +485,10 @@ fn mask_phone(hp: &str) -> String {
 }
 
 fn mark_billed(sh: &Shared, payer_id: &str, f: &Fields) {
+    let now = sh.now();
     if let Some(k) = sh.state().billing_key_mut(payer_id) {
         k.billed_months.push(format!("{}{}", f.s("PCD_PAY_YEAR"), f.s("PCD_PAY_MONTH")));
-        k.updated_at = Kst::now().iso();
+        k.updated_at = now.iso();
     }
 }
 
@@ -445,8 +508,8 @@ pub fn confirm(sh: &Shared, req: &Request) -> Response {
             return perr("SPCD0100", Some("PCD_AUTH_KEY"));
         }
         let (cst, oid, ak) = (rk.cst_id.clone(), rk.oid.clone(), rk.auth_key.clone());
-        let expired =
-            st.auth.get(&ak).map(|s| s.issued.elapsed().as_secs() >= sh.config.payple_auth_ttl_secs).unwrap_or(true);
+        let now = sh.clock.unix();
+        let expired = st.auth.get(&ak).map(|s| now - s.issued >= sh.config.payple_auth_ttl_secs as i64).unwrap_or(true);
         if expired {
             return perr("CPCA0001", None);
         }
@@ -474,7 +537,7 @@ pub fn confirm(sh: &Shared, req: &Request) -> Response {
         st.remove_tx("payple", &cst, &oid);
         return perr("SPCD0101", None);
     }
-    let now = Kst::now();
+    let now = sh.now();
     let Some(t) = st.tx_mut("payple", &cst, &oid) else { return perr("SPCD0100", Some("PCD_PAY_REQKEY")) };
     t.status = "approved".into();
     t.operation = "payple.card.confirm".into();
@@ -497,20 +560,40 @@ pub fn confirm(sh: &Shared, req: &Request) -> Response {
 /// `POST /php/RePayCardAct.php?ACT_=PAYM` (payple-card.txt §3, recurring / simple payment with a billing key).
 pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
     let f = tri!(parse(req));
-    let (m, _) = tri!(second_step(sh, &f, PaypleWork::Billing));
-    // §3 table: PCD_PAY_YEAR, PCD_PAY_MONTH and PCD_REGULER_FLAG ('Y') are required; PCD_SIMPLE_FLAG 'Y' stands
-    // in for the flag on a simple (more than monthly) payment (§3's auth comment).
-    tri!(f.require(&[
-        "PCD_PAY_TYPE",
-        "PCD_PAYER_ID",
-        "PCD_PAY_GOODS",
-        "PCD_PAY_TOTAL",
-        "PCD_PAY_OID",
-        "PCD_PAY_YEAR",
-        "PCD_PAY_MONTH"
-    ]));
-    if f.s("PCD_REGULER_FLAG") != "Y" && f.s("PCD_SIMPLE_FLAG") != "Y" {
+    let Step { merchant: m, mut warnings, .. } = tri!(second_step(sh, &f, PaypleWork::Billing));
+    // §3 table: PCD_PAY_OID, PCD_PAY_YEAR, PCD_PAY_MONTH and PCD_REGULER_FLAG ('Y') are required;
+    // PCD_SIMPLE_FLAG 'Y' stands in for the flag on a payment more than once a month (§3's auth comment).
+    tri!(f.require(&["PCD_PAY_TYPE", "PCD_PAYER_ID", "PCD_PAY_GOODS", "PCD_PAY_TOTAL"]));
+    let reguler = f.s("PCD_REGULER_FLAG") == "Y";
+    if !reguler && f.s("PCD_SIMPLE_FLAG") != "Y" {
         return perr("SPCD0100", Some("PCD_REGULER_FLAG"));
+    }
+    if reguler {
+        // The month is what RPCD0015 counts: a monthly payment without it is refused.
+        tri!(f.require(&["PCD_PAY_YEAR", "PCD_PAY_MONTH"]));
+    } else {
+        for field in ["PCD_PAY_YEAR", "PCD_PAY_MONTH"] {
+            if !f.has(field) {
+                tri!(deviate(
+                    sh,
+                    &mut warnings,
+                    "payple-card.txt §3: PCD_PAY_YEAR and PCD_PAY_MONTH are required",
+                    field,
+                    EVIDENCE_SIMPLE,
+                    || perr("SPCD0100", Some(field)),
+                ));
+            }
+        }
+    }
+    if !f.has("PCD_PAY_OID") {
+        tri!(deviate(
+            sh,
+            &mut warnings,
+            "payple-card.txt §3: PCD_PAY_OID is required",
+            "PCD_PAY_OID",
+            EVIDENCE_SIMPLE,
+            || perr("SPCD0100", Some("PCD_PAY_OID")),
+        ));
     }
     tri!(f.check("PCD_PAY_TYPE", |s| s == "card"));
     let amount = tri!(total(&f));
@@ -523,12 +606,16 @@ pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
             _ => return perr("SPCD0011", None),
         }
     };
-    let oid = f.s("PCD_PAY_OID");
-    if oid_taken(sh, &m.cst_id, oid) {
+    // Without an order number the gateway numbers the order itself (as the window does).
+    let oid = match f.get("PCD_PAY_OID") {
+        Some(o) => o.to_string(),
+        None => format!("test{}", util::random_digits("oid", 16)),
+    };
+    if oid_taken(sh, &m.cst_id, &oid) {
         return perr("CPCA0201", None);
     }
     let month = format!("{}{}", f.s("PCD_PAY_YEAR"), f.s("PCD_PAY_MONTH"));
-    if f.s("PCD_REGULER_FLAG") == "Y" && key.billed_months.contains(&month) {
+    if reguler && key.billed_months.contains(&month) {
         return perr("RPCD0015", None);
     }
     if key.declines {
@@ -539,7 +626,8 @@ pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
         &f,
         NewPayment {
             cst: &m.cst_id,
-            oid: oid.to_string(),
+            warnings,
+            oid,
             amount,
             status: "approved",
             operation: "payple.billing.pay",
@@ -551,7 +639,7 @@ pub fn billing_pay(sh: &Shared, req: &Request) -> Response {
         },
         payer_id,
     );
-    if f.s("PCD_REGULER_FLAG") == "Y" {
+    if reguler {
         mark_billed(sh, payer_id, &f);
     }
     Response::json(&pay_response(&tx, &req.base_url(&sh.base_url)))
@@ -580,7 +668,7 @@ pub fn cancel(sh: &Shared, req: &Request) -> Response {
 }
 
 fn refund(sh: &Shared, _req: &Request, f: Fields) -> Response {
-    let (m, _) = tri!(second_step(sh, &f, PaypleWork::Cancel));
+    let Step { merchant: m, warnings, .. } = tri!(second_step(sh, &f, PaypleWork::Cancel));
     tri!(f.require(&["PCD_REFUND_KEY", "PCD_PAY_OID", "PCD_PAY_DATE", "PCD_REFUND_TOTAL"]));
     if f.s("PCD_REFUND_KEY") != m.refund_key {
         return perr("SPCD0100", Some("PCD_REFUND_KEY"));
@@ -603,9 +691,14 @@ fn refund(sh: &Shared, _req: &Request, f: Fields) -> Response {
     if refund_total < tx.remaining() && !m.partial_refund {
         return perr("PAYC0003", None);
     }
-    tx.cancel(refund_total);
+    let now = sh.now();
+    tx.cancel(refund_total, &now);
     tx.details.insert("cancelled_by".into(), json!("payple.cancel"));
+    tx.warnings.extend(warnings.iter().cloned());
     let tx = tx.clone();
+    if !warnings.is_empty() {
+        st.log_warnings("payple.cancel", oid, &warnings, &now);
+    }
     drop(st);
     let mut out = json!({
         "PCD_PAY_RST": "success",
@@ -627,20 +720,28 @@ fn refund(sh: &Shared, _req: &Request, f: Fields) -> Response {
     Response::json(&out)
 }
 
-fn status(sh: &Shared, _req: &Request, f: Fields) -> Response {
+fn status(sh: &Shared, req: &Request, f: Fields) -> Response {
     if f.s("PCD_PAYCHK_FLAG") != "Y" {
         return perr("SPCD0100", Some("PCD_PAYCHK_FLAG"));
     }
-    let (m, _) = tri!(second_step(sh, &f, PaypleWork::Check));
+    let Step { merchant: m, warnings, .. } = tri!(second_step(sh, &f, PaypleWork::Check));
     tri!(f.require(&["PCD_PAY_OID", "PCD_PAY_DATE"]));
-    let st = sh.state();
+    let mut st = sh.state();
     let tx = match st.tx("payple", &m.cst_id, f.s("PCD_PAY_OID")) {
         Some(t) if t.status != "pending" && t.detail_str("pay_date") == f.s("PCD_PAY_DATE") => t.clone(),
         _ => return perr("PCHK0001", None),
     };
+    if !warnings.is_empty() {
+        st.log_warnings("payple.status", &tx.id, &warnings, &sh.now());
+    }
     drop(st);
+    let base = req.base_url(&sh.base_url);
+    // The spec's answer ("결제결과 조회": PCD_CARDNUM, PCD_CARDNAME, PCD_CARDTRADENUM, no code) plus what
+    // the current sample reads (PAYPLECORP/sample_php cPayPayple/payInfo.php: PCD_PAY_CODE, PCD_PAY_CARD*,
+    // PCD_PAY_ISTAX, PCD_PAY_TAXTOTAL).
     Response::json(&json!({
         "PCD_PAY_RST": "success",
+        "PCD_PAY_CODE": "SPCD0000",
         "PCD_PAY_MSG": "조회완료",
         "PCD_PAY_OID": tx.id,
         "PCD_PAY_TYPE": "card",
@@ -656,6 +757,14 @@ fn status(sh: &Shared, _req: &Request, f: Fields) -> Response {
         "PCD_CARDNUM": tx.detail("cardnum_result"),
         "PCD_CARDNAME": tx.detail("card_name"),
         "PCD_CARDTRADENUM": tx.detail("trade_num"),
+        "PCD_PAY_CARDNAME": tx.detail("card_name"),
+        "PCD_PAY_CARDNUM": tx.detail("cardnum_billing"),
+        "PCD_PAY_CARDTRADENUM": tx.detail("trade_num"),
+        "PCD_PAY_CARDAUTHNO": tx.detail("auth_no"),
+        "PCD_PAY_CARDRECEIPT": receipt_url(&base, &tx.id),
+        "PCD_PAY_ISTAX": tx.detail("istax"),
+        "PCD_PAY_TAXTOTAL": tx.detail("taxtotal"),
+        "PCD_SIMPLE_FLAG": tx.detail("simple"),
     }))
 }
 
@@ -668,10 +777,19 @@ pub fn user_act(sh: &Shared, req: &Request) -> Response {
         _ => return perr("SPCD0100", Some("ACT_")),
     };
     let f = tri!(parse(req));
-    let (m, _) = tri!(second_step(sh, &f, work));
+    let Step { merchant: m, warnings, .. } = tri!(second_step(sh, &f, work));
     tri!(f.require(&["PCD_PAYER_ID"]));
+    let now = sh.now();
     let payer_id = f.s("PCD_PAYER_ID");
     let mut st = sh.state();
+    if !warnings.is_empty() {
+        st.log_warnings(
+            if work == PaypleWork::UserDel { "payple.billing.delete" } else { "payple.billing.info" },
+            payer_id,
+            &warnings,
+            &now,
+        );
+    }
     let key = match st.billing_key_mut(payer_id) {
         Some(k) if k.status == "active" && k.cst_id == m.cst_id => k,
         _ => return perr("SPCD0011", None),
@@ -679,9 +797,12 @@ pub fn user_act(sh: &Shared, req: &Request) -> Response {
     let payer_no = if f.has("PCD_PAYER_NO") { f.raw("PCD_PAYER_NO") } else { key.payer_no.clone() };
     if work == PaypleWork::UserDel {
         key.status = "deleted".into();
-        key.updated_at = Kst::now().iso();
+        key.updated_at = now.iso();
+        // §5's answer plus PCD_PAY_CODE, which the current sample reads (PAYPLECORP/sample_php
+        // cPayPayple/payUserDel.php).
         return Response::json(&json!({
             "PCD_PAY_RST": "success",
+            "PCD_PAY_CODE": "0000",
             "PCD_PAY_MSG": "해지완료",
             "PCD_PAY_TYPE": "card",
             "PCD_PAY_WORK": "PUSERDEL",
@@ -705,5 +826,11 @@ pub fn user_act(sh: &Shared, req: &Request) -> Response {
         "PCD_PAY_BANK": code,
         "PCD_PAY_BANKNAME": key.card_name,
         "PCD_PAY_BANKNUM": banknum,
+        // What the current sample reads (PAYPLECORP/sample_php cPayPayple/payUserInfo.php): the work,
+        // and the card under PCD_PAY_CARD* names.
+        "PCD_PAY_WORK": "PUSERINFO",
+        "PCD_PAY_CARD": code,
+        "PCD_PAY_CARDNAME": key.card_name,
+        "PCD_PAY_CARDNUM": billing_mask(key),
     }))
 }

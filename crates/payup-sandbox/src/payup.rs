@@ -7,7 +7,7 @@ use crate::Shared;
 use crate::fields::{Dialect, Fields, birth_or_business, card_number, digits_exact, digits_max, max_bytes, month, tri};
 use crate::http::{Request, Response};
 use crate::state::{KakaopayOrder, Tx};
-use crate::util::{self, CardOutcome, Kst};
+use crate::util::{self, CardOutcome};
 
 /// `{"responseCode","responseMsg"}` with the §3.1 message; `{파라미터명}` replaced by `param`.
 pub(crate) fn err(code: &str, param: Option<&str>) -> Response {
@@ -138,11 +138,11 @@ pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
         CardOutcome::Approve => {}
     }
     let (card_name, _) = util::issuer(card_no);
-    let now = Kst::now();
+    let now = sh.now();
     let auth_number = util::random_digits("payup-auth", 8);
     let tid = {
         let mut st = sh.state();
-        let tid = st.next_payup_id();
+        let tid = st.next_payup_id(now.unix());
         let mut details = Map::new();
         details.insert("kind".into(), json!("keyin"));
         details.insert("card_name".into(), json!(card_name));
@@ -198,7 +198,7 @@ fn cancel_common(sh: &Shared, mid: &str, req: &Request, kakao: bool) -> Response
     if !sig_ok(f.s("signature"), &signature(&[mid, tid, &m.api_cert_key])) {
         return err("2001", None);
     }
-    let now = Kst::now();
+    let now = sh.now();
     {
         let mut st = sh.state();
         let Some(tx) = st.tx_mut("payup", mid, tid) else { return err("1004", None) };
@@ -215,7 +215,7 @@ fn cancel_common(sh: &Shared, mid: &str, req: &Request, kakao: bool) -> Response
             return err("1005", None);
         }
         let amount = tx.amount;
-        tx.cancel(amount);
+        tx.cancel(amount, &now);
         if kakao {
             tx.details.insert("cancel_reason".into(), json!(f.s("cancelReason")));
         }
@@ -278,11 +278,11 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
         return err("2001", None);
     }
     tri!(amount_limits(m, amount));
-    let now = Kst::now();
+    let now = sh.now();
     let approval_key = util::random_alnum("approval_key", 48);
     let ordr_idxx = {
         let mut st = sh.state();
-        let id = st.next_payup_id();
+        let id = st.next_payup_id(now.unix());
         st.insert_order(KakaopayOrder {
             ordr_idxx: id.clone(),
             merchant_id: mid.into(),
@@ -337,7 +337,7 @@ pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
         return err("9002", None);
     }
     tri!(f.require(&["enc_info", "enc_data", "card_pay_method"]));
-    let now = Kst::now();
+    let now = sh.now();
     let mut st = sh.state();
     let ordr = f.s("ordr_idxx");
     let Some(order) = st.order(ordr).filter(|o| o.merchant_id == mid) else { return err("8001", None) };

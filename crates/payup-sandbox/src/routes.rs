@@ -53,6 +53,8 @@ static ROUTES: &[Route] = &[
     Route(On::Post, "/php/auth.php", Op::Is("payple.auth"), Plain(payple::auth)),
     Route(On::Post, "/php/PayCardConfirmAct.php", Op::Is("payple.card.confirm"), Plain(payple::confirm)),
     Route(On::Post, "/php/RePayCardAct.php", Op::Is("payple.billing.pay"), Plain(payple::billing_pay)),
+    // The URL a PCD_SIMPLE_FLAG auth returns (issue 18): the same payment.
+    Route(On::Post, "/php/SimplePayCardAct.php", Op::Is("payple.billing.pay"), Plain(payple::billing_pay)),
     Route(On::Post, "/php/PayChkAct.php", Op::By(payple::pay_chk_operation), Plain(payple::pay_chk)),
     Route(On::Post, "/php/account/api/cPayCAct.php", Op::Is("payple.cancel"), Plain(payple::cancel)),
     Route(On::Post, "/php/cPayUser/api/cPayUserAct.php", Op::By(payple::user_act_operation), Plain(payple::user_act)),

@@ -4,10 +4,22 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
-use std::time::Instant;
+use std::collections::{HashMap, VecDeque};
 
-use crate::util::{self, Kst};
+use crate::util::Kst;
+
+/// A deviation from the spec that the real gateway accepts (README "Warnings"): the rule it breaks, the
+/// field, and the public evidence that the gateway accepts it anyway.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    pub rule: String,
+    pub field: String,
+    pub evidence: String,
+}
+
+/// The warnings of requests that made no ledger entry of their own (a partner auth) are kept here too,
+/// the newest this many.
+pub const WARNING_LOG: usize = 1000;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tx {
@@ -26,6 +38,9 @@ pub struct Tx {
     pub merchant: String,
     #[serde(default)]
     pub details: Map<String, Value>,
+    /// The spec deviations the request that made this entry carried (its partner auth's included).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
 impl Tx {
@@ -44,6 +59,7 @@ impl Tx {
             updated_at: now.iso(),
             merchant: merchant.into(),
             details: Map::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -60,11 +76,11 @@ impl Tx {
             Some(v) => v.to_string(),
         }
     }
-    /// Record a cancel of `amount`; returns the new status.
-    pub fn cancel(&mut self, amount: u64) {
+    /// Record a cancel of `amount` at `now`.
+    pub fn cancel(&mut self, amount: u64, now: &Kst) {
         self.cancelled_amount = (self.cancelled_amount + amount).min(self.amount);
         self.status = if self.cancelled_amount >= self.amount { "cancelled" } else { "partially_cancelled" }.into();
-        self.updated_at = Kst::now().iso();
+        self.updated_at = now.iso();
     }
 }
 
@@ -144,8 +160,11 @@ pub enum PaypleWork {
 pub struct AuthSession {
     pub cst_id: String,
     pub work: PaypleWork,
-    pub issued: Instant,
+    /// Unix seconds on the sandbox clock.
+    pub issued: i64,
     pub used: bool,
+    /// The auth request's warnings, handed on to the ledger entry of the second step.
+    pub warnings: Vec<Warning>,
 }
 
 pub struct ReqKey {
@@ -163,6 +182,10 @@ pub struct State {
     key_index: HashMap<String, usize>,
     pub auth: HashMap<String, AuthSession>,
     pub reqkeys: HashMap<String, ReqKey>,
+    /// Every warning, newest last, at most [`WARNING_LOG`].
+    pub warning_log: VecDeque<Value>,
+    /// `SandboxConfig::ledger_cap` (0: unbounded, only before the config is applied).
+    pub ledger_cap: usize,
 }
 
 fn tx_key(gateway: &str, merchant: &str, id: &str) -> String {
@@ -184,7 +207,8 @@ impl State {
     }
 
     pub fn clear(&mut self) {
-        *self = State::default();
+        let cap = self.ledger_cap;
+        *self = State { ledger_cap: cap, ..State::default() };
     }
 
     pub fn ledger_json(&self) -> Value {
@@ -192,7 +216,21 @@ impl State {
             "transactions": self.p.transactions,
             "kakaopay_orders": self.p.kakaopay_orders,
             "payple_billing_keys": self.p.payple_billing_keys,
+            "warnings": self.warning_log,
         })
+    }
+
+    /// Log `warnings` of one request (`operation`, the order or entry it names) at `now`.
+    pub fn log_warnings(&mut self, operation: &str, reference: &str, warnings: &[Warning], now: &Kst) {
+        for w in warnings {
+            if self.warning_log.len() >= WARNING_LOG {
+                self.warning_log.pop_front();
+            }
+            self.warning_log.push_back(json!({
+                "at": now.iso(), "operation": operation, "reference": reference,
+                "rule": w.rule, "field": w.field, "evidence": w.evidence,
+            }));
+        }
     }
 
     pub fn tx(&self, gateway: &str, merchant: &str, id: &str) -> Option<&Tx> {
@@ -208,7 +246,31 @@ impl State {
         } else {
             self.tx_index.insert(key, self.p.transactions.len());
             self.p.transactions.push(tx);
+            if self.ledger_cap > 0 && self.p.transactions.len() > self.ledger_cap {
+                self.shed();
+            }
         }
+    }
+
+    /// Over `ledger_cap`: drop the oldest settled entries (never a pending one), a sixteenth of the cap at
+    /// once so that the reindex is paid once per many inserts.
+    fn shed(&mut self) {
+        let over = self.p.transactions.len() - self.ledger_cap;
+        let mut drop = over.max(self.ledger_cap / 16).max(1);
+        self.p.transactions.retain(|t| {
+            if drop > 0 && t.status != "pending" {
+                drop -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        self.reindex_transactions();
+    }
+
+    fn reindex_transactions(&mut self) {
+        self.tx_index =
+            self.p.transactions.iter().enumerate().map(|(i, t)| (tx_key(&t.gateway, &t.merchant, &t.id), i)).collect();
     }
     pub fn remove_tx(&mut self, gateway: &str, merchant: &str, id: &str) {
         if self.tx_index.remove(&tx_key(gateway, merchant, id)).is_some() {
@@ -246,8 +308,7 @@ impl State {
     /// Payup transaction number: 14-digit KST time + "ST" + 4-digit sequence (20 chars, like the spec's
     /// `20180212000000ST0000`). Unique: when 10,000 ids were issued within one second the clock part
     /// moves on to the next second.
-    pub fn next_payup_id(&mut self) -> String {
-        let now = util::unix_now();
+    pub fn next_payup_id(&mut self, now: i64) -> String {
         let (last, seq) = self.p.last_payup_id;
         let (sec, seq) = if now > last {
             (now, 0)
@@ -261,17 +322,17 @@ impl State {
     }
 
     /// NHN KCP `tno`: 14 digits (YYMMDD + 8-digit sequence).
-    pub fn next_tno(&mut self) -> String {
+    pub fn next_tno(&mut self, now: &Kst) -> String {
         self.p.kcp_seq += 1;
-        let d = Kst::now().date();
+        let d = now.date();
         format!("{}{:08}", &d[2..], self.p.kcp_seq % 100_000_000)
     }
 
     /// Drop auth sessions older than `ttl_secs * 4` so the map cannot grow without bound.
-    pub fn prune_auth(&mut self, ttl_secs: u64) {
+    pub fn prune_auth(&mut self, ttl_secs: u64, now: i64) {
         if self.auth.len() > 10_000 {
-            let limit = std::time::Duration::from_secs(ttl_secs.max(1) * 4);
-            self.auth.retain(|_, s| s.issued.elapsed() < limit);
+            let limit = (ttl_secs.max(1) * 4) as i64;
+            self.auth.retain(|_, s| now - s.issued < limit);
         }
     }
 }

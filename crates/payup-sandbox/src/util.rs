@@ -16,6 +16,9 @@ impl Kst {
     pub fn now() -> Kst {
         Kst::from_unix(unix_now())
     }
+    pub fn unix(&self) -> i64 {
+        self.0.0
+    }
     /// `YYYYMMDDHHMMSS`
     pub fn compact(&self) -> String {
         self.0.kst_14()
@@ -29,6 +32,55 @@ impl Kst {
         let c = self.0.kst();
         format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+09:00", c.year, c.month, c.day, c.hour, c.minute, c.second)
     }
+}
+
+/// Unix seconds of an RFC 3339 date-time (`2026-12-01T00:00:00+09:00`, `…Z`, fractions ignored).
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        if t.bytes().all(|c| c.is_ascii_digit()) { t.parse().ok() } else { None }
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        rest = &frac[n..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 && rest.is_char_boundary(1) && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
+            let digits = |t: &str| if t.bytes().all(|c| c.is_ascii_digit()) { t.parse::<i64>().ok() } else { None };
+            let oh = digits(&rest[1..3])?;
+            let om = digits(&rest[4..6])?;
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (oh * 3600 + om * 60)
+        }
+        _ => return None,
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y, m) = if mo <= 2 { (y - 1, mo + 9) } else { (y, mo - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
 }
 
 pub fn unix_now() -> i64 {

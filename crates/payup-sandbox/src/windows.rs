@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::Shared;
 use crate::http::{Request, Response};
 use crate::state::EncToken;
-use crate::util::{self, Kst, html_escape, js_string};
+use crate::util::{self, html_escape, js_string};
 
 /// "tran_cd" of a KCP payment authentication.
 const TRAN_CD: &str = "00100000";
@@ -59,7 +59,7 @@ fn window_result(sh: &Shared, ordr_idxx: &str, choice: &str) -> Result<Value, St
     if order.status == "paid" {
         return Err("결제가 진행된 주문입니다.".into());
     }
-    order.updated_at = Kst::now().iso();
+    order.updated_at = sh.now().iso();
     let method = match choice {
         "card" => "KAKAO_CARD",
         "money" => "KAKAO_MONEY",
