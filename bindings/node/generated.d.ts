@@ -508,6 +508,8 @@ export interface PaypleBillingInfo {
 export interface PaypleBillingDeleted {
   /** PCD_PAY_RST: success, error or close (payple-card.txt) */
   payRst: string
+  /** PCD_PAY_CODE: Payple's result code (payple-card.txt) */
+  payCode: string | null
   /** PCD_PAY_MSG: Payple's message (payple-card.txt) */
   payMsg: string
   /** PCD_PAY_TYPE (payple-card.txt) */

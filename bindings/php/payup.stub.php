@@ -354,6 +354,7 @@ final class Client
      * } $request
      * @return array{
      *     pay_rst: string,
+     *     pay_code: string|null,
      *     pay_msg: string,
      *     pay_type: string|null,
      *     pay_work: string|null,

@@ -24,8 +24,10 @@ fn config_for(base: &str, read_ms: u64) -> Value {
     })
 }
 
+/// A `strict` sandbox: the SDK sends only what the specs define, so it never draws a warning, and a
+/// warning here would be a refusal (README "Warnings").
 fn setup() -> (Sandbox, Client) {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let sb = Sandbox::start(SandboxConfig { strict: true, ..SandboxConfig::default() }).expect("sandbox");
     let client = Client::from_json(&config_for(sb.base_url(), 5000).to_string()).expect("client");
     (sb, client)
 }
@@ -158,6 +160,33 @@ fn payple_billing_pay_info_status_cancel_delete() {
     again["pay_oid"] = json!(order("P"));
     let e = c.call_json("payple.billing.pay", &again).unwrap_err();
     assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("SPCD0011")));
+    assert_eq!(sb.transactions()["warnings"], json!([]));
+}
+
+/// payple-card.txt §3 "월 2회 이상 : PCD_SIMPLE_FLAG 이용": twice in one month with `simple_flag`, where a
+/// monthly payment's second charge is RPCD0015; on a strict sandbox (no warning drawn).
+#[test]
+fn payple_billing_more_than_once_a_month_with_simple_flag() {
+    let (sb, c) = setup();
+    let payer_id = sb.register_payple_card(CARD_OK, "2324");
+    let pay = |simple: bool| {
+        json!({"payer_id": payer_id, "pay_goods": "간편결제", "pay_total": 1000, "pay_oid": order("S"),
+            "pay_year": "2026", "pay_month": "12", "simple_flag": simple})
+    };
+    for _ in 0..2 {
+        let r = c.call_json("payple.billing.pay", &pay(true)).unwrap();
+        assert_eq!((r["pay_rst"].as_str(), r["pay_code"].as_str()), (Some("success"), Some("SPCD0000")), "{r}");
+    }
+    c.call_json("payple.billing.pay", &pay(false)).unwrap();
+    let e = c.call_json("payple.billing.pay", &pay(false)).unwrap_err();
+    assert_eq!(e.code(), Some("RPCD0015"));
+    let info = c.call_json("payple.billing.info", &json!({"payer_id": payer_id, "payer_no": "2324"})).unwrap();
+    assert_eq!(info["pay_bankname"], "신한카드");
+    let d = c.call_json("payple.billing.delete", &json!({"payer_id": payer_id})).unwrap();
+    assert_eq!(d["pay_code"], "0000");
+    assert_eq!(sb.transactions()["warnings"], json!([]));
+    let ledger = sb.transactions();
+    assert!(ledger["transactions"].as_array().unwrap().iter().all(|t| t["warnings"] == json!([])));
 }
 
 fn kakao_order(c: &Client, ua: &str, amount: u64) -> Value {

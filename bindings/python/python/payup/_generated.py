@@ -275,6 +275,8 @@ class PaypleBillingDeleted(TypedDict):
 
     #: PCD_PAY_RST: success, error or close (payple-card.txt)
     pay_rst: str
+    #: PCD_PAY_CODE: Payple's result code (payple-card.txt)
+    pay_code: Optional[str]
     #: PCD_PAY_MSG: Payple's message (payple-card.txt)
     pay_msg: str
     #: PCD_PAY_TYPE (payple-card.txt)

@@ -215,7 +215,9 @@ impl BillingKey {
     }
 }
 
-/// PUSERINFO's answer (6. 등록카드 조회). The card number and phone arrive masked.
+/// PUSERINFO's answer (6. 등록카드 조회). The card number and phone arrive masked. The card is read
+/// from the spec's `PCD_PAY_BANK*` names or, when absent, from the `PCD_PAY_CARD*` names the current
+/// answers carry (PAYPLECORP/sample_php cPayPayple/payUserInfo.php reads those).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BillingInfo {
     /// PCD_PAY_RST: success, error or close (payple-card.txt)
@@ -254,9 +256,10 @@ impl BillingInfo {
             payer_id: s(&o, "PCD_PAYER_ID"),
             payer_name: opt(&o, "PCD_PAYER_NAME"),
             payer_hp: opt(&o, "PCD_PAYER_HP"),
-            pay_bank: opt(&o, "PCD_PAY_BANK"),
-            pay_bankname: opt(&o, "PCD_PAY_BANKNAME"),
-            pay_banknum: opt(&o, "PCD_PAY_BANKNUM").map(|n| crate::secret::mask_card_number_if_full(&n)),
+            pay_bank: first(&o, &["PCD_PAY_BANK", "PCD_PAY_CARD"]),
+            pay_bankname: first(&o, &["PCD_PAY_BANKNAME", "PCD_PAY_CARDNAME"]),
+            pay_banknum: first(&o, &["PCD_PAY_BANKNUM", "PCD_PAY_CARDNUM"])
+                .map(|n| crate::secret::mask_card_number_if_full(&n)),
             pay_bankacctype: opt(&o, "PCD_PAY_BANKACCTYPE"),
         })
     }
@@ -267,6 +270,9 @@ impl BillingInfo {
 pub struct BillingDeleted {
     /// PCD_PAY_RST: success, error or close (payple-card.txt)
     pub pay_rst: String,
+    /// PCD_PAY_CODE: Payple's result code; not in §5's sample, in current answers (PAYPLECORP/sample_php
+    /// cPayPayple/payUserDel.php reads it)
+    pub pay_code: Option<String>,
     /// PCD_PAY_MSG: Payple's message (payple-card.txt)
     pub pay_msg: String,
     /// PCD_PAY_TYPE (payple-card.txt)
@@ -285,6 +291,7 @@ impl BillingDeleted {
         let o = payple_object(resp)?;
         Ok(BillingDeleted {
             pay_rst: s(&o, "PCD_PAY_RST"),
+            pay_code: opt(&o, "PCD_PAY_CODE"),
             pay_msg: s(&o, "PCD_PAY_MSG"),
             pay_type: opt(&o, "PCD_PAY_TYPE"),
             pay_work: opt(&o, "PCD_PAY_WORK"),
