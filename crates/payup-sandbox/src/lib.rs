@@ -77,6 +77,7 @@ pub const FAULTS: &[&str] = &[
     "drop_after_commit",
     "wrong_amount",
     "crossed_answer",
+    "duplicate_order",
 ];
 
 fn default_min() -> u64 {
@@ -276,6 +277,7 @@ pub(crate) enum FaultKind {
     DropAfterCommit,
     WrongAmount,
     CrossedAnswer,
+    DuplicateOrder,
 }
 
 impl FaultKind {
@@ -288,6 +290,7 @@ impl FaultKind {
             "drop_after_commit" => FaultKind::DropAfterCommit,
             "wrong_amount" => FaultKind::WrongAmount,
             "crossed_answer" => FaultKind::CrossedAnswer,
+            "duplicate_order" => FaultKind::DuplicateOrder,
             _ => return None,
         })
     }
@@ -300,6 +303,7 @@ impl FaultKind {
             FaultKind::DropAfterCommit => "drop_after_commit",
             FaultKind::WrongAmount => "wrong_amount",
             FaultKind::CrossedAnswer => "crossed_answer",
+            FaultKind::DuplicateOrder => "duplicate_order",
         }
     }
 }
@@ -331,6 +335,12 @@ impl Faults {
         }
         if kind == FaultKind::Delay && delay_ms.is_none() {
             return Err("fault delay needs delay_ms".into());
+        }
+        if kind == FaultKind::DuplicateOrder && duplicate_answer(op).is_none() {
+            return Err(format!(
+                "fault duplicate_order: no public duplicate code for {op}; it applies to {}",
+                OPERATIONS.iter().filter(|o| duplicate_answer(o).is_some()).copied().collect::<Vec<_>>().join(", ")
+            ));
         }
         let mut armed = lock(&self.armed);
         armed.push(ArmedFault { operation: op, kind, delay_ms: delay_ms.unwrap_or(0), remaining: times });
@@ -368,6 +378,23 @@ impl Faults {
                 .collect(),
         )
     }
+}
+
+/// The gateway's own answer to an order it already has, where public material gives the code: Payple
+/// CPCA0201 "중복된 주문번호입니다." (its public code list), KakaoPay via Payup 8002 "결제가 진행된 주문입니다."
+/// (payup-kakaopay-kcp.txt §4.1). Payup keyin and NHN KCP document none.
+fn duplicate_answer(operation: &str) -> Option<Response> {
+    use payup_core::codes::{Gateway, lookup};
+    let (gateway, code) = match operation {
+        "payple.billing.pay" | "payple.card.confirm" => (Gateway::Payple, "CPCA0201"),
+        "payup.kakaopay.approve" => (Gateway::Payup, "8002"),
+        _ => return None,
+    };
+    let message = lookup(gateway, code).map(|c| c.message).unwrap_or("");
+    Some(Response::json(&match gateway {
+        Gateway::Payple => serde_json::json!({"PCD_PAY_RST": "error", "PCD_PAY_CODE": code, "PCD_PAY_MSG": message}),
+        _ => serde_json::json!({"responseCode": code, "responseMsg": message}),
+    }))
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -743,6 +770,12 @@ pub(crate) fn handle(sh: &Shared, req: &Request) -> Reply {
             ));
         }
         Some(FaultKind::ResetBeforeCommit) => return Reply::Reset,
+        Some(FaultKind::DuplicateOrder) => {
+            // No effect: the gateway refuses the order as one it already has.
+            if let Some(r) = op.and_then(duplicate_answer) {
+                return Reply::Send(r);
+            }
+        }
         _ => {}
     }
     let mut resp = found.answer(sh, req);

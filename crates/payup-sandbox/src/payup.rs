@@ -353,6 +353,10 @@ pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
     if tok.method != f.s("card_pay_method") {
         return err("6002", Some("card_pay_method"));
     }
+    if tok.declines {
+        // The window's decline button: the issuer refuses; nothing is paid, the order stays open.
+        return err("9101", None);
+    }
     let order = order.clone();
     let card = tok.method == "KAKAO_CARD";
     let auth_number = util::random_digits("kakao-auth", 8);

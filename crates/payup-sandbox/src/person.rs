@@ -19,6 +19,9 @@ pub enum KakaoChoice {
     Money,
     /// Closes the window (KCP `res_cd` 3001).
     Cancel,
+    /// Pays with a KakaoPay card that the issuer declines: the window answers `res_cd` 0000, the approval
+    /// (`/pay`) 9101.
+    Decline,
 }
 
 impl KakaoChoice {
@@ -27,6 +30,7 @@ impl KakaoChoice {
             KakaoChoice::Card => "card",
             KakaoChoice::Money => "money",
             KakaoChoice::Cancel => "cancel",
+            KakaoChoice::Decline => "decline",
         }
     }
 }

@@ -90,6 +90,9 @@ pub struct EncToken {
     pub enc_info: String,
     /// KAKAO_CARD | KAKAO_MONEY
     pub method: String,
+    /// Issued by the window's decline button: the approval is refused by the issuer.
+    #[serde(default)]
+    pub declines: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -61,7 +61,7 @@ fn window_result(sh: &Shared, ordr_idxx: &str, choice: &str) -> Result<Value, St
     }
     order.updated_at = sh.now().iso();
     let method = match choice {
-        "card" => "KAKAO_CARD",
+        "card" | "decline" => "KAKAO_CARD",
         "money" => "KAKAO_MONEY",
         _ => {
             order.status = "window_cancelled".into();
@@ -77,6 +77,7 @@ fn window_result(sh: &Shared, ordr_idxx: &str, choice: &str) -> Result<Value, St
         enc_data: util::random_alnum("enc_data", 96),
         enc_info: util::random_alnum("enc_info", 48),
         method: method.into(),
+        declines: choice == "decline",
     };
     order.issued.push(tok.clone());
     order.status = "authenticated".into();
@@ -150,12 +151,13 @@ pub fn kcp_mobile_page(sh: &Shared, req: &Request) -> Response {
         )
     };
     let body = format!(
-        "<h1>카카오페이</h1><dl><dt>상품명</dt><dd id=\"good_name\">{}</dd><dt>결제금액</dt><dd id=\"good_mny\">{}</dd><dt>구매자</dt><dd id=\"buyr_name\">{}</dd></dl>{}{}{}",
+        "<h1>카카오페이</h1><dl><dt>상품명</dt><dd id=\"good_name\">{}</dd><dt>결제금액</dt><dd id=\"good_mny\">{}</dd><dt>구매자</dt><dd id=\"buyr_name\">{}</dd></dl>{}{}{}{}",
         html_escape(&order.item_name),
         html_escape(&won(order.amount)),
         html_escape(&order.user_name),
         button("card", "카카오페이 카드로 결제", "kakao"),
         button("money", "카카오페이 머니로 결제", "kakao"),
+        button("decline", "카드 승인 거절 (테스트)", ""),
         button("cancel", "결제 취소", ""),
     );
     Response::html(page("카카오페이 결제", &body))
@@ -274,9 +276,9 @@ pub fn payplus_js(sh: &Shared, req: &Request) -> Response {
     }
     if (!data.ordr_idxx) box.appendChild(el("p", "color:#a00", "ordr_idxx 필드가 없습니다 (ordr_idx는 규격서 예제의 오타입니다)"));
     var closeEvent = function () { if (overlay.parentNode) overlay.parentNode.removeChild(overlay); };
-    var choices = [["card", "카카오페이 카드로 결제"], ["money", "카카오페이 머니로 결제"], ["cancel", "결제 취소"]];
+    var choices = [["card", "카카오페이 카드로 결제"], ["money", "카카오페이 머니로 결제"], ["decline", "카드 승인 거절 (테스트)"], ["cancel", "결제 취소"]];
     choices.forEach(function (c) {
-      var b = el("button", "display:block;width:100%;margin:.4em 0;padding:.7em;font-size:1em;" + (c[0] === "cancel" ? "" : "background:#fee500;border:0"), c[1]);
+      var b = el("button", "display:block;width:100%;margin:.4em 0;padding:.7em;font-size:1em;" + (c[0] === "cancel" || c[0] === "decline" ? "" : "background:#fee500;border:0"), c[1]);
       b.type = "button"; b.id = "kcp-choose-" + c[0];
       b.onclick = function () {
         var body = JSON.parse(JSON.stringify(data)); body.choice = c[0];

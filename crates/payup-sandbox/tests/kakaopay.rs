@@ -91,7 +91,9 @@ fn mobile_window_card_flow_and_cancel() {
     assert!(html.contains("&quot;&lt;테스트&gt;&quot; &amp; &#39;item&#39;"), "escaped item name");
     assert!(html.contains("1,000원") && html.contains("홍길동"));
     let fs = forms(&html);
-    assert_eq!(fs.len(), 3);
+    // card, money, decline (a card the issuer refuses: tests/replay.rs), cancel.
+    assert_eq!(fs.len(), 4);
+    assert!(fs.iter().any(|(_, f)| field(f, "choice") == "decline"));
     // Choose "card": the answer is an auto-submitting form to Ret_URL.
     let card_form = fs.iter().find(|(_, f)| field(f, "choice") == "card").unwrap();
     let pairs: Vec<(&str, &str)> = card_form.1.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

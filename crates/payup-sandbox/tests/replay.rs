@@ -355,3 +355,54 @@ fn ledger_cap_drops_oldest_settled_never_pending() {
     assert!(SandboxConfig::from_json(r#"{"ledger_cap": 0}"#).is_err());
     assert_eq!(SandboxConfig::default().ledger_cap, 100_000);
 }
+
+fn kakao_wp_order(base: &str, order: &str) -> String {
+    let ts = now_ts();
+    let o = post_json_h(
+        base,
+        &format!("/ep/api/kakao/{MID}/order"),
+        &json!({"orderNumber": order, "amount": "1000", "itemName": "item", "userName": "홍길동",
+            "returnUrl": "https://shop.example/r", "userAgent": "WP", "timestamp": ts,
+            "signature": sha256_hex(&format!("{MID}|{order}|1000|{}|{ts}", common::KEY))}),
+        &[],
+    );
+    assert_eq!(o["responseCode"], "0000", "{o}");
+    o["ordr_idxx"].as_str().unwrap().to_string()
+}
+
+fn kakao_window_and_pay(base: &str, ordr: &str, choice: &str) -> Value {
+    let r = post_json(base, "/kcp/plugin/choose", &json!({"ordr_idxx": ordr, "site_cd": "T0000", "choice": choice}));
+    let mut body = json!({});
+    for k in ["res_cd", "enc_info", "enc_data", "tran_cd", "card_pay_method", "ordr_idxx"] {
+        body[k] = r[k].clone();
+    }
+    post_json(base, &format!("/ep/api/kakao/{MID}/pay"), &body)
+}
+
+/// KakaoPay declines: the window's "카드 승인 거절 (테스트)" button authenticates (res_cd 0000) and the
+/// approval is refused by the issuer (9101, the sandbox's decline code); nothing is paid and the order can be
+/// paid again. The `duplicate_order` fault answers the gateways' own duplicate codes with no effect.
+#[test]
+fn kakaopay_decline_button_and_duplicate_order_fault() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let base = sb.base_url();
+    let ordr = kakao_wp_order(base, "KD-1");
+    assert!(get(base, "/plugin/payplus_web.jsp").text().contains("카드 승인 거절 (테스트)"));
+    let r = kakao_window_and_pay(base, &ordr, "decline");
+    assert_eq!(r["responseCode"], "9101", "{r}");
+    assert_eq!(ledger(base)["transactions"], json!([]));
+    assert_eq!(kakao_window_and_pay(base, &ordr, "card")["responseCode"], "0000");
+
+    // duplicate_order: KakaoPay 8002, Payple CPCA0201; refused for an operation without a public code.
+    let ordr = kakao_wp_order(base, "KD-2");
+    sb.arm_fault("payup.kakaopay.approve", "duplicate_order", None, 1).unwrap();
+    assert_eq!(kakao_window_and_pay(base, &ordr, "card")["responseCode"], "8002");
+    assert_eq!(kakao_window_and_pay(base, &ordr, "card")["responseCode"], "0000");
+    let payer = sb.register_payple_card(OK_CARD, "1");
+    sb.arm_fault("payple.billing.pay", "duplicate_order", None, 1).unwrap();
+    let r = reguler_pay(base, &payer, "dup-1", "2026", "01");
+    assert_eq!(r["PCD_PAY_CODE"], "CPCA0201", "{r}");
+    assert!(!ledger(base).to_string().contains("dup-1"));
+    let e = sb.arm_fault("payup.keyin.approve", "duplicate_order", None, 1).unwrap_err();
+    assert!(e.contains("payple.billing.pay"), "{e}");
+}
