@@ -4,12 +4,13 @@ use serde_json::{Value, json};
 
 use crate::Shared;
 use crate::http::{Request, Response};
+use crate::state::Tx;
 use crate::util::{self, html_escape};
 
 pub fn handle(sh: &Shared, req: &Request) -> Response {
     let path = req.path.trim_end_matches('/');
     match (req.method.as_str(), path) {
-        ("GET" | "HEAD", "/__sandbox") => dashboard(sh),
+        ("GET" | "HEAD", "/__sandbox") => dashboard(sh, req),
         ("GET" | "HEAD", "/__sandbox/transactions") => Response::json(&sh.state().ledger_json()),
         ("GET" | "HEAD", "/__sandbox/faults") => Response::json(&json!({ "faults": sh.faults.list() })),
         ("POST", "/__sandbox/faults") => arm(sh, req),
@@ -115,28 +116,148 @@ fn table(rows: &[Value], cols: &[&str]) -> String {
     s + "</table>"
 }
 
-fn dashboard(sh: &Shared) -> Response {
-    let ledger = sh.state().ledger_json();
+/// At most this many transactions are drawn (newest first); the filters narrow them.
+const DASHBOARD_ROWS: usize = 500;
+
+/// The dashboard's filters (`/__sandbox/?gateway=&status=&operation=&q=&warnings=1`).
+struct Filter {
+    gateway: String,
+    status: String,
+    operation: String,
+    q: String,
+    warnings_only: bool,
+}
+
+impl Filter {
+    fn from_query(query: &str) -> Filter {
+        let p = |k: &str| {
+            util::decode_text(&util::percent_decode(util::query_param(query, k).unwrap_or("").as_bytes()), None)
+                .replace('+', " ")
+                .trim()
+                .to_string()
+        };
+        Filter {
+            gateway: p("gateway"),
+            status: p("status"),
+            operation: p("operation"),
+            q: p("q"),
+            warnings_only: p("warnings") == "1",
+        }
+    }
+
+    fn keeps(&self, t: &Tx) -> bool {
+        (self.gateway.is_empty() || t.gateway == self.gateway)
+            && (self.status.is_empty() || t.status == self.status)
+            && (self.operation.is_empty() || t.operation == self.operation)
+            && (self.q.is_empty() || t.id.contains(&self.q) || t.order_number.contains(&self.q))
+            && (!self.warnings_only || !t.warnings.is_empty())
+    }
+
+    fn form(&self) -> String {
+        let select = |name: &str, current: &str, options: &[&str]| {
+            let mut s = format!("<label>{name} <select name=\"{name}\"><option value=\"\">(all)</option>");
+            for o in options {
+                let sel = if *o == current { " selected" } else { "" };
+                s += &format!("<option{sel}>{}</option>", html_escape(o));
+            }
+            s + "</select></label> "
+        };
+        format!(
+            "<form id=\"filters\" method=\"get\" action=\"/__sandbox/\">{}{}{}<label>order <input name=\"q\" value=\"{}\" size=\"18\"></label> <label><input type=\"checkbox\" name=\"warnings\" value=\"1\"{}> with warnings only</label> <button type=\"submit\">filter</button> <a href=\"/__sandbox/\">clear</a></form>",
+            select("gateway", &self.gateway, &["payup", "payple", "kcp"]),
+            select("status", &self.status, &["approved", "pending", "partially_cancelled", "cancelled"]),
+            select("operation", &self.operation, crate::OPERATIONS),
+            html_escape(&self.q),
+            if self.warnings_only { " checked" } else { "" },
+        )
+    }
+}
+
+/// One entry's request and answer at a glance: what the ledger keeps of them (masks only; no card
+/// number, password digits or birth date is ever stored).
+fn summary(t: &Tx) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in &t.details {
+        let v = match v {
+            Value::String(s) if s.is_empty() => continue,
+            Value::String(s) => s.clone(),
+            Value::Null => continue,
+            v => v.to_string(),
+        };
+        let v = if v.chars().count() > 40 { format!("{}…", v.chars().take(40).collect::<String>()) } else { v };
+        parts.push(format!("<span class=\"kv\"><b>{}</b>={}</span>", html_escape(k), html_escape(&v)));
+    }
+    parts.join(" ")
+}
+
+fn warnings_cell(t: &Tx) -> String {
+    t.warnings
+        .iter()
+        .map(|w| {
+            format!(
+                "<div class=\"warning\"><b>{}</b>: {}<br><small>evidence: {}</small></div>",
+                html_escape(&w.field),
+                html_escape(&w.rule),
+                html_escape(&w.evidence)
+            )
+        })
+        .collect()
+}
+
+fn dashboard(sh: &Shared, req: &Request) -> Response {
+    let filter = Filter::from_query(&req.query);
+    let st = sh.state();
+    let total = st.p.transactions.len();
+    let mut rows = String::new();
+    let mut shown = 0;
+    let mut matched = 0;
+    for t in st.p.transactions.iter().rev().filter(|t| filter.keeps(t)) {
+        matched += 1;
+        if shown == DASHBOARD_ROWS {
+            continue;
+        }
+        shown += 1;
+        let class = if t.warnings.is_empty() { "" } else { " class=\"warned\"" };
+        rows += &format!(
+            "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td><span class=\"st {}\">{}</span></td><td>{}</td><td>{}</td><td class=\"summary\">{}</td><td>{}</td></tr>",
+            html_escape(&t.gateway),
+            html_escape(&t.operation),
+            html_escape(&t.merchant),
+            html_escape(&t.id),
+            html_escape(&t.order_number),
+            t.amount,
+            t.cancelled_amount,
+            html_escape(&t.status),
+            html_escape(&t.status),
+            html_escape(&t.card),
+            html_escape(&t.created_at),
+            summary(t),
+            warnings_cell(t),
+        );
+    }
+    let log: Vec<Value> = st.warning_log.iter().cloned().collect();
+    let ledger = json!({
+        "kakaopay_orders": st.p.kakaopay_orders,
+        "payple_billing_keys": st.p.payple_billing_keys,
+    });
+    drop(st);
     let arr = |k: &str| ledger.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
     let body = format!(
-        "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>payup sandbox</title><style>body{{font-family:sans-serif;margin:1.5em}}table{{border-collapse:collapse;font-size:.85em}}td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}</style></head><body><h1>payup sandbox</h1><p>{}</p><h2>Transactions</h2>{}<h2>KakaoPay orders</h2>{}<h2>Payple billing keys</h2>{}<h2>Armed faults</h2><pre>{}</pre></body></html>",
+        "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>payup sandbox</title><style>body{{font-family:sans-serif;margin:1.5em}}table{{border-collapse:collapse;font-size:.82em}}td,th{{border:1px solid #ccc;padding:.2em .45em;text-align:left;vertical-align:top}}th{{background:#f3f3f3}}.num{{text-align:right}}tr.warned{{background:#fff8e1}}.warning{{color:#8a4b00;max-width:28em}}.summary{{max-width:34em;color:#444}}.kv{{display:inline-block;margin-right:.5em}}.st{{padding:0 .3em;border-radius:.2em}}.approved{{background:#e3f5e1}}.pending{{background:#e8f0fe}}.cancelled,.partially_cancelled{{background:#f4e1e1}}#filters{{margin:.6em 0}}.mode{{font-weight:bold;color:#a00}}</style></head><body><h1>payup sandbox</h1><p>{} · clock {} · <span class=\"mode\">{}</span></p><h2>Transactions</h2>{}<p id=\"counts\">{} shown of {} matching, {} in the ledger (cap {})</p><table id=\"ledger\"><tr><th>gateway</th><th>operation</th><th>merchant</th><th>id</th><th>order</th><th>amount</th><th>cancelled</th><th>status</th><th>card</th><th>created</th><th>request / answer (masked)</th><th>warnings</th></tr>{}</table><h2>Warnings (newest last)</h2>{}<h2>KakaoPay orders</h2>{}<h2>Payple billing keys</h2>{}<h2>Armed faults</h2><pre>{}</pre></body></html>",
         html_escape(&sh.base_url),
-        table(
-            &arr("transactions"),
-            &[
-                "gateway",
-                "operation",
-                "merchant",
-                "id",
-                "order_number",
-                "amount",
-                "cancelled_amount",
-                "status",
-                "card",
-                "created_at",
-                "updated_at"
-            ]
-        ),
+        html_escape(&sh.now().iso()),
+        if sh.config.strict {
+            "strict: spec deviations are refused"
+        } else {
+            "warnings: spec deviations the gateways accept are recorded"
+        },
+        filter.form(),
+        shown,
+        matched,
+        total,
+        sh.config.ledger_cap,
+        rows,
+        table(&log, &["at", "operation", "reference", "field", "rule", "evidence"]),
         table(
             &arr("kakaopay_orders"),
             &[

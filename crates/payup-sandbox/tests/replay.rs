@@ -406,3 +406,28 @@ fn kakaopay_decline_button_and_duplicate_order_fault() {
     let e = sb.arm_fault("payup.keyin.approve", "duplicate_order", None, 1).unwrap_err();
     assert!(e.contains("payple.billing.pay"), "{e}");
 }
+
+/// The dashboard: filters, each entry's masked summary and its warnings.
+#[test]
+fn dashboard_filters_and_shows_warnings() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let base = sb.base_url();
+    let payer = sb.register_payple_card(OK_CARD, "1");
+    assert_eq!(simple_card_send(base, &payer, "dash-warned")["PCD_PAY_CODE"], "SPCD0000");
+    approve_keyin(base, "dash-keyin", "1000");
+    let page = get(base, "/__sandbox/").text();
+    assert!(page.contains("dash-warned") && page.contains("dash-keyin"));
+    assert!(page.contains("payple-card.txt §3: PCD_PAY_YEAR and PCD_PAY_MONTH are required"));
+    assert!(page.contains("paySimpleCardSend.php"));
+    assert!(page.contains("411111******1111") && !page.contains(OK_CARD));
+    let payple = get(base, "/__sandbox/?gateway=payple").text();
+    assert!(payple.contains("dash-warned") && !payple.contains("dash-keyin"));
+    let warned = get(base, "/__sandbox/?warnings=1").text();
+    assert!(warned.contains("dash-warned") && !warned.contains("dash-keyin"));
+    let by_order = get(base, "/__sandbox/?q=dash-key").text();
+    assert!(by_order.contains("dash-keyin") && !by_order.contains("dash-warned\""));
+    assert!(by_order.contains("1 shown of 1 matching"));
+    // Escaped: a hostile filter value is shown as text.
+    let hostile = get(base, "/__sandbox/?q=%3Cscript%3E").text();
+    assert!(hostile.contains("&lt;script&gt;") && !hostile.contains("<script>"));
+}
