@@ -480,3 +480,49 @@ for (const [label, cofurl] of [
     });
   });
 }
+
+// The sandbox dashboard (/__sandbox/): a merchant-style Payple auth with no work flag (the window samples'
+// payple_auth_file, PAYPLECORP/sample_php pg/pay/cPayPayple/payple_payAuth.php) and its payment leave a
+// warning; the dashboard shows it with the entry's masked summary, filters the ledger, and is screenshotted.
+test("sandbox dashboard: filters, masked summaries and warnings, screenshot", async (t) => {
+  const post = async (p, body) => {
+    const r = await fetch(`${SANDBOX}${p}`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    assert.equal(r.status, 200);
+    return r.json();
+  };
+  const a = await post("/php/auth.php", { cst_id: "test", custKey: "abcd1234567890" });
+  assert.equal(a.result, "success", JSON.stringify(a));
+  const oid = `dash${Date.now()}`;
+  const pay = await post(new URL(a.return_url).pathname + new URL(a.return_url).search, {
+    PCD_CST_ID: a.cst_id, PCD_CUST_KEY: a.custKey, PCD_AUTH_KEY: a.AuthKey, PCD_PAY_TYPE: "card",
+    PCD_PAY_WORK: "PAY", PCD_PAY_GOODS: "대시보드", PCD_PAY_TOTAL: "1000", PCD_PAY_OID: oid,
+    card_no: CANARY.card, card_expiry: "1230", card_birth: CANARY.birth, card_pw: CANARY.pw,
+  });
+  assert.equal(pay.PCD_PAY_CODE, "SPCD0000", JSON.stringify(pay));
+  await inBrowser(t, DESKTOP_UA, async (page) => {
+    await page.goto(`${SANDBOX}/__sandbox/`);
+    await page.waitForSelector("#ledger");
+    const row = page.locator("#ledger tr", { hasText: oid });
+    assert.equal(await row.count(), 1);
+    assert.match(await row.getAttribute("class"), /warned/);
+    assert.match(await row.textContent(), /PCD_PAY_TYPE/);
+    assert.match(await row.textContent(), /payple_payAuth\.php/);
+    const html = await page.content();
+    assert.ok(!html.includes(CANARY.card), "no full card number on the dashboard");
+    assert.match(await row.textContent(), /455673\*{6}9855/);
+    // Filter: payple entries with warnings only.
+    await page.selectOption("select[name=gateway]", "payple");
+    await page.check("input[name=warnings]");
+    await page.click("#filters button[type=submit]");
+    await page.waitForURL(/gateway=payple/);
+    const gateways = await page.locator("#ledger tr td:first-child").allTextContents();
+    assert.ok(gateways.length >= 1 && gateways.every((g) => g === "payple"), gateways.join(","));
+    assert.equal(await page.locator("#ledger tr:not(.warned) td").count(), 0, "only warned rows");
+    const file = path.join(SHOTS, "sandbox-dashboard.png");
+    await page.screenshot({ path: file, fullPage: true });
+    const png = fs.readFileSync(file);
+    assert.ok(png.length > 10_000 && png.subarray(1, 4).toString() === "PNG", `screenshot ${file}`);
+  });
+});
