@@ -161,6 +161,29 @@ fn sandbox_command_prints_its_url_and_stops_on_sigterm() {
     assert!(saved.contains("SBX-1") && !saved.contains("4111111111111111"));
 }
 
+/// `payup sandbox --strict`: a spec deviation the real gateway accepts (README "Warnings", W1) is refused.
+#[test]
+fn sandbox_strict_flag_refuses_warnings() {
+    let ask = |strict: bool| {
+        let mut args = vec!["sandbox", "--addr", "127.0.0.1:0"];
+        if strict {
+            args.push("--strict");
+        }
+        let mut child = Command::new(PAYUP).args(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = format!("{}/php/auth.php", line.trim());
+        let body = br#"{"cst_id": "test", "custKey": "abcd1234567890"}"#;
+        let (status, answer) = payup_sandbox::person::request("POST", &url, "application/json", body).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(status, 200);
+        serde_json::from_slice::<Value>(&answer).unwrap()
+    };
+    assert_eq!(ask(true)["result_code"], "AUTH0003");
+    assert_eq!(ask(false)["result"], "success");
+}
+
 #[test]
 fn demo_runs_every_gateway_and_exits_zero() {
     let out = Command::new(PAYUP).arg("demo").output().unwrap();
