@@ -95,7 +95,8 @@ fn choice(name: &str) -> PyResult<KakaoChoice> {
         "card" => Ok(KakaoChoice::Card),
         "money" => Ok(KakaoChoice::Money),
         "cancel" => Ok(KakaoChoice::Cancel),
-        _ => Err(PyValueError::new_err("choice must be \"card\", \"money\" or \"cancel\"")),
+        "decline" => Ok(KakaoChoice::Decline),
+        _ => Err(PyValueError::new_err("choice must be \"card\", \"money\", \"decline\" or \"cancel\"")),
     }
 }
 
@@ -151,6 +152,16 @@ impl NativeSandbox {
     /// Registers a card for Payple billing; returns its billing key (`payer_id`). Only a mask is kept.
     fn register_payple_card(&self, card_no: &str, payer_no: &str) -> PyResult<String> {
         self.with(|sb| sb.register_payple_card(card_no, payer_no))
+    }
+
+    /// Moves the sandbox clock `secs` seconds on (back when negative); returns its time (RFC 3339, KST).
+    fn advance_clock(&self, secs: i64) -> PyResult<String> {
+        self.with(|sb| sb.advance_clock(secs))?.map_err(PyValueError::new_err)
+    }
+
+    /// Sets the sandbox clock to an RFC 3339 date-time; returns its time.
+    fn set_clock(&self, iso: &str) -> PyResult<String> {
+        self.with(|sb| sb.set_clock(iso))?.map_err(PyValueError::new_err)
     }
 
     /// Stops the server (idempotent); waits for its accept thread without the GIL.

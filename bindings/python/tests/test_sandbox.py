@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from typing import Any, Dict
 
 import pytest
 from helpers import keyin
@@ -63,3 +64,23 @@ def test_two_sandboxes_are_independent_and_configurable() -> None:
         assert [t["merchant"] for t in a.transactions()] == ["shop2"] and b.transactions() == []
     with pytest.raises(ValueError):
         payup.Sandbox({"unknown_key": 1})
+
+
+def test_sandbox_clock_moves_payment_times() -> None:
+    with payup.Sandbox() as sb:
+        c = sb.client()
+        payer = sb.register_payple_card()
+        assert sb.set_clock("2026-05-31T23:59:50+09:00") == "2026-05-31T23:59:50+09:00"
+
+        def pay(oid: str) -> Dict[str, Any]:
+            return c.call(
+                "payple.billing.pay",
+                {"payer_id": payer, "pay_goods": "g", "pay_total": 1000, "pay_oid": oid,
+                 "pay_year": "2026", "pay_month": "05", "simple_flag": True},
+            )
+
+        assert pay("CLK-1")["pay_time"].startswith("2026053123595")
+        assert sb.advance_clock(20).startswith("2026-06-01T00:00:1")
+        assert pay("CLK-2")["pay_time"].startswith("20260601")
+        with pytest.raises(ValueError):
+            sb.set_clock("tomorrow")

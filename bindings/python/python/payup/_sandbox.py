@@ -21,7 +21,7 @@ KCP_TEST_CERT_PEM: str = _payup.KCP_TEST_CERT_PEM
 #: The faults :meth:`Sandbox.arm_fault` accepts.
 FAULTS: List[str] = list(_payup.FAULTS)
 
-KakaoChoice = Literal["card", "money", "cancel"]
+KakaoChoice = Literal["card", "money", "decline", "cancel"]
 
 
 class Sandbox:
@@ -115,6 +115,16 @@ class Sandbox:
     def register_payple_card(self, card_no: str = TEST_CARD_APPROVED, payer_no: str = "") -> str:
         """Registers a card for Payple billing and returns its billing key (``payer_id``)."""
         return self._native.register_payple_card(card_no, payer_no)
+
+    def advance_clock(self, secs: int) -> str:
+        """Moves the sandbox clock ``secs`` seconds on (back when negative): Payple's AuthKey lifetime,
+        billing months and KST dates follow it. Returns the sandbox's time (RFC 3339, KST)."""
+        return self._native.advance_clock(int(secs))
+
+    def set_clock(self, iso: str) -> str:
+        """Sets the sandbox clock to an RFC 3339 date-time (``2026-12-01T23:59:50+09:00``); returns it in KST.
+        Raises ``ValueError`` for anything else."""
+        return self._native.set_clock(str(iso))
 
     # ---- the person at the payment windows ----------------------------------------------------------------
 
