@@ -293,6 +293,28 @@ payup_result payup_sandbox_arm_fault(const payup_sandbox *sandbox,
 payup_result payup_sandbox_reset(const payup_sandbox *sandbox);
 
 /**
+ * Moves the sandbox clock `secs` seconds on (back when negative). `*out_json` (free with
+ * `payup_string_free`) is `{"now": "RFC 3339, KST"}`.
+ *
+ * # Safety
+ * `sandbox` is a live sandbox; `out_json` is writable.
+ */
+payup_result payup_sandbox_advance_clock(const payup_sandbox *sandbox,
+                                         int64_t secs,
+                                         char **out_json);
+
+/**
+ * Sets the sandbox clock to `rfc3339` (`2026-12-01T23:59:50+09:00`). `*out_json` is `{"now": ...}`, or
+ * the error document (`PAYUP_INVALID`) for anything but an RFC 3339 date-time.
+ *
+ * # Safety
+ * `sandbox` is a live sandbox; `rfc3339` is NUL-terminated; `out_json` is writable.
+ */
+payup_result payup_sandbox_set_clock(const payup_sandbox *sandbox,
+                                     const char *rfc3339,
+                                     char **out_json);
+
+/**
  * Stops the sandbox and releases it. NULL does nothing.
  *
  * # Safety

@@ -84,4 +84,12 @@ payup_result payup_sandbox_arm_fault(const payup_sandbox *sandbox,
 
 payup_result payup_sandbox_reset(const payup_sandbox *sandbox);
 
+payup_result payup_sandbox_advance_clock(const payup_sandbox *sandbox,
+                                         int64_t secs,
+                                         char **out_json);
+
+payup_result payup_sandbox_set_clock(const payup_sandbox *sandbox,
+                                     const char *rfc3339,
+                                     char **out_json);
+
 void payup_sandbox_free(payup_sandbox *sandbox);

@@ -619,6 +619,53 @@ pub unsafe extern "C" fn payup_sandbox_reset(sandbox: *const payup_sandbox) -> p
     })
 }
 
+/// Moves the sandbox clock `secs` seconds on (back when negative). `*out_json` (free with
+/// `payup_string_free`) is `{"now": "RFC 3339, KST"}`.
+///
+/// # Safety
+/// `sandbox` is a live sandbox; `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn payup_sandbox_advance_clock(
+    sandbox: *const payup_sandbox,
+    secs: i64,
+    out_json: *mut *mut c_char,
+) -> payup_result {
+    non_null!(sandbox, out_json);
+    boundary(|| {
+        // SAFETY: checked non-NULL, live.
+        let now = unsafe { (*sandbox).sandbox.advance_clock(secs) };
+        let doc = now.map(|n| serde_json::json!({ "now": n })).map_err(|m| Error::invalid_field("secs", m));
+        // SAFETY: checked non-NULL.
+        unsafe { finish(out_json, doc) }
+    })
+}
+
+/// Sets the sandbox clock to `rfc3339` (`2026-12-01T23:59:50+09:00`). `*out_json` is `{"now": ...}`, or
+/// the error document (`PAYUP_INVALID`) for anything but an RFC 3339 date-time.
+///
+/// # Safety
+/// `sandbox` is a live sandbox; `rfc3339` is NUL-terminated; `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn payup_sandbox_set_clock(
+    sandbox: *const payup_sandbox,
+    rfc3339: *const c_char,
+    out_json: *mut *mut c_char,
+) -> payup_result {
+    non_null!(sandbox, rfc3339, out_json);
+    boundary(|| {
+        // SAFETY: checked non-NULL.
+        let doc = match unsafe { arg_str(rfc3339, "rfc3339") } {
+            // SAFETY: checked non-NULL, live.
+            Ok(t) => unsafe { (*sandbox).sandbox.set_clock(t) }
+                .map(|n| serde_json::json!({ "now": n }))
+                .map_err(|m| Error::invalid_field("rfc3339", m)),
+            Err(e) => Err(e),
+        };
+        // SAFETY: checked non-NULL.
+        unsafe { finish(out_json, doc) }
+    })
+}
+
 /// Stops the sandbox and releases it. NULL does nothing.
 ///
 /// # Safety

@@ -675,6 +675,25 @@ static void test_fork(const payup_sandbox *sandbox, const payup_client *client) 
   CHECK(rc == PAYUP_OK, "approval after fork: %s", payup_result_name(rc));
 }
 
+static void test_clock(const payup_sandbox *sandbox) {
+  char *out = NULL;
+  CHECK(payup_sandbox_set_clock(sandbox, "2026-05-31T23:59:50+09:00", &out) == PAYUP_OK, "set_clock");
+  mj *doc = mj_parse(out);
+  CHECK(doc && mj_str(doc, "now") && !strcmp(mj_str(doc, "now"), "2026-05-31T23:59:50+09:00"), "set_clock now: %s", out);
+  mj_free(doc);
+  payup_string_free(out);
+  CHECK(payup_sandbox_advance_clock(sandbox, 20, &out) == PAYUP_OK, "advance_clock");
+  doc = mj_parse(out);
+  CHECK(doc && mj_str(doc, "now") && !strcmp(mj_str(doc, "now"), "2026-06-01T00:00:10+09:00"), "advance_clock now: %s", out);
+  mj_free(doc);
+  payup_string_free(out);
+  CHECK(payup_sandbox_set_clock(sandbox, "tomorrow", &out) == PAYUP_INVALID && strstr(out, "rfc3339"),
+        "set_clock refuses a non-RFC 3339 time: %s", out);
+  payup_string_free(out);
+  CHECK(payup_sandbox_advance_clock(NULL, 1, &out) == PAYUP_NULL_ARGUMENT, "advance_clock(NULL)");
+  CHECK(payup_sandbox_reset(sandbox) == PAYUP_OK, "reset");
+}
+
 static void test_null_arguments(const payup_sandbox *sandbox, const payup_client *client) {
   char *const SENTINEL = (char *)0x5a5a;
   char *out = SENTINEL;
@@ -797,6 +816,7 @@ int main(int argc, char **argv) {
     test_fork(sandbox, client);
     test_null_arguments(sandbox, client);
     test_hostile_input(client);
+    test_clock(sandbox);
   }
   test_config_errors(base);
   test_not_sent();
