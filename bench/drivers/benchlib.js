@@ -15,15 +15,28 @@ function peakRssKb() {
   } catch { return 0 }
 }
 
+// BENCH_CONCURRENCY=N (N > 1): N callers, each awaiting its own calls, share the timed calls (N Promises
+// in flight on the one client).
+function concurrency() {
+  const n = Number(process.env.BENCH_CONCURRENCY || 1)
+  return n > 1 ? n : 1
+}
+
 async function measure(name, calls, warmup, fn) {
   for (let i = 0; i < warmup; i++) await fn(i)
+  const n = concurrency()
+  const per = Math.ceil(calls / n)
+  if (n > 1) { name = `${name}@${n}`; calls = per * n }
   const lat = new Array(calls)
   const start = process.hrtime.bigint()
-  for (let i = 0; i < calls; i++) {
-    const t = process.hrtime.bigint()
-    await fn(warmup + i)
-    lat[i] = Number(process.hrtime.bigint() - t)
-  }
+  await Promise.all(Array.from({ length: n }, async (_, c) => {
+    for (let k = 0; k < per; k++) {
+      const i = c * per + k
+      const t = process.hrtime.bigint()
+      await fn(warmup + i)
+      lat[i] = Number(process.hrtime.bigint() - t)
+    }
+  }))
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   lat.sort((a, b) => a - b)
   const pct = (p) => lat[Math.max(0, Math.min(lat.length, Math.ceil((lat.length * p) / 100)) - 1)] / 1e3

@@ -1,6 +1,8 @@
 """What the Python drivers share with the others: argv, the approval, timing and the report line."""
 import json
+import os
 import sys
+import threading
 import time
 
 
@@ -25,16 +27,43 @@ def peak_rss_kb():
     return 0
 
 
+def concurrency():
+    """BENCH_CONCURRENCY=N (N > 1): the timed calls are shared by N threads on the one client."""
+    n = int(os.environ.get("BENCH_CONCURRENCY") or 1)
+    return n if n > 1 else 1
+
+
 def measure(name, calls, warmup, fn):
     for i in range(warmup):
         fn(i)
     lat = []
     clock = time.perf_counter_ns
-    start = clock()
-    for i in range(warmup, warmup + calls):
-        t = clock()
-        fn(i)
-        lat.append(clock() - t)
+    n = concurrency()
+    if n > 1:
+        name = f"{name}@{n}"
+        per = -(-calls // n)
+
+        def caller(t):
+            mine = []
+            for i in range(warmup + t * per, warmup + (t + 1) * per):
+                c = clock()
+                fn(i)
+                mine.append(clock() - c)
+            lat.extend(mine)  # list.extend is atomic under the GIL
+
+        threads = [threading.Thread(target=caller, args=(t,)) for t in range(n)]
+        start = clock()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        calls = len(lat)
+    else:
+        start = clock()
+        for i in range(warmup, warmup + calls):
+            t = clock()
+            fn(i)
+            lat.append(clock() - t)
     total = (clock() - start) / 1e9
     lat.sort()
 

@@ -1,6 +1,8 @@
 /* libpayup from C: payup_client_call with the `payup call` documents, sequential, one client.
- * usage: c_payup CONFIG_FILE [CALLS [WARMUP]]; prints one JSON line like every bench/run driver. */
+ * usage: c_payup CONFIG_FILE [CALLS [WARMUP]]; prints one JSON line like every bench/run driver.
+ * BENCH_CONCURRENCY=N (N > 1): N pthreads share the timed calls on the one client ("c-library@N"). */
 #include "payup.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +60,28 @@ static void approve(const payup_client *client, int i) {
     payup_string_free(out);
 }
 
+struct caller {
+    const payup_client *client;
+    int first, count;
+    double *lat; /* count entries */
+};
+
+static void *caller_run(void *arg) {
+    struct caller *c = arg;
+    int i;
+    for (i = 0; i < c->count; i++) {
+        double t = now_ns();
+        approve(c->client, c->first + i);
+        c->lat[i] = now_ns() - t;
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     char *config, *err = NULL;
     payup_client *client = NULL;
-    int calls = argc > 2 ? atoi(argv[2]) : 3000, warmup = argc > 3 ? atoi(argv[3]) : 300, i;
+    int calls = argc > 2 ? atoi(argv[2]) : 3000, warmup = argc > 3 ? atoi(argv[3]) : 300, i, threads, per;
+    char name[32] = "c-library";
     double *lat, start, total;
     if (argc < 2 || !(config = slurp(argv[1]))) {
         fprintf(stderr, "usage: c_payup CONFIG_FILE [CALLS [WARMUP]]\n");
@@ -72,19 +92,41 @@ int main(int argc, char **argv) {
         return 1;
     }
     for (i = 0; i < warmup; i++) approve(client, i);
+    {
+        const char *env = getenv("BENCH_CONCURRENCY");
+        threads = env ? atoi(env) : 1;
+        if (threads < 1) threads = 1;
+        if (threads > 256) threads = 256;
+    }
+    per = (calls + threads - 1) / threads;
+    calls = per * threads;
     lat = malloc(sizeof(double) * (size_t)calls);
     start = now_ns();
-    for (i = 0; i < calls; i++) {
-        double t = now_ns();
-        approve(client, warmup + i);
-        lat[i] = now_ns() - t;
+    if (threads == 1) {
+        for (i = 0; i < calls; i++) {
+            double t = now_ns();
+            approve(client, warmup + i);
+            lat[i] = now_ns() - t;
+        }
+    } else {
+        pthread_t tids[256];
+        struct caller callers[256];
+        for (i = 0; i < threads; i++) {
+            callers[i] = (struct caller){client, warmup + i * per, per, lat + (size_t)i * (size_t)per};
+            if (pthread_create(&tids[i], NULL, caller_run, &callers[i]) != 0) {
+                fprintf(stderr, "pthread_create failed\n");
+                return 1;
+            }
+        }
+        for (i = 0; i < threads; i++) pthread_join(tids[i], NULL);
+        snprintf(name, sizeof name, "c-library@%d", threads);
     }
     total = (now_ns() - start) / 1e9;
     qsort(lat, (size_t)calls, sizeof(double), cmp);
 #define PCT(p) (lat[(int)((calls * (p) + 99) / 100) - 1] / 1e3)
-    printf("{\"name\":\"c-library\",\"calls\":%d,\"seconds\":%f,\"per_second\":%f,\"p50_us\":%f,\"p99_us\":%f,"
+    printf("{\"name\":\"%s\",\"calls\":%d,\"seconds\":%f,\"per_second\":%f,\"p50_us\":%f,\"p99_us\":%f,"
            "\"rss_kb\":%ld}\n",
-           calls, total, calls / total, PCT(50), PCT(99), peak_rss_kb());
+           name, calls, total, calls / total, PCT(50), PCT(99), peak_rss_kb());
     payup_client_free(client);
     free(lat);
     free(config);

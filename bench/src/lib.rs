@@ -1,5 +1,7 @@
 //! What every bench/run driver shares: arguments, the approval request, latency figures and peak RSS.
 //! Each driver prints one JSON line: `{"name", "calls", "seconds", "per_second", "p50_us", "p99_us", "rss_kb"}`.
+//! With `BENCH_CONCURRENCY=N` (N > 1) the timed calls are shared by N threads on the one client, and the
+//! name gets `@N` (bench/run's concurrent rows).
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -33,8 +35,18 @@ pub fn approval(order_number: &str) -> Value {
         "birthday": "890302", "card_pw": "12", "amount": 1004, "quota": 0, "item_name": "벤치 상품", "user_name": "홍길동"})
 }
 
-/// Runs `f` `warmup` times, then `calls` times timing each call, and returns the report line.
-pub fn measure(name: &str, calls: usize, warmup: usize, mut f: impl FnMut(usize)) -> Value {
+/// `BENCH_CONCURRENCY` (1 when unset).
+pub fn concurrency() -> usize {
+    std::env::var("BENCH_CONCURRENCY").ok().and_then(|s| s.parse().ok()).filter(|n| *n > 0).unwrap_or(1)
+}
+
+/// Runs `f` `warmup` times, then `calls` times timing each call (on `concurrency()` threads when it is
+/// more than 1), and returns the report line.
+pub fn measure(name: &str, calls: usize, warmup: usize, f: impl Fn(usize) + Sync) -> Value {
+    let n = concurrency();
+    if n > 1 {
+        return measure_concurrent(&format!("{name}@{n}"), calls, warmup, n, f);
+    }
     for i in 0..warmup {
         f(i);
     }
@@ -45,6 +57,35 @@ pub fn measure(name: &str, calls: usize, warmup: usize, mut f: impl FnMut(usize)
         f(warmup + i);
         lat.push(t.elapsed());
     }
+    let total = start.elapsed();
+    report(name, total, &mut lat)
+}
+
+/// `threads` callers share `calls` timed calls on one client (after `warmup` sequential ones); the
+/// throughput is over the wall time of all of them, the percentiles over every call.
+pub fn measure_concurrent(name: &str, calls: usize, warmup: usize, threads: usize, f: impl Fn(usize) + Sync) -> Value {
+    for i in 0..warmup {
+        f(i);
+    }
+    let per = calls.div_ceil(threads);
+    let start = Instant::now();
+    let mut lat: Vec<Duration> = std::thread::scope(|s| {
+        let f = &f;
+        let hs: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut lat = Vec::with_capacity(per);
+                    for i in 0..per {
+                        let c = Instant::now();
+                        f(warmup + t * per + i);
+                        lat.push(c.elapsed());
+                    }
+                    lat
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().expect("a caller thread")).collect()
+    });
     let total = start.elapsed();
     report(name, total, &mut lat)
 }

@@ -1,11 +1,17 @@
-//! A small HTTP/1.1 server on std::net: keep-alive, Content-Length and chunked request bodies,
-//! one thread per connection. Byte-level control lets the fault injector close a connection with no
-//! response or reset it (SO_LINGER 0).
+//! A small HTTP/1.1 server on std::net: keep-alive, Content-Length and chunked request bodies.
+//! Byte-level control lets the fault injector close a connection with no response or reset it
+//! (SO_LINGER 0).
+//!
+//! On Unix a fixed set of worker threads (one per core) each runs a poll(2) loop over its own
+//! connections, so that many keep-alive connections never mean many runnable threads fighting for
+//! the state lock on few cores (bench/README.md, "sandbox tail latency": that was the cause of a p99
+//! 100× the median). A request the `delay` fault holds moves its connection to a thread of its own, so
+//! the wait never stalls the other connections of its worker. Elsewhere: one thread per connection.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::Shared;
@@ -69,6 +75,8 @@ pub enum Reply {
     Close,
     /// Reset the connection (RST via SO_LINGER 0).
     Reset,
+    /// The `delay` fault: wait this long, then answer with [`crate::answer`].
+    Delay(Duration),
 }
 
 fn reason(status: u16) -> &'static str {
@@ -105,26 +113,52 @@ pub fn serialize(resp: &Response, keep_alive: bool, head_only: bool) -> Vec<u8> 
     out
 }
 
+/// The threads serving delayed connections, joined on stop.
+type Spawned = Mutex<Vec<std::thread::JoinHandle<()>>>;
+
 pub fn serve(listener: TcpListener, shared: Arc<Shared>) {
-    // Live connections are joined on stop (each notices the stop flag within one read poll), so that a
+    // Every thread is joined on stop (each notices the stop flag within one 100 ms poll), so that a
     // stopped sandbox leaves no thread, and no reference to its state, behind: an embedding C program may
-    // exit right after freeing it. (No clone of the socket is kept: it would delay the resets of faults.)
-    let mut live: Vec<std::thread::JoinHandle<()>> = Vec::new();
+    // exit right after freeing it. (No clone of a socket is kept: it would delay the resets of faults.)
+    let spawned: Arc<Spawned> = Arc::new(Mutex::new(Vec::new()));
+    #[cfg(unix)]
+    event_loop::serve(listener, &shared, &spawned);
+    #[cfg(not(unix))]
+    serve_threads(listener, &shared, &spawned);
+    let handles = std::mem::take(&mut *crate::lock(&spawned));
+    for h in handles {
+        let _ = h.join();
+    }
+}
+
+/// Serve `stream` on a thread of its own (blocking reads with a stop-flag poll), `buf` holding what was
+/// already read from it and `first` a request already read whose answer is still due.
+fn spawn_connection(
+    stream: TcpStream,
+    buf: Vec<u8>,
+    first: Option<(Request, bool, Duration)>,
+    shared: &Arc<Shared>,
+    spawned: &Arc<Spawned>,
+) {
+    let sh = shared.clone();
+    let h = std::thread::Builder::new().name("sandbox-conn".into()).spawn(move || {
+        let _ = connection(stream, buf, first, &sh);
+    });
+    if let Ok(h) = h {
+        let mut list = crate::lock(spawned);
+        list.retain(|h| !h.is_finished());
+        list.push(h);
+    }
+}
+
+#[cfg(not(unix))]
+fn serve_threads(listener: TcpListener, shared: &Arc<Shared>, spawned: &Arc<Spawned>) {
     for conn in listener.incoming() {
         if shared.stop.load(Ordering::SeqCst) {
             break;
         }
         let Ok(stream) = conn else { continue };
-        live.retain(|h| !h.is_finished());
-        let shared = shared.clone();
-        if let Ok(h) = std::thread::Builder::new().name("sandbox-conn".into()).spawn(move || {
-            let _ = connection(stream, &shared);
-        }) {
-            live.push(h);
-        }
-    }
-    for h in live {
-        let _ = h.join();
+        spawn_connection(stream, Vec::with_capacity(8 * 1024), None, shared, spawned);
     }
 }
 
@@ -132,13 +166,113 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n")
 }
 
-enum ReadOutcome {
-    Request(Request, bool),
-    Closed,
+fn find_crlf(buf: &[u8], from: usize) -> Option<usize> {
+    buf[from..].windows(2).position(|w| w == b"\r\n").map(|p| from + p)
+}
+
+/// One request parsed from the front of a connection's buffer.
+enum Parsed {
+    /// A whole request and its keep-alive flag; `used` bytes of the buffer were used; `expect_continue`:
+    /// it asked for `100 Continue` (sent before its answer if it was not sent while the body arrived).
+    Request {
+        req: Request,
+        keep_alive: bool,
+        used: usize,
+        expect_continue: bool,
+    },
+    /// More bytes are needed: at least `need` in all (0: any more). `expect_continue`: the head is in
+    /// and asks for `100 Continue` before its body is sent.
+    Incomplete {
+        need: usize,
+        expect_continue: bool,
+    },
     Bad(u16, &'static str),
 }
 
-/// Read more bytes into `buf`, polling the stop flag on read timeouts.
+fn parse_request(buf: &[u8]) -> Parsed {
+    let Some(head_end) = find_head_end(buf) else {
+        if buf.len() > MAX_HEAD {
+            return Parsed::Bad(413, "request head too large");
+        }
+        return Parsed::Incomplete { need: 0, expect_continue: false };
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]);
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let mut parts = request_line.split(' ');
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
+        return Parsed::Bad(400, "bad request line");
+    };
+    let mut headers = Vec::new();
+    for line in lines {
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let conn_hdr = get("connection").unwrap_or("").to_ascii_lowercase();
+    let keep_alive = if version == "HTTP/1.0" { conn_hdr.contains("keep-alive") } else { !conn_hdr.contains("close") };
+    let chunked = get("transfer-encoding").map(|t| t.to_ascii_lowercase().contains("chunked")).unwrap_or(false);
+    let content_length = match get("content-length") {
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n <= MAX_BODY => n,
+            Ok(_) => return Parsed::Bad(413, "body too large"),
+            Err(_) => return Parsed::Bad(400, "bad Content-Length"),
+        },
+        None => 0,
+    };
+    let expect_continue = get("expect").map(|e| e.eq_ignore_ascii_case("100-continue")).unwrap_or(false);
+    let incomplete = |need: usize| Parsed::Incomplete { need, expect_continue };
+    let mut pos = head_end + 4;
+    let body = if chunked {
+        let mut body = Vec::new();
+        loop {
+            let Some(line_end) = find_crlf(buf, pos) else { return incomplete(0) };
+            let size_txt = String::from_utf8_lossy(&buf[pos..line_end]);
+            let size_txt = size_txt.split(';').next().unwrap_or("").trim();
+            let Ok(size) = usize::from_str_radix(size_txt, 16) else {
+                return Parsed::Bad(400, "bad chunk size");
+            };
+            if body.len() + size > MAX_BODY {
+                return Parsed::Bad(413, "body too large");
+            }
+            pos = line_end + 2;
+            if size == 0 {
+                // Trailers end with an empty line.
+                loop {
+                    let Some(p) = find_crlf(buf, pos) else { return incomplete(0) };
+                    let empty = p == pos;
+                    pos = p + 2;
+                    if empty {
+                        break;
+                    }
+                }
+                break;
+            }
+            if buf.len() < pos + size + 2 {
+                return incomplete(pos + size + 2);
+            }
+            body.extend_from_slice(&buf[pos..pos + size]);
+            pos += size + 2;
+        }
+        body
+    } else {
+        if buf.len() < pos + content_length {
+            return incomplete(pos + content_length);
+        }
+        let b = buf[pos..pos + content_length].to_vec();
+        pos += content_length;
+        b
+    };
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (target.to_string(), String::new()),
+    };
+    let req = Request { method: method.to_string(), path, query, headers, body };
+    Parsed::Request { req, keep_alive, used: pos, expect_continue }
+}
+
+/// Read more bytes into `buf`, polling the stop flag on read timeouts (blocking connections).
 fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>, shared: &Shared) -> io::Result<usize> {
     let mut tmp = [0u8; 16 * 1024];
     loop {
@@ -158,140 +292,352 @@ fn fill(stream: &mut TcpStream, buf: &mut Vec<u8>, shared: &Shared) -> io::Resul
     }
 }
 
-fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, shared: &Shared) -> io::Result<ReadOutcome> {
-    let head_end = loop {
-        if let Some(p) = find_head_end(buf) {
-            break p;
-        }
-        if buf.len() > MAX_HEAD {
-            return Ok(ReadOutcome::Bad(413, "request head too large"));
-        }
-        if fill(stream, buf, shared)? == 0 {
-            return Ok(ReadOutcome::Closed);
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
-        return Ok(ReadOutcome::Bad(400, "bad request line"));
-    };
-    let mut headers = Vec::new();
-    for line in lines {
-        if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let conn_hdr = get("connection").unwrap_or("").to_ascii_lowercase();
-    let keep_alive = if version == "HTTP/1.0" { conn_hdr.contains("keep-alive") } else { !conn_hdr.contains("close") };
-    let chunked = get("transfer-encoding").map(|t| t.to_ascii_lowercase().contains("chunked")).unwrap_or(false);
-    let content_length = match get("content-length") {
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if n <= MAX_BODY => n,
-            Ok(_) => return Ok(ReadOutcome::Bad(413, "body too large")),
-            Err(_) => return Ok(ReadOutcome::Bad(400, "bad Content-Length")),
-        },
-        None => 0,
-    };
-    if get("expect").map(|e| e.eq_ignore_ascii_case("100-continue")).unwrap_or(false) {
-        stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-    }
-    let mut pos = head_end + 4;
-    let body = if chunked {
-        let mut body = Vec::new();
-        loop {
-            let line_end = loop {
-                if let Some(p) = buf[pos..].windows(2).position(|w| w == b"\r\n") {
-                    break pos + p;
-                }
-                if fill(stream, buf, shared)? == 0 {
-                    return Ok(ReadOutcome::Closed);
-                }
-            };
-            let size_txt = String::from_utf8_lossy(&buf[pos..line_end]).into_owned();
-            let size_txt = size_txt.split(';').next().unwrap_or("").trim().to_string();
-            let Ok(size) = usize::from_str_radix(&size_txt, 16) else {
-                return Ok(ReadOutcome::Bad(400, "bad chunk size"));
-            };
-            if body.len() + size > MAX_BODY {
-                return Ok(ReadOutcome::Bad(413, "body too large"));
-            }
-            pos = line_end + 2;
-            if size == 0 {
-                // Trailers end with an empty line.
-                loop {
-                    if let Some(p) = buf[pos..].windows(2).position(|w| w == b"\r\n") {
-                        let empty = p == 0;
-                        pos += p + 2;
-                        if empty {
-                            break;
-                        }
-                    } else if fill(stream, buf, shared)? == 0 {
-                        return Ok(ReadOutcome::Closed);
-                    }
-                }
-                break;
-            }
-            while buf.len() < pos + size + 2 {
-                if fill(stream, buf, shared)? == 0 {
-                    return Ok(ReadOutcome::Closed);
-                }
-            }
-            body.extend_from_slice(&buf[pos..pos + size]);
-            pos += size + 2;
-        }
-        body
-    } else {
-        while buf.len() < pos + content_length {
-            if fill(stream, buf, shared)? == 0 {
-                return Ok(ReadOutcome::Closed);
-            }
-        }
-        let b = buf[pos..pos + content_length].to_vec();
-        pos += content_length;
-        b
-    };
-    buf.drain(..pos);
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (target.to_string(), String::new()),
-    };
-    Ok(ReadOutcome::Request(Request { method: method.to_string(), path, query, headers, body }, keep_alive))
+/// What to do with a connection after one request's reply was decided.
+enum After {
+    KeepOpen,
+    Closed,
 }
 
-fn connection(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
+/// Write (or carry out) `reply` on a blocking connection.
+fn finish_blocking(stream: &mut TcpStream, reply: Reply, req: &Request, keep_alive: bool) -> io::Result<After> {
+    match reply {
+        Reply::Send(resp) => {
+            stream.write_all(&serialize(&resp, keep_alive, req.method == "HEAD"))?;
+            if !keep_alive {
+                let _ = stream.shutdown(std::net::Shutdown::Write);
+                return Ok(After::Closed);
+            }
+            Ok(After::KeepOpen)
+        }
+        Reply::Close => {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            Ok(After::Closed)
+        }
+        Reply::Reset => {
+            let _ = socket2::SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
+            Ok(After::Closed)
+        }
+        Reply::Delay(_) => unreachable!("a delay is waited out before the answer"),
+    }
+}
+
+/// A connection on a thread of its own: blocking reads, one request at a time.
+fn connection(
+    mut stream: TcpStream,
+    mut buf: Vec<u8>,
+    first: Option<(Request, bool, Duration)>,
+    shared: &Shared,
+) -> io::Result<()> {
+    stream.set_nonblocking(false)?;
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(Duration::from_millis(100)))?; // the stop-flag poll
-    let mut buf = Vec::with_capacity(8 * 1024);
+    let mut pending = first;
     loop {
-        let (req, keep_alive) = match read_request(&mut stream, &mut buf, shared)? {
-            ReadOutcome::Request(r, k) => (r, k),
-            ReadOutcome::Closed => return Ok(()),
-            ReadOutcome::Bad(status, msg) => {
-                stream.write_all(&serialize(&Response::error(status, msg), false, false))?;
-                return Ok(());
-            }
-        };
-        let keep_alive = keep_alive && !shared.stop.load(Ordering::SeqCst);
-        match crate::handle(shared, &req) {
-            Reply::Send(resp) => {
-                stream.write_all(&serialize(&resp, keep_alive, req.method == "HEAD"))?;
-                if !keep_alive {
-                    let _ = stream.shutdown(std::net::Shutdown::Write);
-                    return Ok(());
+        let (req, keep_alive, delay) = match pending.take() {
+            Some(p) => p,
+            None => {
+                let mut continue_sent = false;
+                loop {
+                    match parse_request(&buf) {
+                        Parsed::Request { req, keep_alive, used, expect_continue } => {
+                            buf.drain(..used);
+                            if expect_continue && !continue_sent {
+                                stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+                            }
+                            break (req, keep_alive, Duration::ZERO);
+                        }
+                        Parsed::Incomplete { need, expect_continue } => {
+                            if expect_continue && !continue_sent {
+                                stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+                                continue_sent = true;
+                            }
+                            loop {
+                                if fill(&mut stream, &mut buf, shared)? == 0 {
+                                    return Ok(());
+                                }
+                                if buf.len() >= need {
+                                    break;
+                                }
+                            }
+                        }
+                        Parsed::Bad(status, msg) => {
+                            stream.write_all(&serialize(&Response::error(status, msg), false, false))?;
+                            return Ok(());
+                        }
+                    }
                 }
             }
-            Reply::Close => {
-                let _ = stream.shutdown(std::net::Shutdown::Both);
-                return Ok(());
+        };
+        let reply = if delay.is_zero() {
+            crate::handle(shared, &req)
+        } else {
+            std::thread::sleep(delay);
+            crate::answer(shared, &req, None)
+        };
+        let reply = match reply {
+            Reply::Delay(d) => {
+                std::thread::sleep(d);
+                crate::answer(shared, &req, None)
             }
-            Reply::Reset => {
-                let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-                drop(stream);
-                return Ok(());
+            r => r,
+        };
+        let keep_alive = keep_alive && !shared.stop.load(Ordering::SeqCst);
+        if let After::Closed = finish_blocking(&mut stream, reply, &req, keep_alive)? {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(unix)]
+mod event_loop {
+    use super::*;
+    use std::os::unix::io::AsRawFd;
+    use std::sync::atomic::AtomicUsize;
+
+    /// How long a worker waits in poll(2) before it looks at the stop flag again.
+    const POLL_MS: i32 = 100;
+
+    struct Conn {
+        stream: TcpStream,
+        /// Bytes read and not yet parsed.
+        buf: Vec<u8>,
+        /// Parse again only once the buffer holds this many bytes (a body still arriving).
+        need: usize,
+        continue_sent: bool,
+        /// An answer not yet fully written, and how much of it was.
+        out: Vec<u8>,
+        out_pos: usize,
+        /// Close once `out` is written (the request said `Connection: close`, or the server stops).
+        close_after: bool,
+    }
+
+    enum Next {
+        Keep,
+        Drop,
+        /// The `delay` fault: the connection leaves the loop for a thread of its own.
+        Delay(Request, bool, Duration),
+    }
+
+    pub(super) fn serve(listener: TcpListener, shared: &Arc<Shared>, spawned: &Arc<Spawned>) {
+        if listener.set_nonblocking(true).is_err() {
+            return;
+        }
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
+        let listener = Arc::new(listener);
+        let counts: Arc<Vec<AtomicUsize>> = Arc::new((0..workers).map(|_| AtomicUsize::new(0)).collect());
+        let mut handles = Vec::new();
+        for i in 1..workers {
+            let (l, sh, sp, c) = (listener.clone(), shared.clone(), spawned.clone(), counts.clone());
+            if let Ok(h) =
+                std::thread::Builder::new().name("sandbox-worker".into()).spawn(move || worker(i, &l, &sh, &sp, &c))
+            {
+                handles.push(h);
             }
+        }
+        // The calling thread (the sandbox's accept thread) is worker 0.
+        worker(0, &listener, shared, spawned, &counts);
+        for h in handles {
+            let _ = h.join();
+        }
+    }
+
+    fn worker(me: usize, listener: &TcpListener, shared: &Arc<Shared>, spawned: &Arc<Spawned>, counts: &[AtomicUsize]) {
+        let mut conns: Vec<Conn> = Vec::new();
+        let mut fds: Vec<libc::pollfd> = Vec::new();
+        while !shared.stop.load(Ordering::SeqCst) {
+            // New connections go to the worker with the fewest: this one polls the listener only while
+            // it is (one of) those.
+            let mine = conns.len();
+            counts[me].store(mine, Ordering::Relaxed);
+            let accepting = counts.iter().all(|c| c.load(Ordering::Relaxed) >= mine);
+            fds.clear();
+            if accepting {
+                fds.push(libc::pollfd { fd: listener.as_raw_fd(), events: libc::POLLIN, revents: 0 });
+            }
+            let first_conn = fds.len();
+            for c in &conns {
+                let events = if c.out_pos < c.out.len() { libc::POLLOUT } else { libc::POLLIN };
+                fds.push(libc::pollfd { fd: c.stream.as_raw_fd(), events, revents: 0 });
+            }
+            // SAFETY: `fds` is a valid, initialised array of `fds.len()` pollfd structs for the call.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, POLL_MS) };
+            if n <= 0 {
+                continue; // timeout (look at the stop flag) or EINTR
+            }
+            let stopping = shared.stop.load(Ordering::SeqCst);
+            // Walk backwards so that removing a connection keeps the indices of those not yet seen.
+            for i in (0..conns.len()).rev() {
+                if fds[first_conn + i].revents == 0 {
+                    continue;
+                }
+                match service(&mut conns[i], shared, stopping) {
+                    Next::Keep => {}
+                    Next::Drop => {
+                        conns.swap_remove(i);
+                    }
+                    Next::Delay(req, keep_alive, d) => {
+                        let c = conns.swap_remove(i);
+                        spawn_connection(c.stream, c.buf, Some((req, keep_alive, d)), shared, spawned);
+                    }
+                }
+            }
+            if accepting && fds[0].revents != 0 {
+                loop {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            if stopping {
+                                continue;
+                            }
+                            if stream.set_nonblocking(true).is_err() || stream.set_nodelay(true).is_err() {
+                                continue;
+                            }
+                            conns.push(Conn {
+                                stream,
+                                buf: Vec::with_capacity(8 * 1024),
+                                need: 0,
+                                continue_sent: false,
+                                out: Vec::new(),
+                                out_pos: 0,
+                                close_after: false,
+                            });
+                            // One at a time while another worker has fewer.
+                            let mine = conns.len();
+                            counts[me].store(mine, Ordering::Relaxed);
+                            if counts.iter().any(|c| c.load(Ordering::Relaxed) < mine) {
+                                break;
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(_) => break, // WouldBlock (another worker took it), or a failed accept
+                    }
+                }
+            }
+        }
+        counts[me].store(0, Ordering::Relaxed);
+    }
+
+    /// Write what is pending of `c.out`; true when all of it is written.
+    fn flush(c: &mut Conn) -> io::Result<bool> {
+        while c.out_pos < c.out.len() {
+            match c.stream.write(&c.out[c.out_pos..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => c.out_pos += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        c.out.clear();
+        c.out_pos = 0;
+        Ok(true)
+    }
+
+    /// The connection is ready: write what is pending, read what arrived, answer every whole request.
+    fn service(c: &mut Conn, shared: &Shared, stopping: bool) -> Next {
+        match flush(c) {
+            Ok(true) => {}
+            Ok(false) => return Next::Keep,
+            Err(_) => return Next::Drop,
+        }
+        if c.close_after {
+            let _ = c.stream.shutdown(std::net::Shutdown::Write);
+            return Next::Drop;
+        }
+        let mut tmp = [0u8; 16 * 1024];
+        let mut eof = false;
+        loop {
+            match c.stream.read(&mut tmp) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    c.buf.extend_from_slice(&tmp[..n]);
+                    if n < tmp.len() {
+                        break; // drained, most likely: poll(2) says if more came (saves a read of EAGAIN)
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Next::Drop,
+            }
+        }
+        // Answer the requests the buffer holds, one after the other (pipelining), while the answers
+        // can be written straight away.
+        while c.buf.len() >= c.need.max(1) {
+            let (req, keep_alive) = match parse_request(&c.buf) {
+                Parsed::Request { req, keep_alive, used, expect_continue } => {
+                    c.buf.drain(..used);
+                    c.need = 0;
+                    if expect_continue && !c.continue_sent {
+                        c.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                    }
+                    c.continue_sent = false;
+                    (req, keep_alive)
+                }
+                Parsed::Incomplete { need, expect_continue } => {
+                    c.need = need.max(c.buf.len() + 1);
+                    if expect_continue && !c.continue_sent {
+                        c.continue_sent = true;
+                        c.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                        if flush(c).is_err() {
+                            return Next::Drop;
+                        }
+                    }
+                    break;
+                }
+                Parsed::Bad(status, msg) => {
+                    c.out.extend_from_slice(&serialize(&Response::error(status, msg), false, false));
+                    c.close_after = true;
+                    return after_write(c);
+                }
+            };
+            let keep_alive = keep_alive && !stopping;
+            match crate::handle(shared, &req) {
+                Reply::Send(resp) => {
+                    c.out.extend_from_slice(&serialize(&resp, keep_alive, req.method == "HEAD"));
+                    c.close_after = !keep_alive;
+                    match after_write(c) {
+                        Next::Keep if c.out.is_empty() => {}
+                        other => return other,
+                    }
+                }
+                Reply::Close => {
+                    let _ = flush(c); // a `100 Continue` still due
+                    let _ = c.stream.shutdown(std::net::Shutdown::Both);
+                    return Next::Drop;
+                }
+                Reply::Reset => {
+                    let _ = flush(c);
+                    let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
+                    return Next::Drop;
+                }
+                Reply::Delay(d) => {
+                    let _ = flush(c);
+                    return Next::Delay(req, keep_alive, d);
+                }
+            }
+        }
+        if !eof {
+            return Next::Keep;
+        }
+        if c.out_pos < c.out.len() {
+            // The client finished sending; the answer it waits for is still written, then closed.
+            c.close_after = true;
+            return Next::Keep;
+        }
+        Next::Drop
+    }
+
+    /// After an answer was queued: write it; close when it was the last one.
+    fn after_write(c: &mut Conn) -> Next {
+        match flush(c) {
+            Ok(true) if c.close_after => {
+                let _ = c.stream.shutdown(std::net::Shutdown::Write);
+                Next::Drop
+            }
+            Ok(_) => Next::Keep,
+            Err(_) => Next::Drop,
         }
     }
 }

@@ -757,11 +757,21 @@ pub(crate) fn handle(sh: &Shared, req: &Request) -> Reply {
     if req.path == "/__sandbox" || req.path.starts_with("/__sandbox/") {
         return Reply::Send(control::handle(sh, req));
     }
+    let op = routes::find(req).operation(req);
+    let fault = op.and_then(|op| sh.faults.take(op));
+    if let Some(f) = fault.as_ref().filter(|f| f.kind == FaultKind::Delay) {
+        // The connection layer waits (off its event loop, so other connections are not held up) and then
+        // calls `answer`: the operation takes effect after the delay, as a slow gateway's would.
+        return Reply::Delay(Duration::from_millis(f.delay_ms));
+    }
+    answer(sh, req, fault)
+}
+
+/// The answer to a gateway request, with the fault (other than `delay`) taken for it, if any.
+pub(crate) fn answer(sh: &Shared, req: &Request, fault: Option<ArmedFault>) -> Reply {
     let found = routes::find(req);
     let op = found.operation(req);
-    let fault = op.and_then(|op| sh.faults.take(op));
     match fault.as_ref().map(|f| f.kind) {
-        Some(FaultKind::Delay) => std::thread::sleep(Duration::from_millis(fault.as_ref().map_or(0, |f| f.delay_ms))),
         Some(FaultKind::Http500) => {
             return Reply::Send(Response::new(
                 500,
