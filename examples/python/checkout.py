@@ -1,6 +1,7 @@
 """payup from Python: every gateway, through the typed client, against the in-process sandbox.
 
-    pip install ./bindings/python      # from the repository root, in a virtual environment
+    pip install payup_kr-*.whl         # the prebuilt wheel (distribution payup-kr; never `pip install payup`)
+    pip install ./bindings/python      # or from source: the repository root, in a virtual environment
     python examples/python/checkout.py
 
 Swap ``sandbox.client_config()`` for your own configuration document to talk to the real gateways.
