@@ -200,7 +200,7 @@ pub fn luhn_valid(digits: &str) -> bool {
         let Some(d) = c.checked_sub(b'0').filter(|d| *d <= 9).map(u32::from) else { return false };
         sum += if i % 2 == 1 { [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][d as usize] } else { d };
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 fn is_card_like(digits: &str) -> bool {
@@ -222,13 +222,11 @@ pub fn redact_text(text: &str) -> String {
         // The run: digits, with single separators between digits.
         let mut j = i;
         while j < chars.len() {
-            if chars[j].is_ascii_digit() {
-                j += 1;
-            } else if (chars[j] == ' ' || chars[j] == '-') && chars.get(j + 1).is_some_and(char::is_ascii_digit) {
-                j += 1;
-            } else {
+            let separator = (chars[j] == ' ' || chars[j] == '-') && chars.get(j + 1).is_some_and(char::is_ascii_digit);
+            if !chars[j].is_ascii_digit() && !separator {
                 break;
             }
+            j += 1;
         }
         let run: String = chars[i..j].iter().collect();
         let digits: String = run.chars().filter(char::is_ascii_digit).collect();
