@@ -93,6 +93,14 @@ typedef struct payup_client payup_client;
  */
 typedef struct payup_sandbox payup_sandbox;
 
+/**
+ * Receives one exchange event: `event_json` is the redacted event document (README "Logging and events":
+ * `{"operation", "gateway", "method", "url", "status", "duration_ms", "request_body", "response_body",
+ * "outcome": {"kind", "gateway_code", "payup_code"}}`), NUL-terminated UTF-8 borrowed for the duration of
+ * the callback only (copy it to keep it; never free it). `user_data` is the pointer given with the callback.
+ */
+typedef void (*payup_event_callback)(const char *event_json, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -153,6 +161,23 @@ payup_result payup_client_new(const char *config_json,
  * `client` is NULL or a client from `payup_client_new` that was not freed yet.
  */
 void payup_client_free(payup_client *client);
+
+/**
+ * Sets the client's exchange-event callback, or removes it when `callback` is NULL. Afterwards every HTTP
+ * exchange of a call on this client (Payple's partner auth and a recovery query included; an invalid request
+ * sends nothing and has none) calls `callback(event_json, user_data)` once, **on the thread that called
+ * `payup_client_call`**, after the exchange and before that call returns; calls on several threads call it
+ * concurrently. Events are built only while a callback is set. Card numbers are masked 6+4; card password
+ * digits, birth dates, keys and tokens never appear. The callback must not free or call the client; it may
+ * be replaced at any time (also while calls run on other threads: a running call uses the old or the new one).
+ *
+ * # Safety
+ * `client` is a live client; `callback`, when non-NULL, is safe to call with `user_data` from any thread
+ * using the client until it is replaced or the client is freed.
+ */
+payup_result payup_client_set_event_callback(const payup_client *client,
+                                             payup_event_callback callback,
+                                             void *user_data);
 
 /**
  * Runs one operation of the catalogue (`payup_operations`): `request_json` is the request document of

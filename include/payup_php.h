@@ -19,6 +19,8 @@ typedef struct payup_client payup_client;
 
 typedef struct payup_sandbox payup_sandbox;
 
+typedef void (*payup_event_callback)(const char *event_json, void *user_data);
+
 const char *payup_version(void);
 
 void payup_string_free(char *s);
@@ -34,6 +36,10 @@ payup_result payup_client_new(const char *config_json,
                               char **out_error_json);
 
 void payup_client_free(payup_client *client);
+
+payup_result payup_client_set_event_callback(const payup_client *client,
+                                             payup_event_callback callback,
+                                             void *user_data);
 
 payup_result payup_client_call(const payup_client *client,
                                const char *operation,

@@ -45,6 +45,9 @@ static HashTable *payup_persistent = NULL;
 typedef struct {
 	payup_client *client; /* NULL until constructed */
 	bool persistent;      /* owned by payup_persistent, not by this object */
+	zval on_exchange;     /* the onExchange() callable, or UNDEF; installed on the libpayup client only while a call runs */
+	zend_fcall_info_cache on_exchange_fcc;
+	bool bailed_out;      /* a fatal error in the callable: re-raised once libpayup's call has returned */
 	zend_object std;
 } payup_client_object;
 
@@ -236,6 +239,8 @@ static zend_object *client_create(zend_class_entry *ce)
 	payup_client_object *o = zend_object_alloc(sizeof(payup_client_object), ce);
 	o->client = NULL;
 	o->persistent = false;
+	ZVAL_UNDEF(&o->on_exchange);
+	o->bailed_out = false;
 	zend_object_std_init(&o->std, ce);
 	object_properties_init(&o->std, ce);
 	o->std.handlers = &payup_client_handlers;
@@ -249,7 +254,18 @@ static void client_free(zend_object *obj)
 		payup_client_free(o->client);
 	}
 	o->client = NULL;
+	zval_ptr_dtor(&o->on_exchange);
+	ZVAL_UNDEF(&o->on_exchange);
 	zend_object_std_dtor(obj);
+}
+
+/* The callable is a child of the object for the cycle collector ($client->onExchange(fn … use ($client))). */
+static HashTable *client_get_gc(zend_object *obj, zval **table, int *n)
+{
+	payup_client_object *o = client_from(obj);
+	*table = Z_ISUNDEF(o->on_exchange) ? NULL : &o->on_exchange;
+	*n = Z_ISUNDEF(o->on_exchange) ? 0 : 1;
+	return zend_std_get_properties(obj);
 }
 
 static void persistent_dtor(zval *zv)
@@ -341,6 +357,52 @@ ZEND_METHOD(Payup_Client, __construct)
 	}
 }
 
+/* libpayup's event callback (payup_client_set_event_callback): runs on this thread, inside
+ * payup_client_call; hands the event, decoded to an array, to the object's onExchange callable. */
+static void on_event(const char *event_json, void *user_data)
+{
+	payup_client_object *o = (payup_client_object *)user_data;
+	if (Z_ISUNDEF(o->on_exchange) || EG(exception) || o->bailed_out) {
+		return;
+	}
+	zval event, retval;
+	if (php_json_decode_ex(&event, (char *)event_json, strlen(event_json), PHP_JSON_OBJECT_AS_ARRAY,
+			PAYUP_JSON_DEPTH) == FAILURE) {
+		return;
+	}
+	ZVAL_UNDEF(&retval);
+	/* A fatal error (a bailout, longjmp) must not unwind through libpayup's Rust frames: catch it here. */
+	zend_try {
+		zend_call_known_function(o->on_exchange_fcc.function_handler, o->on_exchange_fcc.object,
+			o->on_exchange_fcc.called_scope, &retval, 1, &event, NULL);
+	} zend_catch {
+		o->bailed_out = true;
+	} zend_end_try();
+	zval_ptr_dtor(&retval);
+	zval_ptr_dtor(&event);
+	if (EG(exception)) {
+		/* The payment's outcome must reach the caller: the callback's exception is dropped, with a warning. */
+		zend_clear_exception();
+		php_error_docref(NULL, E_WARNING, "the onExchange callback threw an exception; it was discarded");
+	}
+}
+
+ZEND_METHOD(Payup_Client, onExchange)
+{
+	zend_fcall_info fci = empty_fcall_info;
+	zend_fcall_info_cache fcc = empty_fcall_info_cache;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_FUNC_OR_NULL(fci, fcc)
+	ZEND_PARSE_PARAMETERS_END();
+	payup_client_object *o = client_from(Z_OBJ_P(ZEND_THIS));
+	zval_ptr_dtor(&o->on_exchange);
+	ZVAL_UNDEF(&o->on_exchange);
+	if (ZEND_FCI_INITIALIZED(fci)) {
+		ZVAL_COPY(&o->on_exchange, &fci.function_name);
+		o->on_exchange_fcc = fcc;
+	}
+}
+
 static void client_call(zval *return_value, zval *this_, const char *operation, HashTable *request)
 {
 	payup_client_object *o = client_from(Z_OBJ_P(this_));
@@ -355,7 +417,22 @@ static void client_call(zval *return_value, zval *this_, const char *operation, 
 		return;
 	}
 	char *out = NULL;
+	/* The callback is set on the (possibly persistent, shared) libpayup client for this call only, so that it
+	 * never outlives this object or its request. A PHP process runs one request at a time (NTS). */
+	bool events = !Z_ISUNDEF(o->on_exchange);
+	if (events) {
+		payup_client_set_event_callback(o->client, on_event, o);
+	}
 	payup_result rc = payup_client_call(o->client, operation, ZSTR_VAL(json), &out);
+	if (events) {
+		payup_client_set_event_callback(o->client, NULL, NULL);
+		if (o->bailed_out) {
+			o->bailed_out = false;
+			payup_string_free(out);
+			zend_string_release(json);
+			zend_bailout();
+		}
+	}
 	zend_string_release(json);
 	if (rc != PAYUP_OK) {
 		throw_result(rc, out);
@@ -585,6 +662,7 @@ PHP_MINIT_FUNCTION(payup)
 	memcpy(&payup_client_handlers, zend_get_std_object_handlers(), sizeof(zend_object_handlers));
 	payup_client_handlers.offset = XtOffsetOf(payup_client_object, std);
 	payup_client_handlers.free_obj = client_free;
+	payup_client_handlers.get_gc = client_get_gc;
 	payup_client_handlers.clone_obj = NULL;
 
 	payup_sandbox_ce = register_class_Payup_Sandbox();

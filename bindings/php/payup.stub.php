@@ -39,6 +39,18 @@ final class Client
     public function call(string $operation, array $request): array {}
 
     /**
+     * Calls $callback(array $event) once per HTTP exchange of this object's calls (none for an invalid
+     * request: nothing is sent), during the call, with the redacted event: operation, gateway, method,
+     * url, status (null when no answer came), duration_ms, request_body, response_body, outcome {kind,
+     * gateway_code, payup_code}. Request-scoped, also on a persistent client: it belongs to this object
+     * and is installed only while its calls run. An exception it throws is discarded with a warning
+     * (it never changes the call's outcome). null removes it.
+     *
+     * @param (callable(array<string, mixed>): void)|null $callback
+     */
+    public function onExchange(?callable $callback): void {}
+
+    /**
      * `payup.keyin.approve`: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating): PayupKeyinApproved.
      *
      * @param array{

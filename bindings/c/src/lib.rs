@@ -11,7 +11,9 @@
 //!   `{"error": {...}}` (as `payup call` prints it); on `PAYUP_NULL_ARGUMENT` and `PAYUP_PANIC` nothing
 //!   is written.
 //! * Every export runs behind `catch_unwind` (a panic never crosses into C) and checks every pointer.
-//! * A `payup_client` is immutable after creation and may be used from any number of threads at once
+//! * Exchange events: `payup_client_set_event_callback` hands each HTTP exchange's redacted event (JSON) to a
+//!   callback, on the thread making the call.
+//! * A `payup_client` is immutable after creation (its event callback aside) and may be used from any number of threads at once
 //!   (one shared keep-alive pool); it must not be freed while a call on it is running.
 //! * No card number, card password, birth date or key appears in any error document or message.
 
@@ -21,7 +23,7 @@ use ::payup_sandbox::{Sandbox, SandboxConfig};
 use payup_core::{Error, ErrorKind, Operation, OperationClass};
 use payup_transport::Client;
 use serde_json::Value;
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, CString, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
@@ -280,6 +282,62 @@ pub unsafe extern "C" fn payup_client_free(client: *mut payup_client) {
             // SAFETY: made by Box::into_raw in payup_client_new, freed once.
             drop(unsafe { Box::from_raw(client) });
         }
+    })
+}
+
+/// Receives one exchange event: `event_json` is the redacted event document (README "Logging and events":
+/// `{"operation", "gateway", "method", "url", "status", "duration_ms", "request_body", "response_body",
+/// "outcome": {"kind", "gateway_code", "payup_code"}}`), NUL-terminated UTF-8 borrowed for the duration of
+/// the callback only (copy it to keep it; never free it). `user_data` is the pointer given with the callback.
+pub type payup_event_callback = Option<unsafe extern "C" fn(event_json: *const c_char, user_data: *mut c_void)>;
+
+struct CEventSink {
+    callback: unsafe extern "C" fn(*const c_char, *mut c_void),
+    user_data: *mut c_void,
+}
+
+// SAFETY: the caller of payup_client_set_event_callback promises that the callback may run on any thread
+// that calls the client, with this user_data (documented there).
+unsafe impl Send for CEventSink {}
+// SAFETY: as above.
+unsafe impl Sync for CEventSink {}
+
+impl payup_transport::EventListener for CEventSink {
+    fn on_exchange(&self, event: &payup_transport::Event) {
+        // serde_json escapes NUL inside strings: the document has no interior NUL.
+        if let Ok(json) = CString::new(event.to_json().to_string()) {
+            // SAFETY: the callback and user_data were given together by the caller (see above).
+            unsafe { (self.callback)(json.as_ptr(), self.user_data) }
+        }
+    }
+}
+
+/// Sets the client's exchange-event callback, or removes it when `callback` is NULL. Afterwards every HTTP
+/// exchange of a call on this client (Payple's partner auth and a recovery query included; an invalid request
+/// sends nothing and has none) calls `callback(event_json, user_data)` once, **on the thread that called
+/// `payup_client_call`**, after the exchange and before that call returns; calls on several threads call it
+/// concurrently. Events are built only while a callback is set. Card numbers are masked 6+4; card password
+/// digits, birth dates, keys and tokens never appear. The callback must not free or call the client; it may
+/// be replaced at any time (also while calls run on other threads: a running call uses the old or the new one).
+///
+/// # Safety
+/// `client` is a live client; `callback`, when non-NULL, is safe to call with `user_data` from any thread
+/// using the client until it is replaced or the client is freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn payup_client_set_event_callback(
+    client: *const payup_client,
+    callback: payup_event_callback,
+    user_data: *mut c_void,
+) -> payup_result {
+    non_null!(client);
+    boundary(|| {
+        // SAFETY: checked non-NULL; the caller keeps the client alive.
+        let client = unsafe { &(*client).client };
+        let sink = callback.map(|callback| {
+            std::sync::Arc::new(CEventSink { callback, user_data }) as std::sync::Arc<dyn payup_transport::EventListener>
+        });
+        client.set_event_listener(sink);
+        payup_result::PAYUP_OK
     })
 }
 

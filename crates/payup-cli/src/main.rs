@@ -44,6 +44,9 @@ enum Command {
         /// The configuration: a file path or the JSON itself (without it, the PAYUP_CONFIG variable: the same)
         #[arg(long, value_name = "FILE")]
         config: Option<String>,
+        /// Print each HTTP exchange to stderr, one redacted JSON event per line (stdout keeps the result)
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Run the local gateways; prints the base URL first
     Sandbox {
@@ -88,7 +91,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Demo => demo::run(),
-        Command::Call { operation, config } => call(&operation, config),
+        Command::Call { operation, config, verbose } => call(&operation, config, verbose),
         Command::Sandbox { addr, config, state, client_config, strict } => {
             sandbox(&addr, config, state, client_config, strict)
         }
@@ -192,7 +195,7 @@ fn print_json(v: &serde_json::Value) {
     let _ = writeln!(out);
 }
 
-fn call(operation: &str, config: Option<String>) -> ExitCode {
+fn call(operation: &str, config: Option<String>, verbose: bool) -> ExitCode {
     // Read the request first, so that a writer piping into us never sees a broken pipe.
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
@@ -216,6 +219,12 @@ fn call(operation: &str, config: Option<String>) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
+    if verbose {
+        // The exchange events (issue 20), redacted by core, on stderr: stdout stays the result document alone.
+        client.set_event_listener(Some(std::sync::Arc::new(|e: &payup_transport::Event| {
+            let _ = writeln!(std::io::stderr().lock(), "{}", e.to_json());
+        })));
+    }
     let request: serde_json::Value = match serde_json::from_str(if input.trim().is_empty() { "{}" } else { &input }) {
         Ok(v) => v,
         // serde's message may quote the input; we give only the position.

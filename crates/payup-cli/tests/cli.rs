@@ -19,8 +19,13 @@ fn config(base: &str) -> String {
 
 /// Runs `payup call`; returns (exit code, stdout JSON, stderr).
 fn call(config: &str, op: &str, request: &Value) -> (i32, Value, String) {
+    call_with(config, &["call", op], request)
+}
+
+/// Runs `payup` with `args`; returns (exit code, stdout JSON, stderr).
+fn call_with(config: &str, args: &[&str], request: &Value) -> (i32, Value, String) {
     let mut child = Command::new(PAYUP)
-        .args(["call", op])
+        .args(args)
         .env("PAYUP_CONFIG", config)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -92,9 +97,12 @@ fn call_exit_codes_and_json_shapes() {
 fn call_never_prints_card_data() {
     let sb = Sandbox::start(SandboxConfig::default()).unwrap();
     let cfg = config(sb.base_url());
-    for (order, card) in [("CAN-1", CANARY_PAN), ("CAN-2", "4556737586899800002")] {
+    for (order, card) in [("CAN-1", CANARY_PAN), ("CAN-2", "4556737586899800002"), ("CAN-3", "4556737586070002")] {
         let (_, v, err) = call(&cfg, "payup.keyin.approve", &keyin(order, card));
-        let all = format!("{v}{err}");
+        let (_, v2, events) =
+            call_with(&cfg, &["call", "-v", "payup.keyin.approve"], &keyin(&format!("{order}v"), card));
+        assert!(events.contains("\"request_body\""), "{events}");
+        let all = format!("{v}{err}{v2}{events}");
         for canary in [CANARY_PAN, "731205", "\"47\"", "4556737586899800002"] {
             assert!(!all.contains(canary), "{canary} leaked: {all}");
         }
@@ -318,4 +326,51 @@ fn operations_lists_names_or_the_schema() {
             assert!(op[k].as_str().is_some_and(|s| !s.is_empty()), "{k} missing in {op}");
         }
     }
+}
+
+#[test]
+fn call_verbose_prints_the_events_on_stderr_and_the_result_alone_on_stdout() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let cfg = config(sb.base_url());
+    let events = |stderr: &str| -> Vec<Value> {
+        stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not a JSON line: {l}"))).collect()
+    };
+    let outcome = |e: &Value| (e["status"].clone(), e["outcome"]["kind"].clone());
+
+    let (code, result, err) =
+        call_with(&cfg, &["call", "payup.keyin.approve", "-v"], &keyin("CLI-V1", "4111111111111111"));
+    assert_eq!((code, &result["amount"]), (0, &json!(1000)), "{result}");
+    assert!(result.get("request_body").is_none());
+    let [e] = events(&err).try_into().unwrap();
+    assert_eq!((e["operation"].as_str(), outcome(&e)), (Some("payup.keyin.approve"), (json!(200), json!("success"))));
+    assert_eq!(e["request_body"]["cardNo"], "411111******1111");
+    assert!(e["duration_ms"].is_u64() && e["url"].as_str().unwrap().ends_with("/keyin2"), "{e}");
+
+    let (code, _, err) =
+        call_with(&cfg, &["call", "--verbose", "payup.keyin.approve"], &keyin("CLI-V2", "4000000000000002"));
+    let [e] = events(&err).try_into().unwrap();
+    assert_eq!(
+        (code, outcome(&e), &e["outcome"]["gateway_code"]),
+        (1, (json!(200), json!("declined")), &json!("9101"))
+    );
+
+    let mut bad = keyin("CLI-V3", "4111111111111111");
+    bad["expire_month"] = json!("13");
+    let (code, _, err) = call_with(&cfg, &["call", "-v", "payup.keyin.approve"], &bad);
+    assert_eq!((code, err.as_str()), (2, ""), "invalid: nothing sent, no event");
+
+    sb.arm_fault("payup.keyin.approve", "drop_after_commit", None, 1).unwrap();
+    let (code, _, err) = call_with(&cfg, &["call", "-v", "payup.keyin.approve"], &keyin("CLI-V4", "4111111111111111"));
+    let [e] = events(&err).try_into().unwrap();
+    assert_eq!((code, outcome(&e), &e["response_body"]), (4, (Value::Null, json!("ambiguous")), &Value::Null));
+
+    let closed = config("http://127.0.0.1:9");
+    let (code, _, err) =
+        call_with(&closed, &["call", "-v", "payup.keyin.approve"], &keyin("CLI-V5", "4111111111111111"));
+    let [e] = events(&err).try_into().unwrap();
+    assert_eq!((code, outcome(&e)), (3, (Value::Null, json!("not_sent"))));
+
+    // Without -v, stderr stays empty.
+    let (_, _, err) = call(&cfg, "payup.keyin.approve", &keyin("CLI-V6", "4111111111111111"));
+    assert_eq!(err, "");
 }

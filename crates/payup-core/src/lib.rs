@@ -11,6 +11,7 @@ pub mod codes;
 pub mod config;
 mod descriptions;
 pub mod error;
+pub mod event;
 pub(crate) mod fields;
 pub mod flow;
 pub mod http;
@@ -26,6 +27,7 @@ pub use catalog::{Credentials, Exchange, Next, Operation, OperationClass, Reques
 pub use codes::Gateway;
 pub use config::Config;
 pub use error::{AmbiguousContext, Error, ErrorKind, FieldError, PayupCode};
+pub use event::Event;
 pub use http::{HttpRequest, HttpResponse, Target};
 pub use secret::{Secret, mask_card_number};
 pub use time::Timestamp;

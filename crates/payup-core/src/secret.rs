@@ -85,6 +85,55 @@ pub fn opaque_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::
     Option::<String>::deserialize(d).map(|o| o.map(Secret::opaque))
 }
 
+/// The secret fields of the gateways' wire bodies and of payup's own documents, by kind: the request
+/// types hold these values as [`Secret`]s, and these are the names the encoders write them under (and the
+/// gateways answer them under). Exchange events ([`crate::event`]) mask them by this table.
+/// Names compare case-insensitively with `_` and Payple's `PCD_` prefix ignored (`PCD_PAY_CARDNUM`,
+/// `cardNo`, `card_no` all match).
+const WIRE_SECRETS: &[(&str, SecretKind)] = &[
+    // Card numbers: payup-card-keyin.txt §2.1 cardNo, kcp-keyin.txt card_no, payple-card.txt PCD_PAY_CARDNUM.
+    ("cardno", SecretKind::CardNumber),
+    ("cardnum", SecretKind::CardNumber),
+    ("paycardnum", SecretKind::CardNumber),
+    // Card password digits, birth date / business number (payup cardPw, birthday; KCP card_pwd, card_taxno).
+    ("cardpw", SecretKind::Opaque),
+    ("cardpwd", SecretKind::Opaque),
+    ("birthday", SecretKind::Opaque),
+    ("cardtaxno", SecretKind::Opaque),
+    // Keys and what is made from them: Payup's api_cert_key and its signatures, Payple's custKey /
+    // PCD_CUST_KEY and PCD_REFUND_KEY, KCP's certificate, private key and kcp_sign_data.
+    ("apicertkey", SecretKind::Opaque),
+    ("signature", SecretKind::Opaque),
+    ("custkey", SecretKind::Opaque),
+    ("refundkey", SecretKind::Opaque),
+    ("certinfo", SecretKind::Opaque),
+    ("kcpcertinfo", SecretKind::Opaque),
+    ("kcpsigndata", SecretKind::Opaque),
+    ("privatekey", SecretKind::Opaque),
+    ("privatekeypassword", SecretKind::Opaque),
+    // Tokens: Payple's AuthKey / PCD_AUTH_KEY and billing key PCD_PAYER_ID (it charges the card), the KCP
+    // window's approval_key and encrypted card data enc_info / enc_data (payup-kakaopay-kcp.txt §3).
+    ("authkey", SecretKind::Opaque),
+    ("payerid", SecretKind::Opaque),
+    ("approvalkey", SecretKind::Opaque),
+    ("encinfo", SecretKind::Opaque),
+    ("encdata", SecretKind::Opaque),
+];
+
+/// The kind of secret a wire or document field `name` holds, if it holds one (see [`WIRE_SECRETS`]).
+pub fn wire_secret_kind(name: &str) -> Option<SecretKind> {
+    if name.len() > 40 {
+        return None;
+    }
+    let mut key: String = name.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect();
+    if let Some(rest) = key.strip_prefix("pcd")
+        && !rest.is_empty()
+    {
+        key = rest.to_string();
+    }
+    WIRE_SECRETS.iter().find(|(n, _)| *n == key).map(|(_, k)| *k)
+}
+
 /// Masks a card number: at most the first 6 and the last 4 digits stay and at least 6 are hidden
 /// (fewer shown for short numbers), so no short number is printed almost whole.
 /// Anything that is not all digits is masked completely: it may be a number with separators.

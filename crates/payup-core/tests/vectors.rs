@@ -232,3 +232,55 @@ fn json_entry_points_match_the_vectors() {
         }
     }
 }
+
+/// Exchange events (issue 20): every spec request sample, its card data replaced by canaries, prepared and
+/// redacted as an event's request body holds none of the card data, keys or tokens (partner auth's too).
+#[test]
+fn event_bodies_of_every_request_sample_hold_no_secret() {
+    use payup_core::event::{Event, Outcome};
+    let v = load("requests.json");
+    for case in v["cases"].as_array().unwrap() {
+        let mut case = case.clone();
+        let name = case["name"].as_str().unwrap().to_string();
+        let request = case["request"].as_object_mut().unwrap();
+        for (field, canary) in [
+            ("card_no", "4556737586899855"),
+            ("card_pw", "47"),
+            ("card_pwd", "47"),
+            ("birthday", "731205"),
+            ("card_taxno", "731205"),
+        ] {
+            if request.contains_key(field) {
+                request.insert(field.into(), json!(canary));
+            }
+        }
+        let http = prepare(&case);
+        let op = Operation::from_name(case["operation"].as_str().unwrap()).unwrap();
+        let event = Event::new(op, &http, "https://gw.example/x", None, 1, Outcome::success());
+        let text = event.to_json().to_string();
+        let mut secrets: Vec<String> = vec!["4556737586899855".into(), "731205".into(), "\"47\"".into()];
+        for section in case["credentials"].as_object().unwrap().values() {
+            for (k, v) in section.as_object().unwrap() {
+                if ["merchant_id", "cst_id", "site_cd"].contains(&k.as_str()) {
+                    continue;
+                }
+                // A PEM's lines (its header aside) and every other key as a whole.
+                let s = v.as_str().unwrap();
+                secrets.extend(s.lines().filter(|l| !l.starts_with("-----") && l.len() > 8).map(str::to_string));
+            }
+        }
+        for key in ["auth_key", "cust_key"] {
+            if let Some(s) = case["auth"][key].as_str() {
+                secrets.push(s.to_string());
+            }
+        }
+        for key in ["signature", "PCD_AUTH_KEY", "PCD_PAYER_ID", "enc_data", "enc_info", "kcp_sign_data"] {
+            if let Some(s) = http.json_body()[key].as_str().filter(|s| s.len() > 2) {
+                secrets.push(format!("\"{s}\""));
+            }
+        }
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{name}: the event leaks {s}: {text}");
+        }
+    }
+}

@@ -796,6 +796,21 @@ fn php_surface(ops: &[Op]) -> (PhpMethod, Vec<PhpClass>) {
                 "@throws PayupException",
             ],
         ),
+        method(
+            "onExchange",
+            vec![param("callback", "?callable", None)],
+            Some("void"),
+            &[
+                "Calls $callback(array $event) once per HTTP exchange of this object's calls (none for an invalid",
+                "request: nothing is sent), during the call, with the redacted event: operation, gateway, method,",
+                "url, status (null when no answer came), duration_ms, request_body, response_body, outcome {kind,",
+                "gateway_code, payup_code}. Request-scoped, also on a persistent client: it belongs to this object",
+                "and is installed only while its calls run. An exception it throws is discarded with a warning",
+                "(it never changes the call's outcome). null removes it.",
+                "",
+                "@param (callable(array<string, mixed>): void)|null $callback",
+            ],
+        ),
     ];
     for op in ops {
         let rt = types.iter().find(|r| r.name == op.result_type).expect("result type");
@@ -1020,6 +1035,7 @@ fn arg_type(ty: &str) -> ArgType {
         "bool" => ArgType::Code("_IS_BOOL", false),
         "int" => ArgType::Code("IS_LONG", false),
         "void" => ArgType::Code("IS_VOID", false),
+        "?callable" => ArgType::Code("IS_CALLABLE", true),
         "array|string" => ArgType::Mask("MAY_BE_ARRAY|MAY_BE_STRING"),
         other => panic!("no arginfo type for {other}"),
     }

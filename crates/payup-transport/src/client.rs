@@ -1,12 +1,15 @@
+use crate::events::{EventListener, Events};
 use crate::wire::{SendFailure, Wire};
 use payup_core::catalog::ambiguous_context;
 use payup_core::catalog::{self, Attribution, Exchange, Mismatch, Next, Recovery, Undo};
-use payup_core::{Config, Error, ErrorKind, HttpRequest, Operation, OperationClass};
+use payup_core::event::{Event, Outcome};
+use payup_core::{Config, Error, ErrorKind, HttpRequest, Operation, OperationClass, PayupCode};
 use payup_core::{Request, Response, Target, Timestamp};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Attempts for a read-only call whose request never left (the first try included).
 const READ_ONLY_ATTEMPTS: u32 = 3;
@@ -38,6 +41,7 @@ const READ_ONLY_ATTEMPTS: u32 = 3;
 pub struct Client {
     config: Config,
     wire: Wire,
+    events: Events,
 }
 
 impl std::fmt::Debug for Client {
@@ -75,7 +79,7 @@ impl Client {
         config.credentials.set_random(crate::system_random());
         let wire =
             Wire::new(Duration::from_millis(config.connect_timeout_ms), Duration::from_millis(config.read_timeout_ms));
-        Client { config, wire }
+        Client { config, wire, events: Events::default() }
     }
 
     /// A client from the configuration document (see `payup_core::config`).
@@ -93,6 +97,20 @@ impl Client {
     /// binding's after-fork hook may call it eagerly. See [`crate::wire::Wire`].
     pub fn reset_after_fork(&self) {
         self.wire.reset_after_fork();
+    }
+
+    /// Sets (or with `None` removes) the listener that receives one redacted [`Event`] per HTTP exchange
+    /// (issue 20), on the calling thread, before the call returns. Clones of this client share it.
+    /// Independently of it, every exchange is a `tracing` event (target `payup`, DEBUG) when a subscriber
+    /// wants one. Events are built only when one of the two listens.
+    ///
+    /// ```
+    /// # let client = payup_transport::Client::from_json("{}").unwrap();
+    /// use std::sync::Arc;
+    /// client.set_event_listener(Some(Arc::new(|e: &payup_core::Event| eprintln!("{}", e.to_json()))));
+    /// ```
+    pub fn set_event_listener(&self, listener: Option<Arc<dyn EventListener>>) {
+        self.events.set(listener);
     }
 
     /// `payup call`: a request document in, a result document out.
@@ -190,9 +208,10 @@ impl Client {
         }
     }
 
-    /// Drives the sans-I/O exchange over the wire.
+    /// Drives the sans-I/O exchange over the wire; each HTTP exchange is an event (see [`Self::set_event_listener`]).
     fn run(&self, request: &Request) -> Result<Response, Error> {
         let creds = &self.config.credentials;
+        let op = request.operation();
         let mut x = Exchange::new(request, now());
         let mut next = x.start(creds);
         loop {
@@ -200,22 +219,42 @@ impl Client {
                 Next::Done(result) => return result,
                 Next::Send(http) => {
                     let url = self.url_for(&http)?;
-                    let response = match self.wire.post(&url, &http.headers, &http.body) {
+                    let started = Instant::now();
+                    let sent = self.wire.post(&url, &http.headers, &http.body);
+                    let took = || started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+                    let response = match sent {
                         Ok(r) => r,
-                        // Before the operation's own call (Payple's partner auth), nothing of the
-                        // operation has been sent, whatever happened to the auth call.
-                        Err(SendFailure::Ambiguous(m)) if !x.is_at_main_call() => {
-                            return Err(Error::not_sent(http.gateway, format!("partner auth failed: {m}")));
+                        Err(f) => {
+                            let e = match f {
+                                // Before the operation's own call (Payple's partner auth), nothing of the
+                                // operation has been sent, whatever happened to the auth call.
+                                SendFailure::Ambiguous(m) if !x.is_at_main_call() => {
+                                    Error::not_sent(http.gateway, format!("partner auth failed: {m}"))
+                                }
+                                f => f.into_error(http.gateway),
+                            };
+                            self.events.emit(|| Event::new(op, &http, &url, None, took(), Outcome::error(&e)));
+                            return Err(e);
                         }
-                        Err(f) => return Err(f.into_error(http.gateway)),
                     };
                     let at_main_call = x.is_at_main_call();
                     next = x.on_response(creds, &response);
-                    if let Next::Done(Err(e)) = &next
-                        && !at_main_call
-                        && e.kind() == ErrorKind::Ambiguous
-                    {
-                        return Err(e.clone().into_not_sent("partner auth failed: "));
+                    let auth_failed = match &next {
+                        Next::Done(Err(e)) if !at_main_call && e.kind() == ErrorKind::Ambiguous => {
+                            Some(e.clone().into_not_sent("partner auth failed: "))
+                        }
+                        _ => None,
+                    };
+                    self.events.emit(|| {
+                        let outcome = match (&auth_failed, &next) {
+                            (Some(e), _) => Outcome::error(e),
+                            (None, Next::Send(_)) => Outcome::success(),
+                            (None, Next::Done(r)) => exchange_outcome(request, r),
+                        };
+                        Event::new(op, &http, &url, Some(&response), took(), outcome)
+                    });
+                    if let Some(e) = auth_failed {
+                        return Err(e);
                     }
                 }
             }
@@ -299,6 +338,22 @@ impl Client {
                 }
             },
         }
+    }
+}
+
+/// The outcome an operation's own exchange reports: its parsed result, and a success that is not one (another
+/// amount or order: DESIGN §4) as `ambiguous` with payup's code — what follows (a cancel) has its own event.
+fn exchange_outcome(request: &Request, result: &Result<Response, Error>) -> Outcome {
+    let Ok(response) = result else { return Outcome::of(result) };
+    match catalog::check_result(request, response) {
+        None => Outcome::success(),
+        Some(m) => Outcome {
+            kind: ErrorKind::Ambiguous.as_str(),
+            gateway_code: None,
+            payup_code: Some(
+                if m.what == "order_number" { PayupCode::OrderMismatch } else { PayupCode::AmountMismatch }.as_str(),
+            ),
+        },
     }
 }
 

@@ -9,13 +9,18 @@
 //! - An answer is attributed to its request before anything is corrected: one that names another order is
 //!   `ambiguous` ORDER_MISMATCH and nothing is cancelled; a success of another amount that is provably ours
 //!   is cancelled and reported as an error (`payup_core::Request::attribute`).
+//! - Exchange events (issue 20): one redacted [`Event`] per HTTP exchange, as a `tracing` event (target
+//!   `payup`, DEBUG) and to the client's listener ([`Client::set_event_listener`]); built only when listened to.
 //! - Fork-safe: the keep-alive pool belongs to the process that filled it ([`wire::Wire`]).
 
 #![warn(missing_docs)]
 mod client;
+mod events;
 pub mod wire;
 
 pub use client::{ApproveThenError, Client};
+pub use events::EventListener;
+pub use payup_core::event::{Event, Outcome};
 
 /// The random source core's signing is handed (ring's `SystemRandom`: the OS's generator). Core asks for
 /// one because ring's RSA API does; KCP's PKCS#1 v1.5 signatures do not depend on it.

@@ -56,7 +56,7 @@ static mj *load_vectors(const char *name) {
 }
 
 /* The canaries: none of these may appear in any error document. */
-static const char *CANARIES[] = {"4556737586899855", "731205", "CANARYKEY0123456789abcdef", "\"47\""};
+static const char *CANARIES[] = {"4556737586899855", "4556737586070002", "731205", "CANARYKEY0123456789abcdef", "\"47\""};
 
 static int holds_canary(const char *s) {
   for (size_t i = 0; i < sizeof CANARIES / sizeof *CANARIES; i++)
@@ -516,6 +516,118 @@ static void test_ambiguous(const payup_sandbox *sandbox, const payup_client *cli
   CHECK(payup_sandbox_reset(sandbox) == PAYUP_OK, "reset");
 }
 
+/* Exchange events (issue 20): the callback gets one JSON event per exchange on the calling thread. */
+typedef struct {
+  int count;
+  char *events[8];
+  pthread_t thread;
+  int other_thread;
+} event_log;
+
+static void on_event(const char *event_json, void *user_data) {
+  event_log *log = (event_log *)user_data;
+  if (!pthread_equal(log->thread, pthread_self())) log->other_thread = 1;
+  if (log->count < 8) log->events[log->count] = strdup(event_json);
+  log->count++;
+}
+
+static void event_log_clear(event_log *log) {
+  for (int i = 0; i < log->count && i < 8; i++) free(log->events[i]);
+  log->count = 0;
+  log->other_thread = 0;
+}
+
+/* One call; checks exactly one event came, with this status (-1: null) and outcome kind, and no canary. */
+static void expect_one_event(event_log *log, const char *what, double status, const char *kind) {
+  CHECK(log->count == 1, "%s: %d events", what, log->count);
+  CHECK(!log->other_thread, "%s: the callback ran on the calling thread", what);
+  if (log->count < 1) return;
+  mj *e = mj_parse(log->events[0]);
+  CHECK(e, "%s: the event is JSON", what);
+  mj *st = mj_get(e, "status");
+  if (status < 0) CHECK(st && st->type == MJ_NULL, "%s: status null: %s", what, log->events[0]);
+  else CHECK(st && st->num == status, "%s: status %g: %s", what, status, log->events[0]);
+  const char *k = mj_str(mj_get(e, "outcome"), "kind");
+  CHECK(k && !strcmp(k, kind), "%s: outcome %s: %s", what, kind, log->events[0]);
+  CHECK(mj_str(e, "operation") && !strcmp(mj_str(e, "operation"), "payup.keyin.approve"), "%s: operation", what);
+  CHECK(mj_get(e, "duration_ms") && mj_get(e, "request_body"), "%s: duration_ms, request_body", what);
+  CHECK(!holds_canary(log->events[0]), "%s: the event holds no card data: %s", what, log->events[0]);
+  mj_free(e);
+  event_log_clear(log);
+}
+
+static void test_events(const payup_sandbox *sandbox, const char *config) {
+  payup_client *client = NULL;
+  CHECK(payup_client_new(config, &client, NULL) == PAYUP_OK, "events: client");
+  event_log log = {0};
+  log.thread = pthread_self();
+  CHECK(payup_client_set_event_callback(NULL, on_event, &log) == PAYUP_NULL_ARGUMENT, "set callback(NULL client)");
+  CHECK(payup_client_set_event_callback(client, on_event, &log) == PAYUP_OK, "set callback");
+  char order[64], *out = NULL, *req;
+  payup_result rc;
+
+  snprintf(order, sizeof order, "C-E1%s", stamp);
+  req = keyin_request(order, "4556737586899855", "47", "731205", 1004);
+  rc = payup_client_call(client, "payup.keyin.approve", req, &out);
+  free(req);
+  payup_string_free(out);
+  CHECK(rc == PAYUP_OK, "events: approve %s", payup_result_name(rc));
+  if (log.count == 1) {
+    mj *e = mj_parse(log.events[0]);
+    const char *card = mj_str(mj_get(e, "request_body"), "cardNo");
+    CHECK(card && !strcmp(card, "455673******9855"), "events: card masked 6+4: %s", card ? card : "(null)");
+    mj_free(e);
+  }
+  expect_one_event(&log, "success", 200, "success");
+
+  snprintf(order, sizeof order, "C-E2%s", stamp);
+  req = keyin_request(order, "4556737586070002", "47", "731205", 1004);
+  rc = payup_client_call(client, "payup.keyin.approve", req, &out);
+  free(req);
+  payup_string_free(out);
+  CHECK(rc == PAYUP_DECLINED, "events: decline %s", payup_result_name(rc));
+  expect_one_event(&log, "decline", 200, "declined");
+
+  req = keyin_request("C-E3", "4556737586899855", "47", "731205", 0);
+  rc = payup_client_call(client, "payup.keyin.approve", req, &out);
+  free(req);
+  payup_string_free(out);
+  CHECK(rc == PAYUP_INVALID && log.count == 0, "events: invalid sends nothing, no event (%d)", log.count);
+
+  CHECK(payup_sandbox_arm_fault(sandbox, "payup.keyin.approve", "drop_after_commit", -1, 1) == PAYUP_OK, "arm");
+  snprintf(order, sizeof order, "C-E4%s", stamp);
+  req = keyin_request(order, "4556737586899855", "47", "731205", 1004);
+  rc = payup_client_call(client, "payup.keyin.approve", req, &out);
+  free(req);
+  payup_string_free(out);
+  CHECK(rc == PAYUP_AMBIGUOUS, "events: ambiguous %s", payup_result_name(rc));
+  expect_one_event(&log, "ambiguous", -1, "ambiguous");
+
+  CHECK(payup_client_set_event_callback(client, NULL, NULL) == PAYUP_OK, "remove callback");
+  snprintf(order, sizeof order, "C-E5%s", stamp);
+  req = keyin_request(order, "4111111111111111", "12", "890302", 1004);
+  rc = payup_client_call(client, "payup.keyin.approve", req, &out);
+  free(req);
+  payup_string_free(out);
+  CHECK(rc == PAYUP_OK && log.count == 0, "no callback, no event");
+  payup_client_free(client);
+
+  CHECK(payup_client_new(
+            "{\"payup\": {\"merchant_id\": \"tester\", \"api_cert_key\": \"25bcd7a82f5b4058818462cc7715964c\", "
+            "\"base_url\": \"http://127.0.0.1:1\"}}",
+            &client, NULL) == PAYUP_OK,
+        "events: client to a closed port");
+  CHECK(payup_client_set_event_callback(client, on_event, &log) == PAYUP_OK, "set callback");
+  req = keyin_request("C-E6", "4556737586899855", "47", "731205", 1004);
+  rc = payup_client_call(client, "payup.keyin.approve", req, &out);
+  free(req);
+  payup_string_free(out);
+  CHECK(rc == PAYUP_NOT_SENT, "events: not_sent %s", payup_result_name(rc));
+  expect_one_event(&log, "not_sent", -1, "not_sent");
+  payup_client_free(client);
+  CHECK(payup_sandbox_reset(sandbox) == PAYUP_OK, "reset");
+}
+
 #define THREADS 6
 #define PER_THREAD 4
 
@@ -805,6 +917,7 @@ int main(int argc, char **argv) {
   char *err = NULL;
   rc = payup_client_new(config, &client, &err);
   CHECK(rc == PAYUP_OK && client, "client: %s %s", payup_result_name(rc), err ? err : "");
+  if (client) test_events(sandbox, config);
   payup_string_free(config);
   payup_string_free(err);
 
