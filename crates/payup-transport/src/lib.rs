@@ -9,13 +9,16 @@
 //! - An answer is attributed to its request before anything is corrected: one that names another order is
 //!   `ambiguous` ORDER_MISMATCH and nothing is cancelled; a success of another amount that is provably ours
 //!   is cancelled and reported as an error (`payup_core::Request::attribute`).
+//! - Egress: an explicit `proxy` (HTTP CONNECT; the environment's proxy variables are ignored) and
+//!   `ca_file` roots beside Mozilla's; secrets in the configuration by reference ([`SystemSecrets`]).
+//! - Per-call options ([`CallOptions`]: a timeout override), never request fields.
 //! - Fork-safe: the keep-alive pool belongs to the process that filled it ([`wire::Wire`]).
 
 #![warn(missing_docs)]
 mod client;
 pub mod wire;
 
-pub use client::{ApproveThenError, Client};
+pub use client::{ApproveThenError, CallOptions, Client, SystemSecrets};
 
 /// The random source core's signing is handed (ring's `SystemRandom`: the OS's generator). Core asks for
 /// one because ring's RSA API does; KCP's PKCS#1 v1.5 signatures do not depend on it.
@@ -31,6 +34,7 @@ pub fn prepare_json(
     now_unix: i64,
     payple_auth: Option<&serde_json::Value>,
 ) -> Result<serde_json::Value, Error> {
-    payup_core::catalog::prepare_json(config, operation, request, now_unix, payple_auth, Some(system_random()))
+    let config = payup_core::config::resolve_references(config, &SystemSecrets)?;
+    payup_core::catalog::prepare_json(&config, operation, request, now_unix, payple_auth, Some(system_random()))
 }
 pub use payup_core::{Config, Error, ErrorKind, Operation, Request, Response};
