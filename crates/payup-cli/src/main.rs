@@ -44,6 +44,9 @@ enum Command {
         /// The configuration: a file path or the JSON itself (without it, the PAYUP_CONFIG variable: the same)
         #[arg(long, value_name = "FILE")]
         config: Option<String>,
+        /// This call's read timeout in milliseconds, in place of the configuration's timeouts.read_ms (1–600000)
+        #[arg(long, value_name = "MS")]
+        timeout_ms: Option<u64>,
     },
     /// Run the local gateways; prints the base URL first
     Sandbox {
@@ -84,7 +87,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Demo => demo::run(),
-        Command::Call { operation, config } => call(&operation, config),
+        Command::Call { operation, config, timeout_ms } => call(&operation, config, timeout_ms),
         Command::Sandbox { addr, config, state, client_config } => sandbox(&addr, config, state, client_config),
         Command::Operations { json: true } => {
             print_json(&payup_core::schema::operations_schema());
@@ -186,7 +189,7 @@ fn print_json(v: &serde_json::Value) {
     let _ = writeln!(out);
 }
 
-fn call(operation: &str, config: Option<String>) -> ExitCode {
+fn call(operation: &str, config: Option<String>, timeout_ms: Option<u64>) -> ExitCode {
     // Read the request first, so that a writer piping into us never sees a broken pipe.
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
@@ -220,7 +223,7 @@ fn call(operation: &str, config: Option<String>) -> ExitCode {
             ));
         }
     };
-    match client.call_json(operation, &request) {
+    match client.call_with(operation, &request, &payup_transport::CallOptions { timeout_ms }) {
         Ok(result) => {
             print_json(&result);
             ExitCode::SUCCESS
