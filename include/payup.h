@@ -193,6 +193,21 @@ payup_result payup_client_call(const payup_client *client,
                                char **out_json);
 
 /**
+ * [`payup_client_call`] with per-call options: `options_json` is NULL (none) or the options document
+ * `{"timeout_ms": N}` (this call's read timeout in milliseconds in place of the configuration's
+ * `timeouts.read_ms`, 1–600000). Options are never request fields; an unknown option or a bad value is an
+ * `invalid` error and nothing is sent.
+ *
+ * # Safety
+ * As [`payup_client_call`]; `options_json` is NULL or NUL-terminated.
+ */
+payup_result payup_client_call_with_options(const payup_client *client,
+                                            const char *operation,
+                                            const char *request_json,
+                                            const char *options_json,
+                                            char **out_json);
+
+/**
  * The Payup approval / order signature `SHA-256(merchantId|orderNumber|amount|apiCertKey|timestamp)` as
  * 64 lowercase hex digits (payup-card-keyin.txt §2.1.1). `*out_signature` receives it on `PAYUP_OK`.
  *

@@ -46,6 +46,12 @@ payup_result payup_client_call(const payup_client *client,
                                const char *request_json,
                                char **out_json);
 
+payup_result payup_client_call_with_options(const payup_client *client,
+                                            const char *operation,
+                                            const char *request_json,
+                                            const char *options_json,
+                                            char **out_json);
+
 payup_result payup_sign_approval(const char *merchant_id,
                                  const char *order_number,
                                  uint64_t amount,

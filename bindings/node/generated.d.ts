@@ -639,38 +639,44 @@ export interface Operations {
 /** The operations that need no network (Client's synchronous methods). */
 export type PureOperationName = 'payup.kakaopay.window' | 'payple.result'
 
+/** Options of one call, never request fields. */
+export interface CallOptions {
+  /** This call's read timeout in milliseconds, in place of the configuration's `timeouts.read_ms` (1–600000). */
+  timeoutMs?: number
+}
+
 /** Client's typed methods: network operations return Promises, pure ones answer synchronously. */
 export interface ClientOperations {
   /** `payup.keyin.approve`: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating). */
-  payupKeyinApprove(request: PayupKeyinApproveRequest): Promise<PayupKeyinApproved>
+  payupKeyinApprove(request: PayupKeyinApproveRequest, options?: CallOptions): Promise<PayupKeyinApproved>
   /** `payup.keyin.cancel`: Cancels a keyin approval in full (payup-card-keyin.txt §2.2) (payup, mutating). */
-  payupKeyinCancel(request: PayupKeyinCancelRequest): Promise<PayupCancelled>
+  payupKeyinCancel(request: PayupKeyinCancelRequest, options?: CallOptions): Promise<PayupCancelled>
   /** `payup.kakaopay.order`: Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1) (payup, mutating). */
-  payupKakaopayOrder(request: PayupKakaopayOrderRequest): Promise<KakaopayOrdered>
+  payupKakaopayOrder(request: PayupKakaopayOrderRequest, options?: CallOptions): Promise<KakaopayOrdered>
   /** `payup.kakaopay.window`: The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2) (payup, no network: computed locally). */
   payupKakaopayWindow(request: PayupKakaopayWindowRequest): KakaopayWindow
   /** `payup.kakaopay.approve`: Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3) (payup, mutating). */
-  payupKakaopayApprove(request: PayupKakaopayApproveRequest): Promise<KakaopayApproved>
+  payupKakaopayApprove(request: PayupKakaopayApproveRequest, options?: CallOptions): Promise<KakaopayApproved>
   /** `payup.kakaopay.cancel`: Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4) (payup, mutating). */
-  payupKakaopayCancel(request: PayupKakaopayCancelRequest): Promise<PayupCancelled>
+  payupKakaopayCancel(request: PayupKakaopayCancelRequest, options?: CallOptions): Promise<PayupCancelled>
   /** `payple.auth`: Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증) (payple, mutating). */
-  paypleAuth(request?: PaypleAuthRequest): Promise<PaypleAuth>
+  paypleAuth(request?: PaypleAuthRequest, options?: CallOptions): Promise<PaypleAuth>
   /** `payple.card.confirm`: Confirms a CERT window payment (payple-card.txt 1-1) (payple, mutating). */
-  paypleCardConfirm(request: PaypleCardConfirmRequest): Promise<PayplePayment>
+  paypleCardConfirm(request: PaypleCardConfirmRequest, options?: CallOptions): Promise<PayplePayment>
   /** `payple.billing.pay`: Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제) (payple, mutating). */
-  paypleBillingPay(request: PaypleBillingPayRequest): Promise<PayplePayment>
+  paypleBillingPay(request: PaypleBillingPayRequest, options?: CallOptions): Promise<PayplePayment>
   /** `payple.billing.info`: The card registered under a billing key (payple-card.txt 6. PUSERINFO) (payple, read-only). */
-  paypleBillingInfo(request: PaypleBillingInfoRequest): Promise<PaypleBillingInfo>
+  paypleBillingInfo(request: PaypleBillingInfoRequest, options?: CallOptions): Promise<PaypleBillingInfo>
   /** `payple.billing.delete`: Deletes a billing key (payple-card.txt 5. PUSERDEL) (payple, mutating). */
-  paypleBillingDelete(request: PaypleBillingDeleteRequest): Promise<PaypleBillingDeleted>
+  paypleBillingDelete(request: PaypleBillingDeleteRequest, options?: CallOptions): Promise<PaypleBillingDeleted>
   /** `payple.cancel`: Refunds a payment in full or in part (payple-card.txt 4. 승인취소) (payple, mutating). */
-  paypleCancel(request: PaypleCancelRequest): Promise<PaypleCancelled>
+  paypleCancel(request: PaypleCancelRequest, options?: CallOptions): Promise<PaypleCancelled>
   /** `payple.status`: Looks a payment up by order number and date (payple-card.txt 결제결과 조회) (payple, read-only). */
-  paypleStatus(request: PaypleStatusRequest): Promise<PayplePayment>
+  paypleStatus(request: PaypleStatusRequest, options?: CallOptions): Promise<PayplePayment>
   /** `payple.result`: Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신) (payple, no network: computed locally). */
   paypleResult(request?: PaypleResultRequest): PayplePayment
   /** `kcp.keyin.approve`: An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt) (kcp, mutating). */
-  kcpKeyinApprove(request: KcpKeyinApproveRequest): Promise<KcpKeyinApproved>
+  kcpKeyinApprove(request: KcpKeyinApproveRequest, options?: CallOptions): Promise<KcpKeyinApproved>
   /** `kcp.cancel`: Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README) (kcp, mutating). */
-  kcpCancel(request: KcpCancelRequest): Promise<KcpCancelled>
+  kcpCancel(request: KcpCancelRequest, options?: CallOptions): Promise<KcpCancelled>
 }

@@ -18,18 +18,18 @@ const SNAKE_NAMES = Object.freeze({
 
 class Operations {
   /** `payup.keyin.approve`: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating; a Promise). */
-  payupKeyinApprove(request) {
-    return this[TYPED]('payup.keyin.approve', request)
+  payupKeyinApprove(request, options) {
+    return this[TYPED]('payup.keyin.approve', request, options)
   }
 
   /** `payup.keyin.cancel`: Cancels a keyin approval in full (payup-card-keyin.txt §2.2) (payup, mutating; a Promise). */
-  payupKeyinCancel(request) {
-    return this[TYPED]('payup.keyin.cancel', request)
+  payupKeyinCancel(request, options) {
+    return this[TYPED]('payup.keyin.cancel', request, options)
   }
 
   /** `payup.kakaopay.order`: Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1) (payup, mutating; a Promise). */
-  payupKakaopayOrder(request) {
-    return this[TYPED]('payup.kakaopay.order', request)
+  payupKakaopayOrder(request, options) {
+    return this[TYPED]('payup.kakaopay.order', request, options)
   }
 
   /** `payup.kakaopay.window`: The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2) (payup, no network: computed locally; synchronous). */
@@ -38,48 +38,48 @@ class Operations {
   }
 
   /** `payup.kakaopay.approve`: Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3) (payup, mutating; a Promise). */
-  payupKakaopayApprove(request) {
-    return this[TYPED]('payup.kakaopay.approve', request)
+  payupKakaopayApprove(request, options) {
+    return this[TYPED]('payup.kakaopay.approve', request, options)
   }
 
   /** `payup.kakaopay.cancel`: Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4) (payup, mutating; a Promise). */
-  payupKakaopayCancel(request) {
-    return this[TYPED]('payup.kakaopay.cancel', request)
+  payupKakaopayCancel(request, options) {
+    return this[TYPED]('payup.kakaopay.cancel', request, options)
   }
 
   /** `payple.auth`: Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증) (payple, mutating; a Promise). */
-  paypleAuth(request = {}) {
-    return this[TYPED]('payple.auth', request)
+  paypleAuth(request = {}, options) {
+    return this[TYPED]('payple.auth', request, options)
   }
 
   /** `payple.card.confirm`: Confirms a CERT window payment (payple-card.txt 1-1) (payple, mutating; a Promise). */
-  paypleCardConfirm(request) {
-    return this[TYPED]('payple.card.confirm', request)
+  paypleCardConfirm(request, options) {
+    return this[TYPED]('payple.card.confirm', request, options)
   }
 
   /** `payple.billing.pay`: Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제) (payple, mutating; a Promise). */
-  paypleBillingPay(request) {
-    return this[TYPED]('payple.billing.pay', request)
+  paypleBillingPay(request, options) {
+    return this[TYPED]('payple.billing.pay', request, options)
   }
 
   /** `payple.billing.info`: The card registered under a billing key (payple-card.txt 6. PUSERINFO) (payple, read-only; a Promise). */
-  paypleBillingInfo(request) {
-    return this[TYPED]('payple.billing.info', request)
+  paypleBillingInfo(request, options) {
+    return this[TYPED]('payple.billing.info', request, options)
   }
 
   /** `payple.billing.delete`: Deletes a billing key (payple-card.txt 5. PUSERDEL) (payple, mutating; a Promise). */
-  paypleBillingDelete(request) {
-    return this[TYPED]('payple.billing.delete', request)
+  paypleBillingDelete(request, options) {
+    return this[TYPED]('payple.billing.delete', request, options)
   }
 
   /** `payple.cancel`: Refunds a payment in full or in part (payple-card.txt 4. 승인취소) (payple, mutating; a Promise). */
-  paypleCancel(request) {
-    return this[TYPED]('payple.cancel', request)
+  paypleCancel(request, options) {
+    return this[TYPED]('payple.cancel', request, options)
   }
 
   /** `payple.status`: Looks a payment up by order number and date (payple-card.txt 결제결과 조회) (payple, read-only; a Promise). */
-  paypleStatus(request) {
-    return this[TYPED]('payple.status', request)
+  paypleStatus(request, options) {
+    return this[TYPED]('payple.status', request, options)
   }
 
   /** `payple.result`: Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신) (payple, no network: computed locally; synchronous). */
@@ -88,13 +88,13 @@ class Operations {
   }
 
   /** `kcp.keyin.approve`: An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt) (kcp, mutating; a Promise). */
-  kcpKeyinApprove(request) {
-    return this[TYPED]('kcp.keyin.approve', request)
+  kcpKeyinApprove(request, options) {
+    return this[TYPED]('kcp.keyin.approve', request, options)
   }
 
   /** `kcp.cancel`: Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README) (kcp, mutating; a Promise). */
-  kcpCancel(request) {
-    return this[TYPED]('kcp.cancel', request)
+  kcpCancel(request, options) {
+    return this[TYPED]('kcp.cancel', request, options)
   }
 }
 

@@ -4,6 +4,7 @@
 // rest of what index.js builds: PayupError, Client, Sandbox and the pure functions.
 
 import type {
+  CallOptions,
   ClientOperations,
   KakaopayApproved,
   KakaopayCardApproved,
@@ -168,7 +169,7 @@ export interface OperationsSchema {
 export declare class Client {
   constructor(config: Config | string)
   /** Any operation with payup's own request document (snake_case, as `payup call` takes it). */
-  call(operation: OperationName | (string & {}), request?: JsonDocument): Promise<JsonDocument>
+  call(operation: OperationName | (string & {}), request?: JsonDocument, options?: CallOptions): Promise<JsonDocument>
   /** A pure operation (`payup.kakaopay.window`, `payple.result`) with payup's own document, synchronously. */
   callSync(operation: PureOperationName | (string & {}), request?: JsonDocument): JsonDocument
 }

@@ -176,6 +176,27 @@ function configText(config) {
   return documentText('config', config)
 }
 
+/**
+ * Call options (`{ timeoutMs }`), never request fields, as core's options document (`{"timeout_ms": …}`);
+ * undefined when none. Unknown keys are passed on for core to refuse by name.
+ */
+function callOptionsText(options) {
+  if (options === undefined || options === null) return undefined
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new PayupError({
+      kind: 'invalid',
+      field: 'options',
+      fields: [{ field: 'options', rule: 'must be an object like { timeoutMs: 3000 }' }],
+      message: 'invalid request: options: must be an object like { timeoutMs: 3000 }',
+    })
+  }
+  const doc = {}
+  for (const [k, v] of Object.entries(options)) {
+    if (v !== undefined) doc[k === 'timeoutMs' ? 'timeout_ms' : k] = v
+  }
+  return Object.keys(doc).length ? documentText('options', doc) : undefined
+}
+
 // ---- client --------------------------------------------------------------------------------------
 
 /**
@@ -193,11 +214,12 @@ class Client extends generated.Operations {
   }
 
   /** Any operation with payup's own request document (snake_case, as `payup call` takes it). */
-  async call(operation, request = {}) {
+  async call(operation, request = {}, options = undefined) {
     const text = documentText('request', request)
+    const optionsText = callOptionsText(options)
     let out
     try {
-      out = await this.#native.call(String(operation), text)
+      out = await this.#native.call(String(operation), text, optionsText)
     } catch (err) {
       throw convert(err)
     }
@@ -210,9 +232,9 @@ class Client extends generated.Operations {
     return JSON.parse(sync(() => this.#native.callPure(String(operation), text)))
   }
 
-  async [generated.TYPED](operation, request) {
+  async [generated.TYPED](operation, request, options) {
     try {
-      return toCamel(await this.call(operation, toRequestDocument(request)))
+      return toCamel(await this.call(operation, toRequestDocument(request), options))
     } catch (err) {
       throw camelFields(err)
     }

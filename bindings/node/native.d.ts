@@ -15,9 +15,10 @@ export declare class NativeClient {
   constructor(config: string)
   /**
    * Runs `operation` with the JSON request document on the libuv pool; resolves to the result
-   * document as JSON text, rejects with the error document.
+   * document as JSON text, rejects with the error document. `options`: the call options document
+   * (`{"timeout_ms": N}`) as JSON text, or none.
    */
-  call(operation: string, request: string): Promise<string>
+  call(operation: string, request: string, options?: string | undefined | null): Promise<string>
   /** A pure operation (`payup.kakaopay.window`, `payple.result`) on the calling thread. */
   callPure(operation: string, request: string): string
 }

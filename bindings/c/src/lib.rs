@@ -370,6 +370,43 @@ pub unsafe extern "C" fn payup_client_call(
     })
 }
 
+/// [`payup_client_call`] with per-call options: `options_json` is NULL (none) or the options document
+/// `{"timeout_ms": N}` (this call's read timeout in milliseconds in place of the configuration's
+/// `timeouts.read_ms`, 1–600000). Options are never request fields; an unknown option or a bad value is an
+/// `invalid` error and nothing is sent.
+///
+/// # Safety
+/// As [`payup_client_call`]; `options_json` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn payup_client_call_with_options(
+    client: *const payup_client,
+    operation: *const c_char,
+    request_json: *const c_char,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> payup_result {
+    non_null!(client, operation, request_json, out_json);
+    boundary(|| {
+        // SAFETY: checked non-NULL; the caller keeps the client alive during the call.
+        let client = unsafe { &(*client).client };
+        let r = (|| {
+            // SAFETY: checked non-NULL.
+            let op = unsafe { arg_str(operation, "operation") }?;
+            // SAFETY: checked non-NULL.
+            let request = unsafe { arg_json(request_json, "request_json") }?;
+            let options = if options_json.is_null() {
+                payup_transport::CallOptions::default()
+            } else {
+                // SAFETY: non-NULL here, NUL-terminated by the contract.
+                payup_transport::CallOptions::from_json(&unsafe { arg_json(options_json, "options_json") }?)?
+            };
+            client.call_with(op, &request, &options)
+        })();
+        // SAFETY: checked non-NULL.
+        unsafe { finish(out_json, r) }
+    })
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Pure helpers: no client, no network.
 

@@ -46,10 +46,11 @@ impl NativeClient {
     }
 
     /// Runs `operation` with the JSON request document on the libuv pool; resolves to the result
-    /// document as JSON text, rejects with the error document.
+    /// document as JSON text, rejects with the error document. `options`: the call options document
+    /// (`{"timeout_ms": N}`) as JSON text, or none.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn call(&self, operation: String, request: String) -> AsyncTask<CallTask> {
-        AsyncTask::new(CallTask { client: self.inner.clone(), operation, request })
+    pub fn call(&self, operation: String, request: String, options: Option<String>) -> AsyncTask<CallTask> {
+        AsyncTask::new(CallTask { client: self.inner.clone(), operation, request, options })
     }
 
     /// A pure operation (`payup.kakaopay.window`, `payple.result`) on the calling thread.
@@ -69,6 +70,7 @@ pub struct CallTask {
     client: payup_transport::Client,
     operation: String,
     request: String,
+    options: Option<String>,
 }
 
 impl Task for CallTask {
@@ -78,7 +80,13 @@ impl Task for CallTask {
     fn compute(&mut self) -> napi::Result<String> {
         let run = || {
             let req = parse_doc("request", &self.request).map_err(|e| thrown(&e))?;
-            self.client.call_json(&self.operation, &req).map(|v| v.to_string()).map_err(|e| thrown(&e))
+            let options = match &self.options {
+                None => payup_transport::CallOptions::default(),
+                Some(text) => parse_doc("options", text)
+                    .and_then(|v| payup_transport::CallOptions::from_json(&v))
+                    .map_err(|e| thrown(&e))?,
+            };
+            self.client.call_with(&self.operation, &req, &options).map(|v| v.to_string()).map_err(|e| thrown(&e))
         };
         // napi runs compute() inside an extern "C" callback: a panic would abort the whole Node process.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))

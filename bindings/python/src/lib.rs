@@ -41,11 +41,13 @@ struct NativeClient {
 
 #[pymethods]
 impl NativeClient {
-    /// Runs one operation without the GIL.
-    fn call(&self, py: Python<'_>, operation: String, request_json: String) -> Outcome {
+    /// Runs one operation without the GIL; `timeout_ms` is the per-call read timeout (a call option).
+    #[pyo3(signature = (operation, request_json, timeout_ms=None))]
+    fn call(&self, py: Python<'_>, operation: String, request_json: String, timeout_ms: Option<u64>) -> Outcome {
         let client = &self.inner;
+        let options = payup_transport::CallOptions { timeout_ms };
         py.detach(move || {
-            let run = || parse("request", &request_json).and_then(|r| client.call_json(&operation, &r));
+            let run = || parse("request", &request_json).and_then(|r| client.call_with(&operation, &r, &options));
             // A panic must not cross into Python as a bare PanicException: it is an unknown outcome.
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
                 .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure(&operation)));

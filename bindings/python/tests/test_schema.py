@@ -22,11 +22,14 @@ def test_operations_schema_is_the_catalogue() -> None:
 
 
 def test_every_request_field_is_a_keyword_of_its_method() -> None:
-    for op in _ops():
-        method = getattr(payup.Client, op["name"].replace(".", "_"))
+    for op, cls in ((op, cls) for op in _ops() for cls in (payup.Client, payup.AsyncClient)):
+        method = getattr(cls, op["name"].replace(".", "_"))
+        assert inspect.iscoroutinefunction(method) == (cls is payup.AsyncClient), (cls, op["name"])
         params = inspect.signature(method).parameters
+        # Every field, and the call option timeout_ms (never a request field), keyword-only.
         names = [n for n in params if n != "self"]
-        assert sorted(names) == sorted(f["name"] for f in op["request"]), op["name"]
+        assert sorted(names) == sorted([f["name"] for f in op["request"]] + ["timeout_ms"]), op["name"]
+        assert params["timeout_ms"].kind is inspect.Parameter.KEYWORD_ONLY and params["timeout_ms"].default is None
         for f in op["request"]:
             p = params[f["name"]]
             assert p.kind is inspect.Parameter.KEYWORD_ONLY, (op["name"], f["name"])

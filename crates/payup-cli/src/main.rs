@@ -47,6 +47,9 @@ enum Command {
         /// Print each HTTP exchange to stderr, one redacted JSON event per line (stdout keeps the result)
         #[arg(short, long)]
         verbose: bool,
+        /// This call's read timeout in milliseconds, in place of the configuration's timeouts.read_ms (1–600000)
+        #[arg(long, value_name = "MS")]
+        timeout_ms: Option<u64>,
     },
     /// Run the local gateways; prints the base URL first
     Sandbox {
@@ -91,7 +94,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Demo => demo::run(),
-        Command::Call { operation, config, verbose } => call(&operation, config, verbose),
+        Command::Call { operation, config, verbose, timeout_ms } => call(&operation, config, verbose, timeout_ms),
         Command::Sandbox { addr, config, state, client_config, strict } => {
             sandbox(&addr, config, state, client_config, strict)
         }
@@ -195,7 +198,7 @@ fn print_json(v: &serde_json::Value) {
     let _ = writeln!(out);
 }
 
-fn call(operation: &str, config: Option<String>, verbose: bool) -> ExitCode {
+fn call(operation: &str, config: Option<String>, verbose: bool, timeout_ms: Option<u64>) -> ExitCode {
     // Read the request first, so that a writer piping into us never sees a broken pipe.
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
@@ -235,7 +238,7 @@ fn call(operation: &str, config: Option<String>, verbose: bool) -> ExitCode {
             ));
         }
     };
-    match client.call_json(operation, &request) {
+    match client.call_with(operation, &request, &payup_transport::CallOptions { timeout_ms }) {
         Ok(result) => {
             print_json(&result);
             ExitCode::SUCCESS

@@ -374,3 +374,41 @@ fn call_verbose_prints_the_events_on_stderr_and_the_result_alone_on_stdout() {
     let (_, _, err) = call(&cfg, "payup.keyin.approve", &keyin("CLI-V6", "4111111111111111"));
     assert_eq!(err, "");
 }
+
+/// Runs `payup call OP ARGS…` with the request on stdin; returns (exit code, stdout JSON).
+fn call_with_args(config: &str, op: &str, args: &[&str], request: &Value) -> (i32, Value) {
+    let mut child = Command::new(PAYUP)
+        .args(["call", op])
+        .args(args)
+        .env("PAYUP_CONFIG", config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    (out.status.code().unwrap(), serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("not JSON: {stdout}")))
+}
+
+#[test]
+fn timeout_ms_overrides_the_read_timeout_for_this_call() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let cfg = config(sb.base_url());
+    sb.arm_fault("payup.keyin.approve", "delay", Some(1500), 1).unwrap();
+    let started = std::time::Instant::now();
+    let (code, v) =
+        call_with_args(&cfg, "payup.keyin.approve", &["--timeout-ms", "300"], &keyin("CLI-T1", "4111111111111111"));
+    assert_error_shape(&v, "ambiguous");
+    assert_ne!(code, 0);
+    assert!(started.elapsed() < std::time::Duration::from_millis(1400));
+    // Without the option the configuration's timeout (15 s by default) lets the same delay through.
+    sb.arm_fault("payup.keyin.approve", "delay", Some(500), 1).unwrap();
+    let (code, v) = call_with_args(&cfg, "payup.keyin.approve", &[], &keyin("CLI-T2", "4111111111111111"));
+    assert_eq!(code, 0, "{v}");
+    let (_, v) =
+        call_with_args(&cfg, "payup.keyin.approve", &["--timeout-ms", "0"], &keyin("CLI-T3", "4111111111111111"));
+    assert_error_shape(&v, "invalid");
+    assert_eq!(v["error"]["field"], "timeout_ms");
+}

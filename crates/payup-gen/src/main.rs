@@ -419,47 +419,17 @@ fn python(ops: &[Op]) -> String {
     body.push_str(
         "\n\nclass Operations:\n    \"\"\"The typed methods of :class:`payup.Client`: one per operation of the catalogue, keyword \
          arguments\n    in, the result TypedDict out. Each builds the request document (``None`` = not given) and runs\n    \
-         :meth:`payup.Client.call`.\"\"\"\n\n    __slots__ = ()\n\n    if TYPE_CHECKING:\n\n        def call(self, \
-         operation: str, request: Mapping[str, Any]) -> Dict[str, Any]: ...\n",
+         :meth:`payup.Client.call`.\"\"\"\n\n    __slots__ = ()\n\n    if TYPE_CHECKING:\n\n        def call(\n            self, \
+         operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None\n        ) -> Dict[str, Any]: ...\n",
     );
-    for op in ops {
-        let mut ordered: Vec<&Field> = op.request.iter().filter(|f| f.required).collect();
-        ordered.extend(op.request.iter().filter(|f| !f.required));
-        writeln!(body, "\n    def {}(\n        self,\n        *,", snake_method(&op.name)).unwrap();
-        for f in &ordered {
-            let ty = py_type(f, true);
-            if f.required {
-                writeln!(body, "        {}: {ty},", f.name).unwrap();
-            } else {
-                writeln!(body, "        {}: Optional[{ty}] = None,", f.name).unwrap();
-            }
-        }
-        writeln!(body, "    ) -> {}:", op.result_type).unwrap();
-        let mut doc = format!("``{}``{} ({}, {}).", op.name, summary(op), op.gateway, class_words(&op.class));
-        let documented: Vec<(&Field, String)> =
-            ordered.iter().map(|f| (*f, doc_line(f))).filter(|(_, d)| !d.is_empty()).collect();
-        if !documented.is_empty() {
-            doc.push_str("\n\n        Keyword arguments:\n");
-            for (f, d) in documented {
-                writeln!(doc, "            {}: {}", f.name, d).unwrap();
-            }
-            doc.push_str("        ");
-        }
-        writeln!(body, "        \"\"\"{}\"\"\"", py_doc(&doc)).unwrap();
-        writeln!(body, "        doc = _doc(").unwrap();
-        for f in &op.request {
-            let value = match (f.ty.as_str(), f.required) {
-                ("object", true) => format!("dict({})", f.name),
-                ("object", false) => format!("dict({0}) if {0} is not None else None", f.name),
-                ("array", true) => format!("list({})", f.name),
-                ("array", false) => format!("list({0}) if {0} is not None else None", f.name),
-                _ => f.name.clone(),
-            };
-            writeln!(body, "            {}={value},", f.name).unwrap();
-        }
-        writeln!(body, "        )").unwrap();
-        writeln!(body, "        return cast({}, self.call({}, doc))", op.result_type, py_str(&op.name)).unwrap();
-    }
+    py_methods(&mut body, ops, false);
+    body.push_str(
+        "\n\nclass AsyncOperations:\n    \"\"\"The typed coroutine methods of :class:`payup.AsyncClient`, the same as \
+         :class:`Operations`' but\n    awaited: each builds the request document and awaits :meth:`payup.AsyncClient.call`.\"\"\"\n\n    \
+         __slots__ = ()\n\n    if TYPE_CHECKING:\n\n        async def call(\n            self, \
+         operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None\n        ) -> Dict[str, Any]: ...\n",
+    );
+    py_methods(&mut body, ops, true);
 
     let mut out = format!("# {HEADER}.\n");
     out.push_str(
@@ -487,7 +457,8 @@ fn python(ops: &[Op]) -> String {
         .iter()
         .copied()
         .filter(|t| {
-            matches!(*t, "TYPE_CHECKING" | "Any" | "Dict" | "Mapping" | "TypedDict" | "cast") || contains_word(&body, t)
+            matches!(*t, "TYPE_CHECKING" | "Any" | "Dict" | "Mapping" | "Optional" | "TypedDict" | "cast")
+                || contains_word(&body, t)
         })
         .collect();
     writeln!(out, "from typing import {}\n", used.join(", ")).unwrap();
@@ -500,6 +471,63 @@ fn python(ops: &[Op]) -> String {
                   is not None}\n");
     out.push_str(&body);
     out
+}
+
+/// The typed methods, plain (`Operations`) or coroutines (`AsyncOperations`): keyword arguments in, and the
+/// per-call option `timeout_ms` (never a request field).
+fn py_methods(body: &mut String, ops: &[Op], coroutine: bool) {
+    let (def, wait) = if coroutine { ("async def", "await ") } else { ("def", "") };
+    for op in ops {
+        assert!(
+            !op.request.iter().any(|f| f.name == "timeout_ms"),
+            "{}: timeout_ms is the call option's name",
+            op.name
+        );
+        let mut ordered: Vec<&Field> = op.request.iter().filter(|f| f.required).collect();
+        ordered.extend(op.request.iter().filter(|f| !f.required));
+        writeln!(body, "\n    {def} {}(\n        self,\n        *,", snake_method(&op.name)).unwrap();
+        for f in &ordered {
+            let ty = py_type(f, true);
+            if f.required {
+                writeln!(body, "        {}: {ty},", f.name).unwrap();
+            } else {
+                writeln!(body, "        {}: Optional[{ty}] = None,", f.name).unwrap();
+            }
+        }
+        writeln!(body, "        timeout_ms: Optional[int] = None,").unwrap();
+        writeln!(body, "    ) -> {}:", op.result_type).unwrap();
+        let mut doc = format!("``{}``{} ({}, {}).", op.name, summary(op), op.gateway, class_words(&op.class));
+        let documented: Vec<(&Field, String)> =
+            ordered.iter().map(|f| (*f, doc_line(f))).filter(|(_, d)| !d.is_empty()).collect();
+        doc.push_str("\n\n        Keyword arguments:\n");
+        for (f, d) in documented {
+            writeln!(doc, "            {}: {}", f.name, d).unwrap();
+        }
+        doc.push_str(
+            "            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds \
+             in place of the\n                configuration's ``timeouts.read_ms`` (1–600000)\n        ",
+        );
+        writeln!(body, "        \"\"\"{}\"\"\"", py_doc(&doc)).unwrap();
+        writeln!(body, "        doc = _doc(").unwrap();
+        for f in &op.request {
+            let value = match (f.ty.as_str(), f.required) {
+                ("object", true) => format!("dict({})", f.name),
+                ("object", false) => format!("dict({0}) if {0} is not None else None", f.name),
+                ("array", true) => format!("list({})", f.name),
+                ("array", false) => format!("list({0}) if {0} is not None else None", f.name),
+                _ => f.name.clone(),
+            };
+            writeln!(body, "            {}={value},", f.name).unwrap();
+        }
+        writeln!(body, "        )").unwrap();
+        writeln!(
+            body,
+            "        return cast({}, {wait}self.call({}, doc, timeout_ms=timeout_ms))",
+            op.result_type,
+            py_str(&op.name)
+        )
+        .unwrap();
+    }
 }
 
 fn contains_word(text: &str, word: &str) -> bool {
@@ -552,9 +580,15 @@ fn node_js(ops: &[Op]) -> String {
         writeln!(out, "  /** `{}`{} ({}, {}; {words}). */", op.name, summary(op), op.gateway, class_words(&op.class))
             .unwrap();
         let param = if op.request.iter().any(|f| f.required) { "request" } else { "request = {}" };
+        // Network operations take the call options ({ timeoutMs }); pure ones send nothing.
+        let (param, args) = if op.class == "pure" {
+            (param.to_string(), "request")
+        } else {
+            (format!("{param}, options"), "request, options")
+        };
         writeln!(
             out,
-            "  {}({param}) {{\n    return this[{call}]({}, request)\n  }}",
+            "  {}({param}) {{\n    return this[{call}]({}, {args})\n  }}",
             camel_method(&op.name),
             js_str(&op.name)
         )
@@ -671,6 +705,11 @@ fn node_dts(ops: &[Op]) -> String {
     let pure: Vec<String> = ops.iter().filter(|o| o.class == "pure").map(|o| js_str(&o.name)).collect();
     writeln!(out, " {}", if pure.is_empty() { "never".to_string() } else { pure.join(" | ") }).unwrap();
     out.push_str(
+        "\n/** Options of one call, never request fields. */\nexport interface CallOptions {\n  /** This call's read \
+         timeout in milliseconds, in place of the configuration's `timeouts.read_ms` (1–600000). */\n  \
+         timeoutMs?: number\n}\n",
+    );
+    out.push_str(
         "\n/** Client's typed methods: network operations return Promises, pure ones answer synchronously. */\n\
          export interface ClientOperations {\n",
     );
@@ -678,7 +717,8 @@ fn node_dts(ops: &[Op]) -> String {
         let q = if op.request.iter().any(|f| f.required) { "" } else { "?" };
         let ret = if op.class == "pure" { op.result_type.clone() } else { format!("Promise<{}>", op.result_type) };
         writeln!(out, "  /** `{}`{} ({}, {}). */", op.name, summary(op), op.gateway, class_words(&op.class)).unwrap();
-        writeln!(out, "  {}(request{q}: {}): {ret}", camel_method(&op.name), request_interface(op)).unwrap();
+        let options = if op.class == "pure" { "" } else { ", options?: CallOptions" };
+        writeln!(out, "  {}(request{q}: {}{options}): {ret}", camel_method(&op.name), request_interface(op)).unwrap();
     }
     out.push_str("}\n");
     out

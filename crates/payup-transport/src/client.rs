@@ -1,5 +1,5 @@
 use crate::events::{EventListener, Events};
-use crate::wire::{SendFailure, Wire};
+use crate::wire::{Egress, SendFailure, Wire};
 use payup_core::catalog::ambiguous_context;
 use payup_core::catalog::{self, Attribution, Exchange, Mismatch, Next, Recovery, Undo};
 use payup_core::event::{Event, Outcome};
@@ -42,6 +42,65 @@ pub struct Client {
     config: Config,
     wire: Wire,
     events: Events,
+    /// This client's per-call read timeout in place of the configuration's (`Client::call_with`).
+    read_timeout: Option<Duration>,
+}
+
+/// Options of one call, never request fields (issue 20).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    /// The read timeout of each HTTP exchange of this call, in place of the configuration's
+    /// `timeouts.read_ms` (1–600000).
+    pub timeout_ms: Option<u64>,
+}
+
+impl CallOptions {
+    /// Reads the options document `{"timeout_ms": N}` (the C ABI's, the CLI's); unknown keys are refused.
+    pub fn from_json(v: &Value) -> Result<CallOptions, Error> {
+        let Some(m) = v.as_object() else {
+            return Err(Error::invalid_field("(options)", "must be a JSON object like {\"timeout_ms\": 3000}"));
+        };
+        let mut options = CallOptions::default();
+        for (key, value) in m {
+            match key.as_str() {
+                "timeout_ms" => {
+                    options.timeout_ms = match value {
+                        Value::Null => None,
+                        v => Some(v.as_u64().ok_or_else(|| {
+                            Error::invalid_field("timeout_ms", "must be a whole number of milliseconds, 1–600000")
+                        })?),
+                    }
+                }
+                other => return Err(Error::invalid_field(other, "is not a call option (known: timeout_ms)")),
+            }
+        }
+        options.check()?;
+        Ok(options)
+    }
+
+    /// Refuses a timeout outside 1–600000 ms (the configuration's own bounds) before anything is sent.
+    pub fn check(&self) -> Result<(), Error> {
+        match self.timeout_ms {
+            Some(t) if t == 0 || t > 600_000 => {
+                Err(Error::invalid_field("timeout_ms", "must be 1–600000 milliseconds"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The process's environment and files, for references in the configuration (`payup_core::config`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemSecrets;
+
+impl payup_core::config::SecretSource for SystemSecrets {
+    fn env_var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+    fn read_file(&self, path: &str) -> Result<String, String> {
+        // The error's kind only: never the content, and the OS message adds nothing but the path.
+        std::fs::read_to_string(path).map_err(|e| format!("{:?}", e.kind()))
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -77,14 +136,37 @@ impl Client {
     /// A client for a configuration read by `payup_core::Config`.
     pub fn new(mut config: Config) -> Client {
         config.credentials.set_random(crate::system_random());
-        let wire =
-            Wire::new(Duration::from_millis(config.connect_timeout_ms), Duration::from_millis(config.read_timeout_ms));
-        Client { config, wire, events: Events::default() }
+        let egress = Egress { proxy: config.proxy.clone(), extra_roots: config.extra_roots.clone() };
+        let wire = Wire::with_egress(
+            Duration::from_millis(config.connect_timeout_ms),
+            Duration::from_millis(config.read_timeout_ms),
+            egress,
+        );
+        Client { config, wire, events: Events::default(), read_timeout: None }
     }
 
-    /// A client from the configuration document (see `payup_core::config`).
+    /// A client from the configuration document (see `payup_core::config`); references
+    /// (`{"env": NAME}`, `{"file": PATH}`) and `ca_file` are read from this process's environment and files.
     pub fn from_json(config: &str) -> Result<Client, Error> {
-        Ok(Client::new(Config::from_json_str(config)?))
+        Ok(Client::new(Config::from_json_str_with(config, &SystemSecrets)?))
+    }
+
+    /// This client with `options` applied (it shares the keep-alive pool): what `call_with` runs on.
+    pub fn with_options(&self, options: &CallOptions) -> Result<Client, Error> {
+        options.check()?;
+        let mut c = self.clone();
+        if let Some(ms) = options.timeout_ms {
+            c.read_timeout = Some(Duration::from_millis(ms));
+        }
+        Ok(c)
+    }
+
+    /// [`Client::call_json`] with per-call options (a timeout override).
+    pub fn call_with(&self, operation: &str, request: &Value, options: &CallOptions) -> Result<Value, Error> {
+        if options == &CallOptions::default() {
+            return self.call_json(operation, request);
+        }
+        self.with_options(options)?.call_json(operation, request)
     }
 
     /// The configuration this client runs with.
@@ -220,7 +302,7 @@ impl Client {
                 Next::Send(http) => {
                     let url = self.url_for(&http)?;
                     let started = Instant::now();
-                    let sent = self.wire.post(&url, &http.headers, &http.body);
+                    let sent = self.wire.post_with(&url, &http.headers, &http.body, self.read_timeout);
                     let took = || started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
                     let response = match sent {
                         Ok(r) => r,

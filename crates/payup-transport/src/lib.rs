@@ -11,6 +11,9 @@
 //!   is cancelled and reported as an error (`payup_core::Request::attribute`).
 //! - Exchange events (issue 20): one redacted [`Event`] per HTTP exchange, as a `tracing` event (target
 //!   `payup`, DEBUG) and to the client's listener ([`Client::set_event_listener`]); built only when listened to.
+//! - Egress: an explicit `proxy` (HTTP CONNECT; the environment's proxy variables are ignored) and
+//!   `ca_file` roots beside Mozilla's; secrets in the configuration by reference ([`SystemSecrets`]).
+//! - Per-call options ([`CallOptions`]: a timeout override), never request fields.
 //! - Fork-safe: the keep-alive pool belongs to the process that filled it ([`wire::Wire`]).
 
 #![warn(missing_docs)]
@@ -18,7 +21,7 @@ mod client;
 mod events;
 pub mod wire;
 
-pub use client::{ApproveThenError, Client};
+pub use client::{ApproveThenError, CallOptions, Client, SystemSecrets};
 pub use events::EventListener;
 pub use payup_core::event::{Event, Outcome};
 
@@ -36,6 +39,7 @@ pub fn prepare_json(
     now_unix: i64,
     payple_auth: Option<&serde_json::Value>,
 ) -> Result<serde_json::Value, Error> {
-    payup_core::catalog::prepare_json(config, operation, request, now_unix, payple_auth, Some(system_random()))
+    let config = payup_core::config::resolve_references(config, &SystemSecrets)?;
+    payup_core::catalog::prepare_json(&config, operation, request, now_unix, payple_auth, Some(system_random()))
 }
 pub use payup_core::{Config, Error, ErrorKind, Operation, Request, Response};

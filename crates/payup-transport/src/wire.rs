@@ -4,15 +4,20 @@
 //! (safe to resend) and `ambiguous` (never resend blindly), so we chain our own connector after TLS:
 //! its transport marks a thread-local flag the moment ureq hands it request bytes to transmit. TLS
 //! handshake bytes travel below it and do not count: a certificate failure is `not_sent`.
+//!
+//! Egress (issue 20): an explicit HTTP CONNECT proxy (the configuration's `proxy`, never the environment's
+//! `HTTPS_PROXY`) and extra trust roots (`ca_file`) beside Mozilla's. The CONNECT request to the proxy is
+//! written below the tracker too: a refused tunnel is `not_sent`.
 
 use arc_swap::ArcSwap;
+use payup_core::config::ProxyConfig;
 use payup_core::{Error, Gateway, HttpResponse};
 use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, NextTimeout, RustlsConnector, TcpConnector, Transport,
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector, TcpConnector, Transport,
 };
 
 thread_local! {
@@ -22,20 +27,31 @@ thread_local! {
 /// The largest response body we read (gateway answers are a few hundred bytes).
 pub const MAX_RESPONSE_BYTES: u64 = 1 << 20;
 
+/// Marks request bytes written, on connections to the gateway only: ureq runs the whole chain again to
+/// reach a CONNECT proxy (`ConnectProxyConnector`), and the `CONNECT host:port` line it writes there is not
+/// the request.
 #[derive(Debug)]
-struct WriteTracker;
+struct WriteTracker {
+    /// The proxy's `host:port`, whose own connection is not tracked.
+    proxy: Option<(String, u16)>,
+}
 
 impl<In: Transport> Connector<In> for WriteTracker {
     type Out = Tracked<In>;
 
-    fn connect(&self, _: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(|inner| Tracked { inner }))
+    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        let to_proxy = self.proxy.as_ref().is_some_and(|(host, port)| {
+            details.uri.host().is_some_and(|h| h.trim_matches(['[', ']']).eq_ignore_ascii_case(host))
+                && details.uri.port_u16().unwrap_or(80) == *port
+        });
+        Ok(chained.map(|inner| Tracked { inner, track: !to_proxy }))
     }
 }
 
 #[derive(Debug)]
 struct Tracked<T> {
     inner: T,
+    track: bool,
 }
 
 impl<T: Transport> Transport for Tracked<T> {
@@ -43,7 +59,7 @@ impl<T: Transport> Transport for Tracked<T> {
         self.inner.buffers()
     }
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        if amount > 0 {
+        if amount > 0 && self.track {
             // Set before writing: a write that fails half-way may still have delivered bytes.
             REQUEST_BYTES_WRITTEN.with(|w| w.set(true));
         }
@@ -95,10 +111,20 @@ pub struct Wire {
     shared: Arc<Shared>,
 }
 
+/// Where calls go out: the configuration's `proxy` and `ca_file` (`payup_core::Config`).
+#[derive(Debug, Clone, Default)]
+pub struct Egress {
+    /// The explicit HTTP CONNECT proxy, if any (the environment's proxy variables are never read).
+    pub proxy: Option<ProxyConfig>,
+    /// DER certificates trusted as roots besides Mozilla's (webpki) roots.
+    pub extra_roots: Vec<Vec<u8>>,
+}
+
 #[derive(Debug)]
 struct Shared {
     connect: Duration,
     read: Duration,
+    egress: Egress,
     /// Loaded without a lock on every call (arc-swap): a fork can happen at any instant.
     pool: ArcSwap<Pool>,
 }
@@ -112,8 +138,13 @@ struct Pool {
 impl Wire {
     /// A wire with these connect and read timeouts; its pool fills on first use.
     pub fn new(connect: Duration, read: Duration) -> Wire {
-        let pool = ArcSwap::from_pointee(Pool { pid: std::process::id(), agent: agent(connect, read) });
-        Wire { shared: Arc::new(Shared { connect, read, pool }) }
+        Wire::with_egress(connect, read, Egress::default())
+    }
+
+    /// A wire through `egress` (an explicit proxy, extra trust roots).
+    pub fn with_egress(connect: Duration, read: Duration, egress: Egress) -> Wire {
+        let pool = ArcSwap::from_pointee(Pool { pid: std::process::id(), agent: agent(connect, read, &egress) });
+        Wire { shared: Arc::new(Shared { connect, read, egress, pool }) }
     }
 
     /// This process's agent: a new pool after a fork (see [`Wire`]).
@@ -133,24 +164,51 @@ impl Wire {
     /// `os.register_at_fork`).
     pub fn reset_after_fork(&self) {
         let pid = std::process::id();
-        let (connect, read) = (self.shared.connect, self.shared.read);
-        self.shared
-            .pool
-            .rcu(|p| if p.pid == pid { p.clone() } else { Arc::new(Pool { pid, agent: agent(connect, read) }) });
+        let (connect, read, egress) = (self.shared.connect, self.shared.read, &self.shared.egress);
+        self.shared.pool.rcu(|p| {
+            if p.pid == pid { p.clone() } else { Arc::new(Pool { pid, agent: agent(connect, read, egress) }) }
+        });
     }
 
     /// POSTs `body` to `url`. The error messages name what failed, never the body.
     pub fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<HttpResponse, SendFailure> {
+        self.post_with(url, headers, body, None)
+    }
+
+    /// [`Wire::post`] with this exchange's read timeout in place of the wire's (a per-call option).
+    pub fn post_with(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+        read_timeout: Option<Duration>,
+    ) -> Result<HttpResponse, SendFailure> {
         REQUEST_BYTES_WRITTEN.with(|w| w.set(false));
-        let result = self.try_post(url, headers, body);
+        let result = self.try_post(url, headers, body, read_timeout);
         let written = REQUEST_BYTES_WRITTEN.with(|w| w.get());
         result.map_err(|e| classify(&e, written))
     }
 
-    fn try_post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<HttpResponse, ureq::Error> {
+    fn try_post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+        read_timeout: Option<Duration>,
+    ) -> Result<HttpResponse, ureq::Error> {
         let mut req = self.agent().post(url);
         for (k, v) in headers {
             req = req.header(k.as_str(), v.as_str());
+        }
+        if let Some(read) = read_timeout {
+            // The same four phases as the agent's read timeout (`agent`), for this request only.
+            req = req
+                .config()
+                .timeout_send_request(Some(read))
+                .timeout_send_body(Some(read))
+                .timeout_recv_response(Some(read))
+                .timeout_recv_body(Some(read))
+                .build();
         }
         let mut resp = req.send(body)?;
         let status = resp.status().as_u16();
@@ -164,7 +222,26 @@ impl Wire {
     }
 }
 
-fn agent(connect: Duration, read: Duration) -> ureq::Agent {
+fn agent(connect: Duration, read: Duration, egress: &Egress) -> ureq::Agent {
+    // Never `Proxy::try_from_env`: only the configuration sets a proxy (issue 20).
+    let proxy = egress.proxy.as_ref().map(|p| {
+        let mut b = ureq::Proxy::builder(ureq::ProxyProtocol::Http).host(&p.host).port(p.port);
+        if let Some(u) = &p.username {
+            b = b.username(u);
+        }
+        if let Some(pw) = &p.password {
+            b = b.password(pw.expose());
+        }
+        // The proxy resolves the gateway's name (as corporate egress requires).
+        b.resolve_target(false).build().expect("a host and port make a valid proxy")
+    });
+    let roots = if egress.extra_roots.is_empty() {
+        ureq::tls::RootCerts::WebPki
+    } else {
+        let builtin = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|c| ureq::tls::Certificate::from_der(c));
+        let extra = egress.extra_roots.iter().map(|der| ureq::tls::Certificate::from_der(der).to_owned());
+        builtin.chain(extra).collect::<Vec<_>>().into()
+    };
     let config = ureq::config::Config::builder()
         .http_status_as_error(false) // error bodies carry the gateway's codes
         // No resolve timeout (nor a global one): with either set, ureq 3.5 resolves the host on a new
@@ -178,13 +255,21 @@ fn agent(connect: Duration, read: Duration) -> ureq::Agent {
         // A redirect would turn the POST into a GET to any host, past the loopback-only http rule and
         // Payple's same-host check, and its answer would read as the operation's: a 3xx is not an answer.
         .max_redirects(0)
-        // The connector chain has no proxy layer: ignore HTTPS_PROXY & co. rather than fail every call.
-        .proxy(None)
+        // The configuration's proxy or none: HTTPS_PROXY & co. are ignored.
+        .proxy(proxy)
+        .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
         .max_idle_connections_per_host(16)
         .max_response_header_size(64 * 1024)
         .user_agent(format!("payup/{}", payup_core::VERSION))
         .build();
-    let connector = ().chain(TcpConnector::default()).chain(RustlsConnector::default()).chain(WriteTracker);
+    let tracker = WriteTracker { proxy: egress.proxy.as_ref().map(|p| (p.host.clone(), p.port)) };
+    // ConnectProxyConnector does nothing unless `proxy` is set; then it opens the tunnel (the CONNECT
+    // request) and TcpConnector passes it on to TLS.
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(TcpConnector::default())
+            .chain(RustlsConnector::default())
+            .chain(tracker);
     ureq::Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
@@ -215,6 +300,7 @@ fn describe(e: &ureq::Error) -> String {
         E::BodyExceedsLimit(n) => format!("the response body exceeds {n} bytes"),
         E::Protocol(p) => format!("HTTP protocol error: {p}"),
         E::BadUri(_) => "the URL is invalid".into(),
+        E::ConnectProxyFailed(m) => format!("the proxy refused the tunnel ({m})"),
         other => format!("HTTP error: {other}"),
     }
 }

@@ -628,6 +628,37 @@ static void test_events(const payup_sandbox *sandbox, const char *config) {
   CHECK(payup_sandbox_reset(sandbox) == PAYUP_OK, "reset");
 }
 
+/* Per-call options (issue 20): a timeout shorter than a delayed answer is ambiguous for that call only. */
+static void test_call_options(const payup_sandbox *sandbox, const payup_client *client) {
+  char order[64];
+  snprintf(order, sizeof order, "C-O%s", stamp);
+  char *req = keyin_request(order, "4111111111111111", "12", "890302", 1004), *out = NULL;
+  CHECK(payup_sandbox_arm_fault(sandbox, "payup.keyin.approve", "delay", 1500, 1) == PAYUP_OK, "arm delay");
+  payup_result rc = payup_client_call_with_options(client, "payup.keyin.approve", req, "{\"timeout_ms\": 300}", &out);
+  CHECK(rc == PAYUP_AMBIGUOUS, "timeout_ms 300 against a 1.5 s delay: %s %s", payup_result_name(rc), out ? out : "");
+  payup_string_free(out);
+  out = NULL;
+  /* NULL options: the configuration's timeout, which the next delay fits in. */
+  snprintf(order, sizeof order, "C-O2%s", stamp);
+  free(req);
+  req = keyin_request(order, "4111111111111111", "12", "890302", 1004);
+  CHECK(payup_sandbox_arm_fault(sandbox, "payup.keyin.approve", "delay", 500, 1) == PAYUP_OK, "arm delay");
+  rc = payup_client_call_with_options(client, "payup.keyin.approve", req, NULL, &out);
+  CHECK(rc == PAYUP_OK, "no options: %s %s", payup_result_name(rc), out ? out : "");
+  payup_string_free(out);
+  out = NULL;
+  rc = payup_client_call_with_options(client, "payup.keyin.approve", req, "{\"timeout_ms\": 0}", &out);
+  CHECK(rc == PAYUP_INVALID, "timeout_ms 0: %s", payup_result_name(rc));
+  check_error_doc("timeout_ms 0", out, "invalid", NULL, NULL, "timeout_ms");
+  payup_string_free(out);
+  out = NULL;
+  rc = payup_client_call_with_options(client, "payup.keyin.approve", req, "{\"order_number\": \"x\"}", &out);
+  CHECK(rc == PAYUP_INVALID, "a request field is not an option: %s", payup_result_name(rc));
+  payup_string_free(out);
+  free(req);
+  CHECK(payup_sandbox_reset(sandbox) == PAYUP_OK, "reset");
+}
+
 #define THREADS 6
 #define PER_THREAD 4
 
@@ -925,6 +956,7 @@ int main(int argc, char **argv) {
     test_payup_keyin(client);
     test_kcp_keyin(client);
     test_ambiguous(sandbox, client);
+    test_call_options(sandbox, client);
     test_threads(sandbox, client);
     test_fork(sandbox, client);
     test_null_arguments(sandbox, client);

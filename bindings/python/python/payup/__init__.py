@@ -9,13 +9,15 @@ once in Rust, with a local sandbox of all four gateways.
                                           item_name="상품", user_name="홍길동")
     approved["transaction_id"]
 
-Every operation is also reachable by name: ``client.call("payup.keyin.approve", {...})``. Failures raise
+Every operation is also reachable by name: ``client.call("payup.keyin.approve", {...})``; every call takes
+the option ``timeout_ms=``. :class:`AsyncClient` is the asyncio twin (``await client.call(...)``). Failures raise
 :class:`PayupError` subclasses; :class:`Sandbox` runs the gateways' emulator in-process for tests.
 """
 
 from __future__ import annotations
 
 from . import _generated, _payup, core
+from ._async import IO_THREADS, AsyncClient
 from ._client import Client, logger
 from ._errors import (
     AmbiguousOutcomeError,
@@ -41,6 +43,8 @@ __all__ = [
     "OPERATIONS",
     "operations_schema",
     "Client",
+    "AsyncClient",
+    "IO_THREADS",
     "Sandbox",
     "logger",
     "core",

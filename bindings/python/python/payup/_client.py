@@ -7,7 +7,7 @@ import logging
 import os
 import time
 import weakref
-from typing import Any, Dict, Mapping, cast
+from typing import Any, Dict, Mapping, Optional, Tuple, cast
 
 from . import _payup
 from ._errors import InvalidRequestError, error_from_document
@@ -78,19 +78,44 @@ class Client(Operations):
 
     # ---- generic -----------------------------------------------------------------------------------
 
-    def call(self, operation: str, request: Mapping[str, Any]) -> Dict[str, Any]:
+    def call(
+        self, operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None
+    ) -> Dict[str, Any]:
         """Runs ``operation`` (a catalogue name, e.g. ``"payup.keyin.approve"``) with its request document.
 
         The documents are the ones of ``payup call``: request fields are the gateway's own names in
         snake_case, amounts are integers (KRW); the result is the operation's result document.
+
+        ``timeout_ms`` is a call option (never a request field): this call's read timeout in milliseconds,
+        in place of the configuration's ``timeouts.read_ms`` (1–600000).
         """
-        text = _dumps("request", request)
+        ok, out, ms = self._run(operation, _dumps("request", request), _timeout(timeout_ms))
+        return self._result(operation, ok, out, ms)
+
+    def _run(self, operation: str, request_text: str, timeout_ms: Optional[int]) -> Tuple[bool, str, float]:
+        """The native call (the GIL released inside): ``(ok, document, milliseconds)``. Any thread."""
         started = time.perf_counter()
-        ok, out = self._native.call(operation, text)
-        ms = (time.perf_counter() - started) * 1000.0
+        ok, out = self._native.call(operation, request_text, timeout_ms)
+        return ok, out, (time.perf_counter() - started) * 1000.0
+
+    def _result(self, operation: str, ok: bool, out: str, ms: float) -> Dict[str, Any]:
         if ok:
             logger.debug("%s: ok in %.1f ms", operation, ms)
             return cast(Dict[str, Any], json.loads(out))
         error = error_from_document(out)
         logger.debug("%s: %s %s in %.1f ms", operation, error.kind, error.code or "", ms)
         raise error
+
+
+def _timeout(timeout_ms: Optional[int]) -> Optional[int]:
+    """Checks the type here (the native side takes an unsigned integer); the range is the core's rule."""
+    if timeout_ms is None:
+        return None
+    if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int):
+        raise InvalidRequestError(
+            f"timeout_ms must be a whole number of milliseconds (1–600000), not {type(timeout_ms).__name__}",
+            field="timeout_ms",
+        )
+    if timeout_ms < 1 or timeout_ms > 600_000:
+        raise InvalidRequestError("timeout_ms must be 1–600000 milliseconds", field="timeout_ms")
+    return timeout_ms

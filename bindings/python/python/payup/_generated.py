@@ -395,7 +395,9 @@ class Operations:
 
     if TYPE_CHECKING:
 
-        def call(self, operation: str, request: Mapping[str, Any]) -> Dict[str, Any]: ...
+        def call(
+            self, operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None
+        ) -> Dict[str, Any]: ...
 
     def payup_keyin_approve(
         self,
@@ -416,6 +418,7 @@ class Operations:
         tax_flag: Optional[bool] = None,
         tax_amount: Optional[int] = None,
         free_amount: Optional[int] = None,
+        timeout_ms: Optional[int] = None,
     ) -> PayupKeyinApproved:
         """``payup.keyin.approve``: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating).
 
@@ -436,6 +439,8 @@ class Operations:
             tax_flag: taxFlag: mixed taxation (payup-card-keyin.txt §2.1)
             tax_amount: taxAmount: the taxable part VAT included, with tax_flag (payup-card-keyin.txt §2.1) — ≥ 0
             free_amount: freeAmount: the tax-free part, with tax_flag (payup-card-keyin.txt §2.1) — ≥ 0
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             quota=quota,
@@ -455,22 +460,25 @@ class Operations:
             tax_amount=tax_amount,
             free_amount=free_amount,
         )
-        return cast(PayupKeyinApproved, self.call("payup.keyin.approve", doc))
+        return cast(PayupKeyinApproved, self.call("payup.keyin.approve", doc, timeout_ms=timeout_ms))
 
     def payup_keyin_cancel(
         self,
         *,
         transaction_id: str,
+        timeout_ms: Optional[int] = None,
     ) -> PayupCancelled:
         """``payup.keyin.cancel``: Cancels a keyin approval in full (payup-card-keyin.txt §2.2) (payup, mutating).
 
         Keyword arguments:
             transaction_id: transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\\s]*$`
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             transaction_id=transaction_id,
         )
-        return cast(PayupCancelled, self.call("payup.keyin.cancel", doc))
+        return cast(PayupCancelled, self.call("payup.keyin.cancel", doc, timeout_ms=timeout_ms))
 
     def payup_kakaopay_order(
         self,
@@ -486,6 +494,7 @@ class Operations:
         user_email: Optional[str] = None,
         cashbill_yn: Optional[bool] = None,
         mobile_number: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> KakaopayOrdered:
         """``payup.kakaopay.order``: Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1) (payup, mutating).
 
@@ -501,6 +510,8 @@ class Operations:
             user_email: userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes; matches `^[^@\\s]+@[^@\\s]+$`
             cashbill_yn: cashbillYn: issue a cash receipt for KakaoPay money (payup-kakaopay-kcp.txt §3.1)
             mobile_number: mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — 1–11 digits
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             user_agent=user_agent,
@@ -515,7 +526,7 @@ class Operations:
             cashbill_yn=cashbill_yn,
             mobile_number=mobile_number,
         )
-        return cast(KakaopayOrdered, self.call("payup.kakaopay.order", doc))
+        return cast(KakaopayOrdered, self.call("payup.kakaopay.order", doc, timeout_ms=timeout_ms))
 
     def payup_kakaopay_window(
         self,
@@ -526,6 +537,7 @@ class Operations:
         param_opt_1: Optional[str] = None,
         param_opt_2: Optional[str] = None,
         param_opt_3: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> KakaopayWindow:
         """``payup.kakaopay.window``: The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2) (payup, no network: computed locally).
 
@@ -536,6 +548,8 @@ class Operations:
             param_opt_1: param_opt_1: passed through the window (payup-kakaopay-kcp.txt §3.2)
             param_opt_2: param_opt_2: passed through the window (payup-kakaopay-kcp.txt §3.2)
             param_opt_3: param_opt_3: passed through the window (payup-kakaopay-kcp.txt §3.2)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             order=dict(order),
@@ -545,7 +559,7 @@ class Operations:
             param_opt_2=param_opt_2,
             param_opt_3=param_opt_3,
         )
-        return cast(KakaopayWindow, self.call("payup.kakaopay.window", doc))
+        return cast(KakaopayWindow, self.call("payup.kakaopay.window", doc, timeout_ms=timeout_ms))
 
     def payup_kakaopay_approve(
         self,
@@ -557,6 +571,7 @@ class Operations:
         enc_data: Optional[str] = None,
         tran_cd: Optional[str] = None,
         card_pay_method: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> KakaopayApproved:
         """``payup.kakaopay.approve``: Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3) (payup, mutating).
 
@@ -568,6 +583,8 @@ class Operations:
             enc_data: enc_data posted back by the window (payup-kakaopay-kcp.txt §3.3)
             tran_cd: tran_cd posted back by the window (payup-kakaopay-kcp.txt §3.3)
             card_pay_method: card_pay_method posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             res_cd=res_cd,
@@ -578,25 +595,28 @@ class Operations:
             ordr_idxx=ordr_idxx,
             amount=amount,
         )
-        return cast(KakaopayApproved, self.call("payup.kakaopay.approve", doc))
+        return cast(KakaopayApproved, self.call("payup.kakaopay.approve", doc, timeout_ms=timeout_ms))
 
     def payup_kakaopay_cancel(
         self,
         *,
         transaction_id: str,
         cancel_reason: str,
+        timeout_ms: Optional[int] = None,
     ) -> PayupCancelled:
         """``payup.kakaopay.cancel``: Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4) (payup, mutating).
 
         Keyword arguments:
             transaction_id: transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\\s]*$`
             cancel_reason: cancelReason (payup-kakaopay-kcp.txt §3.4) — at most 256 bytes
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             transaction_id=transaction_id,
             cancel_reason=cancel_reason,
         )
-        return cast(PayupCancelled, self.call("payup.kakaopay.cancel", doc))
+        return cast(PayupCancelled, self.call("payup.kakaopay.cancel", doc, timeout_ms=timeout_ms))
 
     def payple_auth(
         self,
@@ -607,6 +627,7 @@ class Operations:
         simple_flag: Optional[bool] = None,
         paycancel_flag: Optional[bool] = None,
         paychk_flag: Optional[bool] = None,
+        timeout_ms: Optional[int] = None,
     ) -> PaypleAuth:
         """``payple.auth``: Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증) (payple, mutating).
 
@@ -617,6 +638,8 @@ class Operations:
             simple_flag: PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt)
             paycancel_flag: PCD_PAYCANCEL_FLAG: partner auth for a refund (payple-card.txt 파트너 인증)
             paychk_flag: PCD_PAYCHK_FLAG: partner auth for a result query (payple-card.txt 파트너 인증)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             pay_type=pay_type,
@@ -626,7 +649,7 @@ class Operations:
             paycancel_flag=paycancel_flag,
             paychk_flag=paychk_flag,
         )
-        return cast(PaypleAuth, self.call("payple.auth", doc))
+        return cast(PaypleAuth, self.call("payple.auth", doc, timeout_ms=timeout_ms))
 
     def payple_card_confirm(
         self,
@@ -637,6 +660,7 @@ class Operations:
         amount: int,
         payer_id: Optional[str] = None,
         pay_cofurl: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> PayplePayment:
         """``payple.card.confirm``: Confirms a CERT window payment (payple-card.txt 1-1) (payple, mutating).
 
@@ -647,6 +671,8 @@ class Operations:
             amount: The amount the merchant expects for this window payment: checked against PCD_PAY_TOTAL (payple-card.txt CERT confirm) — ≥ 0
             payer_id: PCD_PAYER_ID: the billing key (payple-card.txt)
             pay_cofurl: PCD_PAY_COFURL posted back by the CERT window: confirmed only on the configured Payple host (payple-card.txt) — at most 1024 bytes; matches `^https?://\\S+$`
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             auth_key=auth_key,
@@ -656,7 +682,7 @@ class Operations:
             pay_oid=pay_oid,
             amount=amount,
         )
-        return cast(PayplePayment, self.call("payple.card.confirm", doc))
+        return cast(PayplePayment, self.call("payple.card.confirm", doc, timeout_ms=timeout_ms))
 
     def payple_billing_pay(
         self,
@@ -675,6 +701,7 @@ class Operations:
         simple_flag: Optional[bool] = None,
         user_define1: Optional[str] = None,
         user_define2: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> PayplePayment:
         """``payple.billing.pay``: Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제) (payple, mutating).
 
@@ -693,6 +720,8 @@ class Operations:
             simple_flag: PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt)
             user_define1: PCD_USER_DEFINE1: passed through (payple-card.txt) — at most 2048 bytes
             user_define2: PCD_USER_DEFINE2: passed through (payple-card.txt) — at most 2048 bytes
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             payer_id=payer_id,
@@ -710,43 +739,49 @@ class Operations:
             user_define1=user_define1,
             user_define2=user_define2,
         )
-        return cast(PayplePayment, self.call("payple.billing.pay", doc))
+        return cast(PayplePayment, self.call("payple.billing.pay", doc, timeout_ms=timeout_ms))
 
     def payple_billing_info(
         self,
         *,
         payer_no: str,
         payer_id: str,
+        timeout_ms: Optional[int] = None,
     ) -> PaypleBillingInfo:
         """``payple.billing.info``: The card registered under a billing key (payple-card.txt 6. PUSERINFO) (payple, read-only).
 
         Keyword arguments:
             payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
             payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             payer_no=payer_no,
             payer_id=payer_id,
         )
-        return cast(PaypleBillingInfo, self.call("payple.billing.info", doc))
+        return cast(PaypleBillingInfo, self.call("payple.billing.info", doc, timeout_ms=timeout_ms))
 
     def payple_billing_delete(
         self,
         *,
         payer_id: str,
         payer_no: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> PaypleBillingDeleted:
         """``payple.billing.delete``: Deletes a billing key (payple-card.txt 5. PUSERDEL) (payple, mutating).
 
         Keyword arguments:
             payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
             payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             payer_no=payer_no,
             payer_id=payer_id,
         )
-        return cast(PaypleBillingDeleted, self.call("payple.billing.delete", doc))
+        return cast(PaypleBillingDeleted, self.call("payple.billing.delete", doc, timeout_ms=timeout_ms))
 
     def payple_cancel(
         self,
@@ -758,6 +793,7 @@ class Operations:
         pay_year: Optional[str] = None,
         pay_month: Optional[str] = None,
         pay_taxtotal: Optional[int] = None,
+        timeout_ms: Optional[int] = None,
     ) -> PaypleCancelled:
         """``payple.cancel``: Refunds a payment in full or in part (payple-card.txt 4. 승인취소) (payple, mutating).
 
@@ -769,6 +805,8 @@ class Operations:
             pay_year: PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits
             pay_month: PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$`
             pay_taxtotal: PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt) — ≥ 0
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             pay_oid=pay_oid,
@@ -779,7 +817,7 @@ class Operations:
             refund_total=refund_total,
             pay_taxtotal=pay_taxtotal,
         )
-        return cast(PaypleCancelled, self.call("payple.cancel", doc))
+        return cast(PaypleCancelled, self.call("payple.cancel", doc, timeout_ms=timeout_ms))
 
     def payple_status(
         self,
@@ -789,6 +827,7 @@ class Operations:
         reguler_flag: Optional[bool] = None,
         pay_year: Optional[str] = None,
         pay_month: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> PayplePayment:
         """``payple.status``: Looks a payment up by order number and date (payple-card.txt 결제결과 조회) (payple, read-only).
 
@@ -798,6 +837,8 @@ class Operations:
             reguler_flag: PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt)
             pay_year: PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits
             pay_month: PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$`
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             pay_oid=pay_oid,
@@ -806,25 +847,28 @@ class Operations:
             pay_year=pay_year,
             pay_month=pay_month,
         )
-        return cast(PayplePayment, self.call("payple.status", doc))
+        return cast(PayplePayment, self.call("payple.status", doc, timeout_ms=timeout_ms))
 
     def payple_result(
         self,
         *,
         form: Optional[str] = None,
         fields: Optional[Mapping[str, Any]] = None,
+        timeout_ms: Optional[int] = None,
     ) -> PayplePayment:
         """``payple.result``: Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신) (payple, no network: computed locally).
 
         Keyword arguments:
             form: The result POSTed to PCD_RST_URL, as the raw form body, instead of fields (payple-card.txt 결과 전송)
             fields: The result as the window's callbackFunction receives it (an object), instead of form (payple-card.txt 결과 전송)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             form=form,
             fields=dict(fields) if fields is not None else None,
         )
-        return cast(PayplePayment, self.call("payple.result", doc))
+        return cast(PayplePayment, self.call("payple.result", doc, timeout_ms=timeout_ms))
 
     def kcp_keyin_approve(
         self,
@@ -843,6 +887,7 @@ class Operations:
         card_taxno: Optional[str] = None,
         card_pwd: Optional[str] = None,
         cust_ip: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
     ) -> KcpKeyinApproved:
         """``kcp.keyin.approve``: An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt) (kcp, mutating).
 
@@ -861,6 +906,8 @@ class Operations:
             card_taxno: card_taxno: YYMMDD or business number, certified approval 11121000 (kcp-keyin.txt); secret — matches `^([0-9]{6}|[0-9]{10})$`
             card_pwd: card_pwd: the first 2 password digits, certified approval 11121000 (kcp-keyin.txt); secret — 2 digits
             cust_ip: cust_ip: the buyer's IP address (kcp-keyin.txt)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             quota=quota,
@@ -878,7 +925,7 @@ class Operations:
             card_pwd=card_pwd,
             cust_ip=cust_ip,
         )
-        return cast(KcpKeyinApproved, self.call("kcp.keyin.approve", doc))
+        return cast(KcpKeyinApproved, self.call("kcp.keyin.approve", doc, timeout_ms=timeout_ms))
 
     def kcp_cancel(
         self,
@@ -888,6 +935,7 @@ class Operations:
         mod_type: Optional[Literal["STSC", "STPC"]] = None,
         mod_mny: Optional[int] = None,
         rem_mny: Optional[int] = None,
+        timeout_ms: Optional[int] = None,
     ) -> KcpCancelled:
         """``kcp.cancel``: Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README) (kcp, mutating).
 
@@ -897,6 +945,8 @@ class Operations:
             mod_type: mod_type: STSC full cancel, STPC partial cancel (KCP cancel, specs/README)
             mod_mny: mod_mny: the amount to cancel, STPC only (KCP cancel, specs/README) — ≥ 0
             rem_mny: rem_mny: the balance before this partial cancel (KCP cancel, specs/README) — ≥ 0
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
         """
         doc = _doc(
             tno=tno,
@@ -905,4 +955,575 @@ class Operations:
             mod_mny=mod_mny,
             rem_mny=rem_mny,
         )
-        return cast(KcpCancelled, self.call("kcp.cancel", doc))
+        return cast(KcpCancelled, self.call("kcp.cancel", doc, timeout_ms=timeout_ms))
+
+
+class AsyncOperations:
+    """The typed coroutine methods of :class:`payup.AsyncClient`, the same as :class:`Operations`' but
+    awaited: each builds the request document and awaits :meth:`payup.AsyncClient.call`."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        async def call(
+            self, operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None
+        ) -> Dict[str, Any]: ...
+
+    async def payup_keyin_approve(
+        self,
+        *,
+        order_number: str,
+        card_no: str,
+        expire_month: str,
+        expire_year: str,
+        birthday: str,
+        card_pw: str,
+        amount: int,
+        item_name: str,
+        user_name: str,
+        quota: Optional[int] = None,
+        mobile_number: Optional[str] = None,
+        kakao_send: Optional[bool] = None,
+        user_email: Optional[str] = None,
+        tax_flag: Optional[bool] = None,
+        tax_amount: Optional[int] = None,
+        free_amount: Optional[int] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> PayupKeyinApproved:
+        """``payup.keyin.approve``: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating).
+
+        Keyword arguments:
+            order_number: orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 20 bytes; matches `^[^|\\s]*$`
+            card_no: Card number, digits only (payup-card-keyin.txt §2.1 cardNo; kcp-keyin.txt card_no); secret, masked 6+4 everywhere — 11–20 digits
+            expire_month: expireMonth: MM (payup-card-keyin.txt §2.1) — matches `^(0[1-9]|1[0-2])$`
+            expire_year: expireYear: YY (payup-card-keyin.txt §2.1) — 2 digits
+            birthday: birthday: YYMMDD or a 10-digit business number (payup-card-keyin.txt §2.1); secret — matches `^([0-9]{6}|[0-9]{10})$`
+            card_pw: cardPw: the first 2 password digits (payup-card-keyin.txt §2.1); secret — 2 digits
+            amount: Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999
+            item_name: itemName: the goods' name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 128 bytes
+            user_name: userName: the buyer's name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes
+            quota: quota: instalment months 0–24 (payup-card-keyin.txt §2.1) — 0–24
+            mobile_number: mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — 1–11 digits
+            kakao_send: kakaoSend: send a KakaoTalk notification (needs mobile_number) (payup-card-keyin.txt §2.1)
+            user_email: userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 128 bytes; matches `^[^@\\s]+@[^@\\s]+$`
+            tax_flag: taxFlag: mixed taxation (payup-card-keyin.txt §2.1)
+            tax_amount: taxAmount: the taxable part VAT included, with tax_flag (payup-card-keyin.txt §2.1) — ≥ 0
+            free_amount: freeAmount: the tax-free part, with tax_flag (payup-card-keyin.txt §2.1) — ≥ 0
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            quota=quota,
+            order_number=order_number,
+            card_no=card_no,
+            expire_month=expire_month,
+            expire_year=expire_year,
+            birthday=birthday,
+            card_pw=card_pw,
+            amount=amount,
+            item_name=item_name,
+            user_name=user_name,
+            mobile_number=mobile_number,
+            kakao_send=kakao_send,
+            user_email=user_email,
+            tax_flag=tax_flag,
+            tax_amount=tax_amount,
+            free_amount=free_amount,
+        )
+        return cast(PayupKeyinApproved, await self.call("payup.keyin.approve", doc, timeout_ms=timeout_ms))
+
+    async def payup_keyin_cancel(
+        self,
+        *,
+        transaction_id: str,
+        timeout_ms: Optional[int] = None,
+    ) -> PayupCancelled:
+        """``payup.keyin.cancel``: Cancels a keyin approval in full (payup-card-keyin.txt §2.2) (payup, mutating).
+
+        Keyword arguments:
+            transaction_id: transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\\s]*$`
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            transaction_id=transaction_id,
+        )
+        return cast(PayupCancelled, await self.call("payup.keyin.cancel", doc, timeout_ms=timeout_ms))
+
+    async def payup_kakaopay_order(
+        self,
+        *,
+        order_number: str,
+        amount: int,
+        item_name: str,
+        user_name: str,
+        return_url: str,
+        user_agent: Optional[Literal["WM", "WP"]] = None,
+        http_user_agent: Optional[str] = None,
+        app_url: Optional[str] = None,
+        user_email: Optional[str] = None,
+        cashbill_yn: Optional[bool] = None,
+        mobile_number: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> KakaopayOrdered:
+        """``payup.kakaopay.order``: Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1) (payup, mutating).
+
+        Keyword arguments:
+            order_number: orderNumber: the merchant's order number (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 20 bytes; matches `^[^|\\s]*$`
+            amount: Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999
+            item_name: itemName: the goods' name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 100 bytes
+            user_name: userName: the buyer's name (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes
+            return_url: returnUrl: where the window posts its result (payup-kakaopay-kcp.txt §3.1) — at most 200 bytes; matches `^https?://\\S+$`
+            user_agent: userAgent: WM (mobile window, default) or WP (PC) (payup-kakaopay-kcp.txt §3.1)
+            http_user_agent: The buyer's browser User-Agent: must be a mobile one for the WM window (payup-kakaopay-kcp.txt §3.1)
+            app_url: appUrl: the app to return to after the mobile window (payup-kakaopay-kcp.txt §3.1) — at most 128 bytes
+            user_email: userEmail: the buyer's e-mail (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — at most 50 bytes; matches `^[^@\\s]+@[^@\\s]+$`
+            cashbill_yn: cashbillYn: issue a cash receipt for KakaoPay money (payup-kakaopay-kcp.txt §3.1)
+            mobile_number: mobileNumber: the buyer's mobile number, digits (payup-card-keyin.txt §2.1; payup-kakaopay-kcp.txt §3.1) — 1–11 digits
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            user_agent=user_agent,
+            order_number=order_number,
+            http_user_agent=http_user_agent,
+            app_url=app_url,
+            amount=amount,
+            item_name=item_name,
+            user_name=user_name,
+            return_url=return_url,
+            user_email=user_email,
+            cashbill_yn=cashbill_yn,
+            mobile_number=mobile_number,
+        )
+        return cast(KakaopayOrdered, await self.call("payup.kakaopay.order", doc, timeout_ms=timeout_ms))
+
+    async def payup_kakaopay_window(
+        self,
+        *,
+        order: Mapping[str, Any],
+        user_agent: Optional[Literal["WM", "WP"]] = None,
+        kcp_script_url: Optional[str] = None,
+        param_opt_1: Optional[str] = None,
+        param_opt_2: Optional[str] = None,
+        param_opt_3: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> KakaopayWindow:
+        """``payup.kakaopay.window``: The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2) (payup, no network: computed locally).
+
+        Keyword arguments:
+            order: The result of payup.kakaopay.order (its window parameters) (payup-kakaopay-kcp.txt §3.2)
+            user_agent: userAgent: WM (mobile window, default) or WP (PC) (payup-kakaopay-kcp.txt §3.1)
+            kcp_script_url: The script of KCP's PC window; default https://pay.kcp.co.kr/plugin/payplus_web.jsp (payup-kakaopay-kcp.txt §3.2.2)
+            param_opt_1: param_opt_1: passed through the window (payup-kakaopay-kcp.txt §3.2)
+            param_opt_2: param_opt_2: passed through the window (payup-kakaopay-kcp.txt §3.2)
+            param_opt_3: param_opt_3: passed through the window (payup-kakaopay-kcp.txt §3.2)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            order=dict(order),
+            user_agent=user_agent,
+            kcp_script_url=kcp_script_url,
+            param_opt_1=param_opt_1,
+            param_opt_2=param_opt_2,
+            param_opt_3=param_opt_3,
+        )
+        return cast(KakaopayWindow, await self.call("payup.kakaopay.window", doc, timeout_ms=timeout_ms))
+
+    async def payup_kakaopay_approve(
+        self,
+        *,
+        res_cd: str,
+        ordr_idxx: str,
+        amount: int,
+        enc_info: Optional[str] = None,
+        enc_data: Optional[str] = None,
+        tran_cd: Optional[str] = None,
+        card_pay_method: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> KakaopayApproved:
+        """``payup.kakaopay.approve``: Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3) (payup, mutating).
+
+        Keyword arguments:
+            res_cd: res_cd posted back by the window: 0000 or the window's code (payup-kakaopay-kcp.txt §3.3)
+            ordr_idxx: ordr_idxx: Payup's transaction number, posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            amount: The order's amount, checked against the approval's amount (payup-kakaopay-kcp.txt §3.3) — 1–999999999999
+            enc_info: enc_info posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            enc_data: enc_data posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            tran_cd: tran_cd posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            card_pay_method: card_pay_method posted back by the window (payup-kakaopay-kcp.txt §3.3)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            res_cd=res_cd,
+            enc_info=enc_info,
+            enc_data=enc_data,
+            tran_cd=tran_cd,
+            card_pay_method=card_pay_method,
+            ordr_idxx=ordr_idxx,
+            amount=amount,
+        )
+        return cast(KakaopayApproved, await self.call("payup.kakaopay.approve", doc, timeout_ms=timeout_ms))
+
+    async def payup_kakaopay_cancel(
+        self,
+        *,
+        transaction_id: str,
+        cancel_reason: str,
+        timeout_ms: Optional[int] = None,
+    ) -> PayupCancelled:
+        """``payup.kakaopay.cancel``: Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4) (payup, mutating).
+
+        Keyword arguments:
+            transaction_id: transactionId: Payup's transaction number of the approval (payup-card-keyin.txt §2.2; payup-kakaopay-kcp.txt §3.4) — at most 20 bytes; matches `^[^|\\s]*$`
+            cancel_reason: cancelReason (payup-kakaopay-kcp.txt §3.4) — at most 256 bytes
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            transaction_id=transaction_id,
+            cancel_reason=cancel_reason,
+        )
+        return cast(PayupCancelled, await self.call("payup.kakaopay.cancel", doc, timeout_ms=timeout_ms))
+
+    async def payple_auth(
+        self,
+        *,
+        pay_type: Optional[Literal["card"]] = None,
+        pay_work: Optional[Literal["CERT", "PAY", "AUTH", "PUSERDEL", "PUSERINFO"]] = None,
+        reguler_flag: Optional[bool] = None,
+        simple_flag: Optional[bool] = None,
+        paycancel_flag: Optional[bool] = None,
+        paychk_flag: Optional[bool] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> PaypleAuth:
+        """``payple.auth``: Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증) (payple, mutating).
+
+        Keyword arguments:
+            pay_type: PCD_PAY_TYPE: card (payple-card.txt 파트너 인증)
+            pay_work: PCD_PAY_WORK: CERT, PAY, AUTH, PUSERDEL or PUSERINFO (payple-card.txt 파트너 인증)
+            reguler_flag: PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt)
+            simple_flag: PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt)
+            paycancel_flag: PCD_PAYCANCEL_FLAG: partner auth for a refund (payple-card.txt 파트너 인증)
+            paychk_flag: PCD_PAYCHK_FLAG: partner auth for a result query (payple-card.txt 파트너 인증)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            pay_type=pay_type,
+            pay_work=pay_work,
+            reguler_flag=reguler_flag,
+            simple_flag=simple_flag,
+            paycancel_flag=paycancel_flag,
+            paychk_flag=paychk_flag,
+        )
+        return cast(PaypleAuth, await self.call("payple.auth", doc, timeout_ms=timeout_ms))
+
+    async def payple_card_confirm(
+        self,
+        *,
+        auth_key: str,
+        pay_reqkey: str,
+        pay_oid: str,
+        amount: int,
+        payer_id: Optional[str] = None,
+        pay_cofurl: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> PayplePayment:
+        """``payple.card.confirm``: Confirms a CERT window payment (payple-card.txt 1-1) (payple, mutating).
+
+        Keyword arguments:
+            auth_key: PCD_AUTH_KEY posted back by the CERT window (payple-card.txt CERT confirm) — at most 255 bytes
+            pay_reqkey: PCD_PAY_REQKEY posted back by the CERT window (payple-card.txt) — at most 255 bytes
+            pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
+            amount: The amount the merchant expects for this window payment: checked against PCD_PAY_TOTAL (payple-card.txt CERT confirm) — ≥ 0
+            payer_id: PCD_PAYER_ID: the billing key (payple-card.txt)
+            pay_cofurl: PCD_PAY_COFURL posted back by the CERT window: confirmed only on the configured Payple host (payple-card.txt) — at most 1024 bytes; matches `^https?://\\S+$`
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            auth_key=auth_key,
+            pay_reqkey=pay_reqkey,
+            payer_id=payer_id,
+            pay_cofurl=pay_cofurl,
+            pay_oid=pay_oid,
+            amount=amount,
+        )
+        return cast(PayplePayment, await self.call("payple.card.confirm", doc, timeout_ms=timeout_ms))
+
+    async def payple_billing_pay(
+        self,
+        *,
+        payer_id: str,
+        pay_goods: str,
+        pay_total: int,
+        pay_oid: str,
+        pay_year: str,
+        pay_month: str,
+        payer_no: Optional[str] = None,
+        payer_hp: Optional[str] = None,
+        payer_email: Optional[str] = None,
+        pay_istax: Optional[bool] = None,
+        pay_taxtotal: Optional[int] = None,
+        simple_flag: Optional[bool] = None,
+        user_define1: Optional[str] = None,
+        user_define2: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> PayplePayment:
+        """``payple.billing.pay``: Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제) (payple, mutating).
+
+        Keyword arguments:
+            payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
+            pay_goods: PCD_PAY_GOODS: the goods' name (payple-card.txt 정기결제) — at most 2048 bytes
+            pay_total: PCD_PAY_TOTAL: amount in KRW, at least 100 (payple-card.txt 정기결제) — 100–99999999999999999
+            pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
+            pay_year: PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits
+            pay_month: PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$`
+            payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt) — at most 255 bytes
+            payer_hp: PCD_PAYER_HP: the payer's phone, digits (payple-card.txt) — 1–20 digits
+            payer_email: PCD_PAYER_EMAIL (payple-card.txt) — at most 100 bytes; matches `^[^@\\s]+@[^@\\s]+$`
+            pay_istax: PCD_PAY_ISTAX: taxable (default) or not (payple-card.txt)
+            pay_taxtotal: PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt) — ≥ 0
+            simple_flag: PCD_SIMPLE_FLAG: simple billing, more than once a month (payple-card.txt)
+            user_define1: PCD_USER_DEFINE1: passed through (payple-card.txt) — at most 2048 bytes
+            user_define2: PCD_USER_DEFINE2: passed through (payple-card.txt) — at most 2048 bytes
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            payer_id=payer_id,
+            payer_no=payer_no,
+            payer_hp=payer_hp,
+            payer_email=payer_email,
+            pay_goods=pay_goods,
+            pay_total=pay_total,
+            pay_istax=pay_istax,
+            pay_taxtotal=pay_taxtotal,
+            pay_oid=pay_oid,
+            pay_year=pay_year,
+            pay_month=pay_month,
+            simple_flag=simple_flag,
+            user_define1=user_define1,
+            user_define2=user_define2,
+        )
+        return cast(PayplePayment, await self.call("payple.billing.pay", doc, timeout_ms=timeout_ms))
+
+    async def payple_billing_info(
+        self,
+        *,
+        payer_no: str,
+        payer_id: str,
+        timeout_ms: Optional[int] = None,
+    ) -> PaypleBillingInfo:
+        """``payple.billing.info``: The card registered under a billing key (payple-card.txt 6. PUSERINFO) (payple, read-only).
+
+        Keyword arguments:
+            payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
+            payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            payer_no=payer_no,
+            payer_id=payer_id,
+        )
+        return cast(PaypleBillingInfo, await self.call("payple.billing.info", doc, timeout_ms=timeout_ms))
+
+    async def payple_billing_delete(
+        self,
+        *,
+        payer_id: str,
+        payer_no: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> PaypleBillingDeleted:
+        """``payple.billing.delete``: Deletes a billing key (payple-card.txt 5. PUSERDEL) (payple, mutating).
+
+        Keyword arguments:
+            payer_id: PCD_PAYER_ID: the billing key (payple-card.txt) — at most 255 bytes
+            payer_no: PCD_PAYER_NO: the merchant's member number (payple-card.txt)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            payer_no=payer_no,
+            payer_id=payer_id,
+        )
+        return cast(PaypleBillingDeleted, await self.call("payple.billing.delete", doc, timeout_ms=timeout_ms))
+
+    async def payple_cancel(
+        self,
+        *,
+        pay_oid: str,
+        pay_date: str,
+        refund_total: int,
+        reguler_flag: Optional[bool] = None,
+        pay_year: Optional[str] = None,
+        pay_month: Optional[str] = None,
+        pay_taxtotal: Optional[int] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> PaypleCancelled:
+        """``payple.cancel``: Refunds a payment in full or in part (payple-card.txt 4. 승인취소) (payple, mutating).
+
+        Keyword arguments:
+            pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
+            pay_date: PCD_PAY_DATE: the payment's date YYYYMMDD (payple-card.txt 결제취소/결과조회) — matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$`
+            refund_total: PCD_REFUND_TOTAL: the amount to refund; below the payment's, a partial refund (payple-card.txt 결제취소) — ≥ 0
+            reguler_flag: PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt)
+            pay_year: PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits
+            pay_month: PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$`
+            pay_taxtotal: PCD_PAY_TAXTOTAL / PCD_REFUND_TAXTOTAL: the VAT part (payple-card.txt) — ≥ 0
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            pay_oid=pay_oid,
+            pay_date=pay_date,
+            reguler_flag=reguler_flag,
+            pay_year=pay_year,
+            pay_month=pay_month,
+            refund_total=refund_total,
+            pay_taxtotal=pay_taxtotal,
+        )
+        return cast(PaypleCancelled, await self.call("payple.cancel", doc, timeout_ms=timeout_ms))
+
+    async def payple_status(
+        self,
+        *,
+        pay_oid: str,
+        pay_date: str,
+        reguler_flag: Optional[bool] = None,
+        pay_year: Optional[str] = None,
+        pay_month: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> PayplePayment:
+        """``payple.status``: Looks a payment up by order number and date (payple-card.txt 결제결과 조회) (payple, read-only).
+
+        Keyword arguments:
+            pay_oid: PCD_PAY_OID: the merchant's order number (payple-card.txt) — at most 255 bytes
+            pay_date: PCD_PAY_DATE: the payment's date YYYYMMDD (payple-card.txt 결제취소/결과조회) — matches `^[0-9]{4}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$`
+            reguler_flag: PCD_REGULER_FLAG: a recurring (monthly) payment (payple-card.txt)
+            pay_year: PCD_PAY_YEAR: the billing year YYYY (payple-card.txt 정기결제) — 4 digits
+            pay_month: PCD_PAY_MONTH: the billing month MM (payple-card.txt 정기결제) — matches `^(0[1-9]|1[0-2])$`
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            pay_oid=pay_oid,
+            pay_date=pay_date,
+            reguler_flag=reguler_flag,
+            pay_year=pay_year,
+            pay_month=pay_month,
+        )
+        return cast(PayplePayment, await self.call("payple.status", doc, timeout_ms=timeout_ms))
+
+    async def payple_result(
+        self,
+        *,
+        form: Optional[str] = None,
+        fields: Optional[Mapping[str, Any]] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> PayplePayment:
+        """``payple.result``: Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신) (payple, no network: computed locally).
+
+        Keyword arguments:
+            form: The result POSTed to PCD_RST_URL, as the raw form body, instead of fields (payple-card.txt 결과 전송)
+            fields: The result as the window's callbackFunction receives it (an object), instead of form (payple-card.txt 결과 전송)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            form=form,
+            fields=dict(fields) if fields is not None else None,
+        )
+        return cast(PayplePayment, await self.call("payple.result", doc, timeout_ms=timeout_ms))
+
+    async def kcp_keyin_approve(
+        self,
+        *,
+        ordr_idxx: str,
+        good_name: str,
+        buyr_name: str,
+        amount: int,
+        card_no: str,
+        card_expiry: str,
+        quota: Optional[int] = None,
+        card_tx_type: Optional[str] = None,
+        buyr_mail: Optional[str] = None,
+        buyr_tel2: Optional[str] = None,
+        currency: Optional[Literal["410", "840"]] = None,
+        card_taxno: Optional[str] = None,
+        card_pwd: Optional[str] = None,
+        cust_ip: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> KcpKeyinApproved:
+        """``kcp.keyin.approve``: An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt) (kcp, mutating).
+
+        Keyword arguments:
+            ordr_idxx: ordr_idxx: the merchant's order number (kcp-keyin.txt) — at most 40 bytes
+            good_name: good_name: the goods' name (kcp-keyin.txt) — at most 100 bytes
+            buyr_name: buyr_name: the buyer's name (kcp-keyin.txt 결제요청) — at most 40 bytes
+            amount: Amount in KRW, an integer (payup-card-keyin.txt §2.1 amount; kcp-keyin.txt amount) — 1–999999999999
+            card_no: Card number, digits only (payup-card-keyin.txt §2.1 cardNo; kcp-keyin.txt card_no); secret, masked 6+4 everywhere — 11–20 digits
+            card_expiry: card_expiry: YYMM (kcp-keyin.txt 결제요청) — matches `^[0-9]{2}(0[1-9]|1[0-2])$`
+            quota: quota: instalment months, sent as two digits (kcp-keyin.txt) — 0–99
+            card_tx_type: card_tx_type: 11121000 certified or 11111000 uncertified; filled in from the fields when absent (kcp-keyin.txt)
+            buyr_mail: buyr_mail: the buyer's e-mail (kcp-keyin.txt 결제요청) — at most 100 bytes; matches `^[^@\\s]+@[^@\\s]+$`
+            buyr_tel2: buyr_tel2: the buyer's phone, '-' allowed (kcp-keyin.txt 결제요청)
+            currency: currency: 410 (KRW, default) or 840 (USD) (kcp-keyin.txt)
+            card_taxno: card_taxno: YYMMDD or business number, certified approval 11121000 (kcp-keyin.txt); secret — matches `^([0-9]{6}|[0-9]{10})$`
+            card_pwd: card_pwd: the first 2 password digits, certified approval 11121000 (kcp-keyin.txt); secret — 2 digits
+            cust_ip: cust_ip: the buyer's IP address (kcp-keyin.txt)
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            quota=quota,
+            card_tx_type=card_tx_type,
+            ordr_idxx=ordr_idxx,
+            good_name=good_name,
+            buyr_name=buyr_name,
+            buyr_mail=buyr_mail,
+            buyr_tel2=buyr_tel2,
+            amount=amount,
+            currency=currency,
+            card_no=card_no,
+            card_expiry=card_expiry,
+            card_taxno=card_taxno,
+            card_pwd=card_pwd,
+            cust_ip=cust_ip,
+        )
+        return cast(KcpKeyinApproved, await self.call("kcp.keyin.approve", doc, timeout_ms=timeout_ms))
+
+    async def kcp_cancel(
+        self,
+        *,
+        tno: str,
+        mod_desc: str,
+        mod_type: Optional[Literal["STSC", "STPC"]] = None,
+        mod_mny: Optional[int] = None,
+        rem_mny: Optional[int] = None,
+        timeout_ms: Optional[int] = None,
+    ) -> KcpCancelled:
+        """``kcp.cancel``: Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README) (kcp, mutating).
+
+        Keyword arguments:
+            tno: tno: KCP's transaction number of the approval (KCP cancel, specs/README) — matches `^[0-9]{1,20}$`
+            mod_desc: mod_desc: the reason for the cancel (KCP cancel, specs/README) — at most 100 bytes
+            mod_type: mod_type: STSC full cancel, STPC partial cancel (KCP cancel, specs/README)
+            mod_mny: mod_mny: the amount to cancel, STPC only (KCP cancel, specs/README) — ≥ 0
+            rem_mny: rem_mny: the balance before this partial cancel (KCP cancel, specs/README) — ≥ 0
+            timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
+                configuration's ``timeouts.read_ms`` (1–600000)
+        """
+        doc = _doc(
+            tno=tno,
+            mod_type=mod_type,
+            mod_desc=mod_desc,
+            mod_mny=mod_mny,
+            rem_mny=rem_mny,
+        )
+        return cast(KcpCancelled, await self.call("kcp.cancel", doc, timeout_ms=timeout_ms))
