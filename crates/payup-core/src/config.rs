@@ -5,8 +5,11 @@
 //!  "timeouts": {"connect_ms": 5000, "read_ms": 15000},
 //!  "payup":  {"merchant_id", "api_cert_key", "base_url"?, "kcp_script_url"?},
 //!  "payple": {"cst_id", "cust_key", "refund_key"?, "base_url"?, "referer"?},
-//!  "kcp":    {"site_cd", "cert_info", "private_key"?, "private_key_password"?, "base_url"?}}
+//!  "kcp":    {"site_cd", "cert_info", "private_key"?, "private_key_password"?, "base_url"?},
+//!  "journal": {"sqlite": "/var/lib/shop/payup.db"} | {"postgres": "postgresql://user:pw@host:port/db"}}
 //! ```
+//!
+//! Without `"journal"` nothing is journaled (see [`crate::journal`]).
 
 use crate::catalog::Credentials;
 use crate::codes::Gateway;
@@ -139,6 +142,8 @@ pub struct Config {
     /// The PC KakaoPay window's script (`payup.kakaopay.window`); defaults to KCP's, or to the
     /// sandbox's when the Payup base URL is loopback.
     pub kcp_script_url: Option<String>,
+    /// The payment journal, if configured (`crate::journal`).
+    pub journal: Option<crate::journal::JournalConfig>,
 }
 
 /// The connect timeout when the configuration sets none.
@@ -173,6 +178,7 @@ impl Config {
         let payup_v = d.opt_object("payup").cloned();
         let payple_v = d.opt_object("payple").cloned();
         let kcp_v = d.opt_object("kcp").cloned();
+        let journal_v = d.opt_object("journal").cloned();
         d.finish().into_result().map_err(to_config)?;
         let env = match env.as_deref() {
             None | Some("test") => Env::Test,
@@ -205,6 +211,7 @@ impl Config {
             payple_base: None,
             kcp_base: None,
             kcp_script_url: None,
+            journal: journal_v.map(|j| crate::journal::JournalConfig::from_json(&Value::Object(j))).transpose()?,
         };
         if let Some(m) = payup_v {
             let m = Value::Object(m);

@@ -14,6 +14,7 @@ pub mod error;
 pub(crate) mod fields;
 pub mod flow;
 pub mod http;
+pub mod journal;
 pub mod kcp;
 pub mod payple;
 pub mod payup;
