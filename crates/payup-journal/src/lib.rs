@@ -292,6 +292,15 @@ impl Journal {
         })
     }
 
+    /// Copies the WAL into the database file and truncates the WAL (SQLite's `wal_checkpoint(TRUNCATE)`);
+    /// SQLite also checkpoints by itself every 1000 pages.
+    pub fn checkpoint(&self) -> Result<(), Error> {
+        self.with(|c| {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(|e| db_error("cannot checkpoint the journal", &e))
+        })
+    }
+
     /// Entry `id`.
     pub fn get(&self, id: i64) -> Result<Option<Entry>, Error> {
         self.with(|c| {
