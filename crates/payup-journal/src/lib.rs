@@ -7,6 +7,9 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "postgres")]
+mod pg;
+
 use payup_core::Error;
 use payup_core::journal::{self, Entry, Guard, Intent, JournalConfig, Outcome, Status};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -37,24 +40,60 @@ pub struct Journal {
 }
 
 enum Backend {
-    Sqlite { path: String, conn: Mutex<Option<(u32, Connection)>> },
+    Sqlite {
+        path: String,
+        conn: Mutex<Option<(u32, Connection)>>,
+    },
+    #[cfg(feature = "postgres")]
+    Postgres {
+        url: payup_core::Secret,
+        conn: Mutex<Option<(u32, postgres::Client)>>,
+    },
+}
+
+/// A connection of this process: SQLite's or PostgreSQL's.
+enum Conn<'a> {
+    Sqlite(&'a Connection),
+    #[cfg(feature = "postgres")]
+    Postgres(&'a mut postgres::Client),
+}
+
+/// A database message, with anything quoted in it dropped (a message may quote a value).
+pub(crate) fn db_text(s: &str) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    for ch in s.chars() {
+        if ch == '"' || ch == '\'' {
+            quoted = !quoted;
+            if quoted {
+                out.push_str("\"…\"");
+            }
+            continue;
+        }
+        if !quoted {
+            out.push(ch);
+        }
+    }
+    out
 }
 
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.backend {
             Backend::Sqlite { path, .. } => f.debug_struct("Journal").field("sqlite", path).finish(),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres { .. } => f.debug_struct("Journal").field("postgres", &"***").finish(),
         }
     }
 }
 
-fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 fn db_error(what: &str, e: &rusqlite::Error) -> Error {
-    // SQLite's messages name files and constraints, never values (every value is a bound parameter).
-    journal::unwritable(&format!("{what}: {e}"))
+    // Every value is a bound parameter; anything quoted in a message is dropped all the same.
+    journal::unwritable(&format!("{what}: {}", db_text(&e.to_string())))
 }
 
 const SQLITE_SCHEMA: &str = "
@@ -172,18 +211,26 @@ impl Journal {
                     backend: Backend::Sqlite { path: path.clone(), conn: Mutex::new(Some((std::process::id(), conn))) },
                 })
             }
-            JournalConfig::Postgres(_) => {
-                Err(Error::config("the PostgreSQL journal is not built into this payup yet: use {\"sqlite\": PATH}"))
+            #[cfg(feature = "postgres")]
+            JournalConfig::Postgres(url) => {
+                let conn = pg::open(url.expose())?;
+                Ok(Journal {
+                    backend: Backend::Postgres { url: url.clone(), conn: Mutex::new(Some((std::process::id(), conn))) },
+                })
             }
+            #[cfg(not(feature = "postgres"))]
+            JournalConfig::Postgres(_) => Err(Error::config(
+                "this payup is built without the PostgreSQL journal (payup-journal's \"postgres\" feature): use {\"sqlite\": PATH}",
+            )),
         }
     }
 
-    /// Runs `f` on this process's connection (reopened after a fork: a SQLite connection must not cross one).
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+    /// Runs `f` on this process's connection (reopened after a fork: a connection must not cross one).
+    fn conn<T>(&self, f: impl FnOnce(Conn) -> Result<T, Error>) -> Result<T, Error> {
+        let pid = std::process::id();
         match &self.backend {
             Backend::Sqlite { path, conn } => {
                 let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-                let pid = std::process::id();
                 if guard.as_ref().is_none_or(|(p, _)| *p != pid) {
                     // The parent's connection is forgotten, not closed: closing it here would release the
                     // parent's POSIX locks (SQLite's "do not carry a connection across fork").
@@ -192,14 +239,45 @@ impl Journal {
                     }
                     *guard = Some((pid, open_sqlite(path)?));
                 }
-                f(&guard.as_ref().expect("opened").1)
+                f(Conn::Sqlite(&guard.as_ref().expect("opened").1))
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres { url, conn } => {
+                let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+                if guard.as_ref().is_none_or(|(p, c)| *p != pid || c.is_closed()) {
+                    // The parent's socket is forgotten, not closed (a Terminate message would end its session).
+                    if let Some(old) = guard.take() {
+                        std::mem::forget(old);
+                    }
+                    *guard = Some((pid, pg::open(url.expose())?));
+                }
+                f(Conn::Postgres(&mut guard.as_mut().expect("opened").1))
             }
         }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        self.conn(|c| match c {
+            Conn::Sqlite(c) => f(c),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => unreachable!("a SQLite call on the PostgreSQL journal"),
+        })
+    }
+
+    fn is_sqlite(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite { .. })
     }
 
     /// Records `intent` and takes its guard in one transaction, committed with `synchronous=FULL` (the WAL
     /// is fsynced before this returns `Proceed`). A refused intent leaves nothing behind.
     pub fn begin(&self, intent: &Intent) -> Result<Begin, Error> {
+        #[cfg(feature = "postgres")]
+        if !self.is_sqlite() {
+            return self.conn(|c| match c {
+                Conn::Postgres(c) => pg::begin(c, intent),
+                Conn::Sqlite(_) => unreachable!(),
+            });
+        }
         self.with(|c| {
             c.pragma_update(None, "synchronous", "FULL").map_err(|e| db_error("synchronous", &e))?;
             c.execute_batch("BEGIN IMMEDIATE").map_err(|e| db_error("cannot lock the journal", &e))?;
@@ -224,6 +302,13 @@ impl Journal {
     /// An entry already `approved` or `cancelled` (by `payup recover` or a person) is not overwritten.
     /// `cancels` is the transaction a successful full cancel cancelled: its approval becomes `cancelled`.
     pub fn finish(&self, id: i64, outcome: &Outcome, cancels: Option<&str>) -> Result<(), Error> {
+        #[cfg(feature = "postgres")]
+        if !self.is_sqlite() {
+            return self.conn(|c| match c {
+                Conn::Postgres(c) => pg::finish(c, id, outcome, cancels),
+                Conn::Sqlite(_) => unreachable!(),
+            });
+        }
         self.with(|c| {
             c.pragma_update(None, "synchronous", "NORMAL").map_err(|e| db_error("synchronous", &e))?;
             let now = now_unix();
@@ -274,6 +359,13 @@ impl Journal {
         result: Option<&Value>,
         transaction_id: Option<&str>,
     ) -> Result<bool, Error> {
+        #[cfg(feature = "postgres")]
+        if !self.is_sqlite() {
+            return self.conn(|c| match c {
+                Conn::Postgres(c) => pg::transition(c, id, from, to, note, result, transaction_id),
+                Conn::Sqlite(_) => unreachable!(),
+            });
+        }
         self.with(|c| {
             c.pragma_update(None, "synchronous", "FULL").map_err(|e| db_error("synchronous", &e))?;
             let from: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
@@ -295,6 +387,9 @@ impl Journal {
     /// Copies the WAL into the database file and truncates the WAL (SQLite's `wal_checkpoint(TRUNCATE)`);
     /// SQLite also checkpoints by itself every 1000 pages.
     pub fn checkpoint(&self) -> Result<(), Error> {
+        if !self.is_sqlite() {
+            return Ok(());
+        }
         self.with(|c| {
             c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
                 .map_err(|e| db_error("cannot checkpoint the journal", &e))
@@ -303,6 +398,13 @@ impl Journal {
 
     /// Entry `id`.
     pub fn get(&self, id: i64) -> Result<Option<Entry>, Error> {
+        #[cfg(feature = "postgres")]
+        if !self.is_sqlite() {
+            return self.conn(|c| match c {
+                Conn::Postgres(c) => pg::get(c, id),
+                Conn::Sqlite(_) => unreachable!(),
+            });
+        }
         self.with(|c| {
             c.query_row(&format!("SELECT {COLUMNS} FROM payup_journal WHERE id = ?1"), [id], entry_of)
                 .optional()
@@ -312,6 +414,13 @@ impl Journal {
 
     /// Entries in `status` (any when `None`) created at or after `since` (unix seconds), oldest first.
     pub fn list(&self, status: Option<Status>, since: Option<i64>) -> Result<Vec<Entry>, Error> {
+        #[cfg(feature = "postgres")]
+        if !self.is_sqlite() {
+            return self.conn(|c| match c {
+                Conn::Postgres(c) => pg::list(c, status, since),
+                Conn::Sqlite(_) => unreachable!(),
+            });
+        }
         self.with(|c| {
             let mut st = c
                 .prepare(&format!(
