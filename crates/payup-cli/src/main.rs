@@ -11,8 +11,8 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const EXIT_CODES: &str =
-    "exit codes of `call`: 0 ok, 1 declined, 2 invalid or config (or a usage error), 3 not_sent, 4 ambiguous";
+const EXIT_CODES: &str = "exit codes of `call`: 0 ok, 1 declined, 2 invalid or config (or a usage error), 3 not_sent, \
+     4 ambiguous (IN_FLIGHT included: an earlier attempt of the order is pending in the journal)";
 
 #[derive(Parser)]
 #[command(
@@ -82,9 +82,61 @@ enum Command {
         #[arg(value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
+    /// Resolve the payment journal's pending and ambiguous entries with the gateways' recovery plans
+    #[command(
+        long_about = "Resolves the payment journal's pending and ambiguous entries: Payple by its result query \
+                      (a payment of another amount is refunded); what no API can tell is marked unresolved with \
+                      what to check by hand. Prints {\"resolved\", \"unresolved\", \"still_pending\"} with ids.",
+        after_help = "exit codes: 0 nothing left unresolved or pending, 1 some is (alert), 2 could not run"
+    )]
+    Recover {
+        /// The configuration (with a "journal" section): a file path or the JSON itself
+        #[arg(long, value_name = "FILE")]
+        config: Option<String>,
+    },
+    /// Read and resolve the payment journal
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
     /// Print the version (as --version)
     #[command(hide = true)]
     Version,
+}
+
+#[derive(Subcommand)]
+enum JournalCommand {
+    /// The entries as a JSON array (id, operation, gateway, order_number, transaction_id, amount, status, …)
+    List {
+        /// The configuration (with a "journal" section): a file path or the JSON itself
+        #[arg(long, value_name = "FILE")]
+        config: Option<String>,
+        /// Only entries in this status
+        #[arg(long, value_name = "S", value_parser = ["pending", "approved", "declined", "not_sent", "ambiguous", "unresolved", "cancelled"])]
+        status: Option<String>,
+        /// Only entries created on or after this UTC date
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+    },
+    /// One entry in full (its recovery plan, result or error document, note)
+    Show {
+        /// The entry's id (journal_id)
+        id: i64,
+        /// The configuration (with a "journal" section): a file path or the JSON itself
+        #[arg(long, value_name = "FILE")]
+        config: Option<String>,
+    },
+    /// Set an entry's status after checking the gateway's admin page by hand
+    Resolve {
+        /// The entry's id (journal_id)
+        id: i64,
+        /// What the gateway's admin page shows
+        #[arg(long, value_name = "S", value_parser = ["approved", "declined", "cancelled"])]
+        status: String,
+        /// The configuration (with a "journal" section): a file path or the JSON itself
+        #[arg(long, value_name = "FILE")]
+        config: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -112,6 +164,8 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "payup", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
+        Command::Recover { config } => recover(config),
+        Command::Journal { command } => journal_command(command),
         Command::Version => {
             println!("payup {}", payup_core::VERSION);
             ExitCode::SUCCESS
@@ -204,21 +258,7 @@ fn call(operation: &str, config: Option<String>, verbose: bool, timeout_ms: Opti
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
         return fail(&Error::invalid_field("(request)", format!("cannot read standard input: {e}")));
     }
-    let config = match config.or_else(|| std::env::var("PAYUP_CONFIG").ok()) {
-        Some(c) if c.trim_start_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}').starts_with('{') => c,
-        // Never echo the value: it may be the configuration itself (keys included) that failed to look like JSON.
-        Some(path) => match std::fs::read_to_string(&path) {
-            Ok(c) => c,
-            Err(e) => {
-                return fail(&Error::config(format!(
-                    "cannot read the configuration file named by --config or PAYUP_CONFIG ({}); give a file path or the JSON itself",
-                    e.kind()
-                )));
-            }
-        },
-        None => return fail(&Error::config("no configuration: pass --config FILE or set PAYUP_CONFIG")),
-    };
-    let client = match Client::from_json(&config) {
+    let client = match client_of(config) {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
@@ -245,6 +285,94 @@ fn call(operation: &str, config: Option<String>, verbose: bool, timeout_ms: Opti
         }
         Err(e) => fail(&e),
     }
+}
+
+/// `payup recover`: 0 when nothing is left unresolved or pending, 1 when some is, 2 when it could not run.
+fn recover(config: Option<String>) -> ExitCode {
+    let summary = client_of(config).and_then(|c| c.recover());
+    match summary {
+        Ok(s) => {
+            print_json(&s);
+            let left = ["unresolved", "still_pending"].iter().any(|k| s[k].as_array().is_some_and(|a| !a.is_empty()));
+            ExitCode::from(if left { 1 } else { 0 })
+        }
+        Err(e) => {
+            print_json(&e.to_json());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn journal_command(command: JournalCommand) -> ExitCode {
+    use payup_core::journal::{self, Status};
+    let run = || -> Result<serde_json::Value, Error> {
+        match command {
+            JournalCommand::List { config, status, since } => {
+                let since = match since {
+                    Some(d) => Some(
+                        journal::parse_date(&d)
+                            .ok_or_else(|| Error::invalid_field("--since", "must be a date YYYY-MM-DD"))?,
+                    ),
+                    None => None,
+                };
+                let client = client_of(config)?;
+                let entries = client.journal()?.list(status.as_deref().and_then(Status::parse), since)?;
+                Ok(serde_json::Value::Array(entries.iter().map(|e| e.to_json(false)).collect()))
+            }
+            JournalCommand::Show { id, config } => {
+                let client = client_of(config)?;
+                match client.journal()?.get(id)? {
+                    Some(e) => Ok(e.to_json(true)),
+                    None => Err(Error::invalid_field("ID", format!("no journal entry {id}"))),
+                }
+            }
+            JournalCommand::Resolve { id, status, config } => {
+                let client = client_of(config)?;
+                let j = client.journal()?;
+                let to = Status::parse(&status)
+                    .filter(|s| s.resolvable_to())
+                    .ok_or_else(|| Error::invalid_field("--status", "must be approved, declined or cancelled"))?;
+                let open = [Status::Pending, Status::Ambiguous, Status::Unresolved];
+                if !j.transition(id, &open, to, "resolved by hand (payup journal resolve)", None, None)? {
+                    let why = match j.get(id)? {
+                        Some(e) => format!(
+                            "entry {id} is {}: only pending, ambiguous or unresolved entries are resolved",
+                            e.status
+                        ),
+                        None => format!("no journal entry {id}"),
+                    };
+                    return Err(Error::invalid_field("ID", why));
+                }
+                Ok(j.get(id)?.map(|e| e.to_json(true)).unwrap_or_default())
+            }
+        }
+    };
+    match run() {
+        Ok(v) => {
+            print_json(&v);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+/// The client of `--config` (a file path or the JSON itself) or of `PAYUP_CONFIG`.
+fn client_of(config: Option<String>) -> Result<Client, Error> {
+    let config = match config.or_else(|| std::env::var("PAYUP_CONFIG").ok()) {
+        Some(c) if c.trim_start_matches(|ch: char| ch.is_whitespace() || ch == '\u{feff}').starts_with('{') => c,
+        // Never echo the value: it may be the configuration itself (keys included) that failed to look like JSON.
+        Some(path) => match std::fs::read_to_string(&path) {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(Error::config(format!(
+                    "cannot read the configuration file named by --config or PAYUP_CONFIG ({}); give a file path or the JSON itself",
+                    e.kind()
+                )));
+            }
+        },
+        None => return Err(Error::config("no configuration: pass --config FILE or set PAYUP_CONFIG")),
+    };
+    Client::from_json(&config)
 }
 
 fn sandbox(

@@ -136,7 +136,12 @@ macro_rules! results {
         /// A typed result of any operation (one variant per result type; several operations share one).
         #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
         #[serde(untagged)]
-        pub enum Response { $(#[doc = concat!("A ", $name, " result.")] $variant($ty)),* }
+        pub enum Response {
+            $(#[doc = concat!("A ", $name, " result.")] $variant($ty),)*
+            /// A result the payment journal recorded earlier, returned again for the same request with
+            /// `"replayed": true` and its `journal_id` (nothing was sent; see [`crate::journal`]).
+            Replayed(Value),
+        }
 
         $(impl ResultType for $ty {
             const NAME: &'static str = $name;

@@ -7,7 +7,8 @@
 //!  "ca_file": "/path/to/extra-roots.pem"?,
 //!  "payup":  {"merchant_id", "api_cert_key", "base_url"?, "kcp_script_url"?},
 //!  "payple": {"cst_id", "cust_key", "refund_key"?, "base_url"?, "referer"?},
-//!  "kcp":    {"site_cd", "cert_info", "private_key"?, "private_key_password"?, "base_url"?}}
+//!  "kcp":    {"site_cd", "cert_info", "private_key"?, "private_key_password"?, "base_url"?},
+//!  "journal": {"sqlite": "/var/lib/shop/payup.db"} | {"postgres": "postgresql://user:pw@host:port/db"}}
 //! ```
 //!
 //! - Secrets by reference: any value in the `payup`, `payple` and `kcp` sections, and `proxy`, may be given
@@ -20,6 +21,8 @@
 //!   `ALL_PROXY` and the like are ignored.
 //! - `ca_file`: PEM certificates trusted as roots in addition to the built-in (Mozilla/webpki) ones, for
 //!   TLS-inspecting egress. Read through the same [`SecretSource`].
+//!
+//! Without `"journal"` nothing is journaled (see [`crate::journal`]).
 
 use crate::catalog::Credentials;
 use crate::codes::Gateway;
@@ -315,6 +318,8 @@ pub struct Config {
     pub ca_file: Option<String>,
     /// The DER certificates read from `ca_file`: trusted as roots besides the built-in ones.
     pub extra_roots: Vec<Vec<u8>>,
+    /// The payment journal, if configured (`crate::journal`).
+    pub journal: Option<crate::journal::JournalConfig>,
 }
 
 /// The connect timeout when the configuration sets none.
@@ -364,6 +369,7 @@ impl Config {
         let kcp_v = d.opt_object("kcp").cloned();
         let proxy = d.opt_str("proxy");
         let ca_file = d.opt_str("ca_file");
+        let journal_v = d.opt_object("journal").cloned();
         d.finish().into_result().map_err(to_config)?;
         let env = match env.as_deref() {
             None | Some("test") => Env::Test,
@@ -407,6 +413,7 @@ impl Config {
                 None => Vec::new(),
             },
             ca_file,
+            journal: journal_v.map(|j| crate::journal::JournalConfig::from_json(&Value::Object(j))).transpose()?,
         };
         if let Some(m) = payup_v {
             let m = Value::Object(m);

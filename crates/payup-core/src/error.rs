@@ -44,6 +44,11 @@ pub enum PayupCode {
     OrderMismatch,
     /// payup failed internally (a panic caught at a binding's boundary): the outcome is unknown.
     Internal,
+    /// The journal holds an approval of this order with another amount or request: nothing was sent.
+    DuplicateOrder,
+    /// The journal holds an earlier attempt of this order that is pending, ambiguous or unresolved: nothing
+    /// was sent (`journal_id` names it).
+    InFlight,
 }
 
 impl PayupCode {
@@ -53,6 +58,8 @@ impl PayupCode {
             PayupCode::AmountMismatch => "AMOUNT_MISMATCH",
             PayupCode::OrderMismatch => "ORDER_MISMATCH",
             PayupCode::Internal => "INTERNAL",
+            PayupCode::DuplicateOrder => "DUPLICATE_ORDER",
+            PayupCode::InFlight => "IN_FLIGHT",
         }
     }
 }
@@ -104,6 +111,8 @@ pub struct Error {
     /// Every broken field with its rule (for `invalid`).
     pub(crate) fields: Vec<FieldError>,
     pub(crate) ambiguous: Option<AmbiguousContext>,
+    /// The journal entry this error is about (DUPLICATE_ORDER, IN_FLIGHT), see [`crate::journal`].
+    pub(crate) journal_id: Option<i64>,
 }
 
 impl Error {
@@ -117,6 +126,7 @@ impl Error {
             field: None,
             fields: Vec::new(),
             ambiguous: None,
+            journal_id: None,
         }
     }
 
@@ -212,6 +222,17 @@ impl Error {
         &self.fields
     }
 
+    /// The journal entry this error is about (`journal_id` of DUPLICATE_ORDER and IN_FLIGHT errors).
+    pub fn journal_id(&self) -> Option<i64> {
+        self.journal_id
+    }
+
+    /// This error, naming the journal entry it is about.
+    pub fn with_journal_id(mut self, id: i64) -> Self {
+        self.journal_id = Some(id);
+        self
+    }
+
     /// What is known about an unknown outcome.
     pub fn ambiguous_context(&self) -> Option<&AmbiguousContext> {
         self.ambiguous.as_ref()
@@ -240,9 +261,15 @@ impl Error {
     /// payup's own decision, if this error is one.
     pub fn payup_code(&self) -> Option<PayupCode> {
         let code = self.code.as_deref()?;
-        [PayupCode::AmountMismatch, PayupCode::OrderMismatch, PayupCode::Internal]
-            .into_iter()
-            .find(|c| c.as_str() == code)
+        [
+            PayupCode::AmountMismatch,
+            PayupCode::OrderMismatch,
+            PayupCode::Internal,
+            PayupCode::DuplicateOrder,
+            PayupCode::InFlight,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == code)
     }
 
     /// What the gateway answered, if it answered with a code.
@@ -325,6 +352,9 @@ impl Serialize for Error {
         }
         if let Some(a) = &self.ambiguous {
             m.serialize_entry("ambiguous", a)?;
+        }
+        if let Some(id) = self.journal_id {
+            m.serialize_entry("journal_id", &id)?;
         }
         m.end()
     }

@@ -15,6 +15,7 @@ pub mod event;
 pub(crate) mod fields;
 pub mod flow;
 pub mod http;
+pub mod journal;
 pub mod kcp;
 pub mod payple;
 pub mod payup;

@@ -2,6 +2,12 @@
 //! about a fifth of them, then a reconciliation of the sandbox ledger against what the client reported.
 //!
 //!     cargo run --release -p payup-transport --example soak -- [--approvals 10000] [--threads 4] [--seed 1]
+//!         [--journal PATH]
+//!
+//! With `--journal PATH` the client runs with an SQLite payment journal there (issue 17), and after the run:
+//! every approval standing in the ledger must be known to the journal (approved, or pending / ambiguous /
+//! unresolved), every journal approval must stand in the ledger, each approved order (except KakaoPay,
+//! whose window token is spent) is sent again and must be replayed with nothing sent, and `recover` runs.
 //!
 //! Fails (exit 1) on any double approval of an order, any approval the client does not know about
 //! (neither a success nor an `ambiguous` error naming it), or any success the ledger does not hold.
@@ -32,6 +38,10 @@ enum Outcome {
     Ambiguous(String),
 }
 
+fn arg_str<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.windows(2).find(|w| w[0] == name).map(|w| w[1].as_str())
+}
+
 fn arg(args: &[String], name: &str, default: u64) -> u64 {
     args.windows(2).find(|w| w[0] == name).and_then(|w| w[1].parse().ok()).unwrap_or(default)
 }
@@ -44,6 +54,13 @@ fn main() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let mut cfg = sb.client_config();
     cfg["timeouts"] = json!({"connect_ms": 1000, "read_ms": READ_MS});
+    let journal = arg_str(&args, "--journal");
+    if let Some(path) = journal {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+        cfg["journal"] = json!({ "sqlite": path });
+    }
     let client = Client::from_json(&cfg.to_string()).expect("client");
     let payer_id = sb.register_payple_card("4111111111111111", "1");
     let outcomes: Mutex<BTreeMap<String, (String, Outcome)>> = Mutex::new(BTreeMap::new());
@@ -80,7 +97,11 @@ fn main() {
     });
     let elapsed = started.elapsed();
     let outcomes = outcomes.into_inner().unwrap();
-    std::process::exit(reconcile(&sb, &outcomes, armed.into_inner(), elapsed));
+    let mut code = reconcile(&sb, &outcomes, armed.into_inner(), elapsed);
+    if journal.is_some() {
+        code = code.max(reconcile_journal(&client, &sb, &outcomes, payer_id.as_str()));
+    }
+    std::process::exit(code);
 }
 
 fn classify(r: Result<Value, payup_core::Error>, amount_of: impl Fn(&Value) -> u64) -> Outcome {
@@ -229,5 +250,98 @@ fn reconcile(
             println!("  {p}");
         }
         1
+    }
+}
+
+/// The journal against the ledger and the client's reports (`--journal`).
+fn reconcile_journal(
+    client: &Client,
+    sb: &Sandbox,
+    outcomes: &BTreeMap<String, (String, Outcome)>,
+    payer_id: &str,
+) -> i32 {
+    use payup_core::journal::Status;
+    let journal = client.journal().expect("journal");
+    let entries = journal.list(None, None).expect("journal list");
+    let ledger = sb.transactions();
+    let standing: Vec<&Value> =
+        ledger["transactions"].as_array().into_iter().flatten().filter(|t| t["status"] == "approved").collect();
+    // A journal entry names the order (or, for KakaoPay, the ordr_idxx the ledger keeps as its order number
+    // of the window) — match either.
+    let known = |t: &Value| {
+        entries.iter().any(|e| {
+            let ids = [e.order_number.as_deref(), e.transaction_id.as_deref()];
+            ids.iter().flatten().any(|id| Some(*id) == t["order_number"].as_str() || Some(*id) == t["id"].as_str())
+                && matches!(e.status, Status::Approved | Status::Pending | Status::Ambiguous | Status::Unresolved)
+        })
+    };
+    let mut problems = Vec::new();
+    for t in &standing {
+        if !known(t) {
+            problems.push(format!("ledger approval {} (order {}) unknown to the journal", t["id"], t["order_number"]));
+        }
+    }
+    let is_approval = |name: &str| payup_core::Operation::from_name(name).is_some_and(payup_core::journal::is_approval);
+    for e in entries.iter().filter(|e| e.status == Status::Approved && is_approval(&e.operation)) {
+        let ids = [e.order_number.as_deref(), e.transaction_id.as_deref()];
+        let stands = standing.iter().any(|t| {
+            ids.iter().flatten().any(|id| Some(*id) == t["order_number"].as_str() || Some(*id) == t["id"].as_str())
+        });
+        if !stands {
+            problems.push(format!("journal entry {} approved, not standing in the ledger", e.id));
+        }
+    }
+    // Every approved order again: replayed, nothing sent.
+    let before = ledger["transactions"].as_array().map(Vec::len).unwrap_or(0);
+    let mut replayed = 0;
+    for (order, (gateway, outcome)) in outcomes {
+        let Outcome::Approved { amount } = outcome else { continue };
+        if gateway == "kakaopay" {
+            continue;
+        }
+        let again = resend(client, gateway, order, *amount, payer_id);
+        match again {
+            Ok(v) if v["replayed"] == true => replayed += 1,
+            other => problems.push(format!("{order} ({gateway}) sent again: not replayed: {other:?}")),
+        }
+    }
+    let after = sb.transactions()["transactions"].as_array().map(Vec::len).unwrap_or(0);
+    if after != before {
+        problems.push(format!("the replays sent {} requests", after - before));
+    }
+    let summary = client.recover().expect("recover");
+    let n = |k: &str| summary[k].as_array().map(Vec::len).unwrap_or(0);
+    println!("journal: {} entries; {} approvals replayed with nothing sent", entries.len(), replayed);
+    println!(
+        "  recover: {} resolved, {} unresolved (no query API: by hand), {} still pending",
+        n("resolved"),
+        n("unresolved"),
+        n("still_pending")
+    );
+    println!(
+        "  {:<40} {}",
+        "approvals unknown to the journal",
+        problems.iter().filter(|p| p.contains("unknown to the journal")).count()
+    );
+    if problems.is_empty() {
+        println!("journal reconciliation: OK");
+        0
+    } else {
+        println!("journal reconciliation FAILED:");
+        for p in problems.iter().take(50) {
+            println!("  {p}");
+        }
+        1
+    }
+}
+
+fn resend(c: &Client, gateway: &str, order: &str, amount: u64, payer_id: &str) -> Result<Value, payup_core::Error> {
+    match gateway {
+        "payup" => c.call_json("payup.keyin.approve", &json!({"order_number": order, "card_no": "4111111111111111", "expire_month": "12",
+            "expire_year": "30", "birthday": "890302", "card_pw": "12", "amount": amount, "quota": 0, "item_name": "soak", "user_name": "soak"})),
+        "payple" => c.call_json("payple.billing.pay", &json!({"payer_id": payer_id, "pay_goods": "soak", "pay_total": amount, "pay_oid": order,
+            "pay_year": "2026", "pay_month": "11", "simple_flag": true})),
+        _ => c.call_json("kcp.keyin.approve", &json!({"ordr_idxx": order, "good_name": "soak", "buyr_name": "soak", "amount": amount,
+            "card_no": "4111111111111111", "card_expiry": "3012"})),
     }
 }

@@ -3,11 +3,14 @@ use crate::wire::{Egress, SendFailure, Wire};
 use payup_core::catalog::ambiguous_context;
 use payup_core::catalog::{self, Attribution, Exchange, Mismatch, Next, Recovery, Undo};
 use payup_core::event::{Event, Outcome};
+use payup_core::journal::{self, RecoverStep, Status, Verdict};
 use payup_core::{Config, Error, ErrorKind, HttpRequest, Operation, OperationClass, PayupCode};
 use payup_core::{Request, Response, Target, Timestamp};
+use payup_journal::{Begin, Journal};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
+use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -44,6 +47,8 @@ pub struct Client {
     events: Events,
     /// This client's per-call read timeout in place of the configuration's (`Client::call_with`).
     read_timeout: Option<Duration>,
+    /// The payment journal (`"journal"` in the configuration), or why it could not be opened.
+    journal: Option<Result<Arc<Journal>, Error>>,
 }
 
 /// Options of one call, never request fields (issue 20).
@@ -134,6 +139,8 @@ fn now() -> Timestamp {
 
 impl Client {
     /// A client for a configuration read by `payup_core::Config`.
+    /// A journal that cannot be opened makes every call of it a `config` error (nothing sent);
+    /// [`Client::try_new`] reports it at once.
     pub fn new(mut config: Config) -> Client {
         config.credentials.set_random(crate::system_random());
         let egress = Egress { proxy: config.proxy.clone(), extra_roots: config.extra_roots.clone() };
@@ -142,13 +149,23 @@ impl Client {
             Duration::from_millis(config.read_timeout_ms),
             egress,
         );
-        Client { config, wire, events: Events::default(), read_timeout: None }
+        let journal = config.journal.as_ref().map(|j| Journal::open(j).map(Arc::new));
+        Client { config, wire, events: Events::default(), read_timeout: None, journal }
+    }
+
+    /// A client for a configuration, or the `config` error of a journal that cannot be opened.
+    pub fn try_new(config: Config) -> Result<Client, Error> {
+        let client = Client::new(config);
+        if let Some(Err(e)) = &client.journal {
+            return Err(e.clone());
+        }
+        Ok(client)
     }
 
     /// A client from the configuration document (see `payup_core::config`); references
     /// (`{"env": NAME}`, `{"file": PATH}`) and `ca_file` are read from this process's environment and files.
     pub fn from_json(config: &str) -> Result<Client, Error> {
-        Ok(Client::new(Config::from_json_str_with(config, &SystemSecrets)?))
+        Client::try_new(Config::from_json_str_with(config, &SystemSecrets)?)
     }
 
     /// This client with `options` applied (it shares the keep-alive pool): what `call_with` runs on.
@@ -167,6 +184,15 @@ impl Client {
             return self.call_json(operation, request);
         }
         self.with_options(options)?.call_json(operation, request)
+    }
+
+    /// The payment journal, when the configuration has one (`payup journal list/show/resolve`).
+    pub fn journal(&self) -> Result<&Journal, Error> {
+        match &self.journal {
+            Some(Ok(j)) => Ok(j),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(Error::config("the configuration has no \"journal\" section")),
+        }
     }
 
     /// The configuration this client runs with.
@@ -208,8 +234,102 @@ impl Client {
     }
 
     /// Runs one operation with every safety of this crate: core decides what to check, undo and recover
-    /// (`payup_core::flow`); this only executes its plans.
+    /// (`payup_core::flow`); this only executes its plans. With a journal, an operation that moves money or
+    /// cards is recorded first (its intent committed before the first byte leaves) and guarded
+    /// (`payup_core::journal`): a replay of a recorded approval comes back as [`Response::Replayed`].
     pub fn execute(&self, request: Request) -> Result<Response, Error> {
+        let journal = match &self.journal {
+            Some(Ok(j)) if journal::is_journaled(request.operation()) => j,
+            Some(Err(e)) if journal::is_journaled(request.operation()) => return Err(e.clone()),
+            _ => return self.execute_unjournaled(request),
+        };
+        let Some(intent) = journal::intent(&request, &self.config.credentials, now()) else {
+            return self.execute_unjournaled(request);
+        };
+        let id = match journal.begin(&intent)? {
+            Begin::Proceed(id) => id,
+            Begin::Replay(id, doc) => return Ok(Response::Replayed(journal::replayed(&doc, id))),
+            Begin::Duplicate(id) => return Err(journal::duplicate_order(&intent, id)),
+            Begin::InFlight(id, status) => return Err(journal::in_flight(&intent, id, status)),
+        };
+        let cancels = journal::cancelled_by(&request);
+        let result = self.execute_unjournaled(request);
+        // A failure to record the outcome leaves the entry `pending`: `payup recover` resolves it; the caller
+        // still gets what the gateway answered.
+        let _ = journal.finish(id, &journal::outcome(&result), cancels.as_deref());
+        result.map_err(|e| if e.kind() == ErrorKind::Ambiguous { e.with_journal_id(id) } else { e })
+    }
+
+    /// Resolves the journal's pending and ambiguous entries with core's recovery plans (Payple's result
+    /// query; a payment of another amount is refunded) and marks the rest `unresolved` with what to check by
+    /// hand. Pending entries younger than the configured timeouts allow may still be live in the process that
+    /// wrote them: they are left alone (`still_pending`). Safe while other processes use the journal.
+    /// Returns `{"resolved": [{id, status, note}], "unresolved": [{id, note}], "still_pending": [{id, note}]}`.
+    pub fn recover(&self) -> Result<Value, Error> {
+        let journal = self.journal()?;
+        let live = journal::live_window_secs(self.config.connect_timeout_ms, self.config.read_timeout_ms);
+        let now = now().0;
+        let (mut resolved, mut unresolved, mut still_pending) = (Vec::new(), Vec::new(), Vec::new());
+        let open = [Status::Pending, Status::Ambiguous, Status::Unresolved];
+        for entry in journal.list(None, None)?.into_iter().filter(|e| open.contains(&e.status)) {
+            let id = entry.id;
+            if entry.status == Status::Pending && now - entry.created_at < live {
+                still_pending.push(json!({"id": id, "note": format!(
+                    "recorded {}s ago: its call may still be running (recover waits {live}s)", now - entry.created_at)}));
+                continue;
+            }
+            match journal::recover_step(&entry) {
+                RecoverStep::Unresolved(note) => {
+                    journal.transition(
+                        id,
+                        &[Status::Pending, Status::Ambiguous],
+                        Status::Unresolved,
+                        &note,
+                        None,
+                        None,
+                    )?;
+                    unresolved.push(json!({"id": id, "note": note}));
+                }
+                RecoverStep::Query(query) => {
+                    let answer = self.with_retries(&query);
+                    match journal::judge_query(&entry, &query, &answer) {
+                        Verdict::Approved(doc, tx) => {
+                            let note = format!("recover: {} reports the payment", query.operation());
+                            journal.transition(id, &open, Status::Approved, &note, Some(&doc), tx.as_deref())?;
+                            resolved.push(json!({"id": id, "status": "approved", "note": note}));
+                        }
+                        Verdict::NotFound(note) => {
+                            journal.transition(id, &open, Status::Declined, &note, None, None)?;
+                            resolved.push(json!({"id": id, "status": "declined", "note": note}));
+                        }
+                        Verdict::WrongAmount(undo, reported) => match self.run_undo(undo) {
+                            Ok(_) => {
+                                let note = format!(
+                                    "recover: the gateway reports {reported} instead of {}: refunded",
+                                    entry.amount.unwrap_or(0)
+                                );
+                                journal.transition(id, &open, Status::Cancelled, &note, None, None)?;
+                                resolved.push(json!({"id": id, "status": "cancelled", "note": note}));
+                            }
+                            Err(e) => {
+                                let note = format!(
+                                    "the gateway reports {reported} instead of {} and the refund failed ({}): refund it by hand",
+                                    entry.amount.unwrap_or(0),
+                                    e.kind().as_str()
+                                );
+                                journal.transition(id, &open, Status::Unresolved, &note, None, None)?;
+                                unresolved.push(json!({"id": id, "note": note}));
+                            }
+                        },
+                        Verdict::Unknown(note) => still_pending.push(json!({"id": id, "note": note})),
+                    }
+                }
+            }
+        }
+        Ok(json!({"resolved": resolved, "unresolved": unresolved, "still_pending": still_pending}))
+    }
+
+    fn execute_unjournaled(&self, request: Request) -> Result<Response, Error> {
         // The day the payment was asked for (KST): a recovery query that runs after midnight still looks there.
         let asked_on = now().kst_date();
         let op = request.operation();
@@ -217,7 +337,7 @@ impl Client {
             if op.class() == OperationClass::ReadOnly { self.with_retries(&request) } else { self.run(&request) };
         match result {
             Ok(response) => self.checked(&request, response),
-            Err(e) if e.kind() == ErrorKind::Ambiguous => self.recover(&request, e, &asked_on),
+            Err(e) if e.kind() == ErrorKind::Ambiguous => self.recover_outcome(&request, e, &asked_on),
             Err(e) => Err(e),
         }
     }
@@ -383,7 +503,7 @@ impl Client {
 
     /// After an ambiguous outcome: runs core's recovery plan (a recovered success is returned as a
     /// success), else says exactly what is unknown.
-    fn recover(&self, request: &Request, error: Error, asked_on: &str) -> Result<Response, Error> {
+    fn recover_outcome(&self, request: &Request, error: Error, asked_on: &str) -> Result<Response, Error> {
         let mut ctx = ambiguous_context(request);
         let op = request.operation();
         match request.recovery(asked_on) {

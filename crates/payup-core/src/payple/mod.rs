@@ -140,7 +140,7 @@ fn payment_ref(a: &PayplePayment, reguler: bool, year: Option<&str>, month: Opti
 }
 
 /// Refunds a payment in full, confirming first with the result query what was really paid.
-fn refund_of(a: &PayplePayment, reference: PaymentRef) -> Undo {
+pub(crate) fn refund_of(a: &PayplePayment, reference: PaymentRef) -> Undo {
     Undo {
         request: Cancel { payment: reference.clone(), refund_total: a.pay_total.unwrap_or(0), pay_taxtotal: None }
             .into(),
