@@ -403,7 +403,8 @@ ZEND_METHOD(Payup_Client, onExchange)
 	}
 }
 
-static void client_call(zval *return_value, zval *this_, const char *operation, HashTable *request)
+/* options: NULL or the call options array (['timeout_ms' => N]); never request fields. */
+static void client_call(zval *return_value, zval *this_, const char *operation, HashTable *request, HashTable *options)
 {
 	payup_client_object *o = client_from(Z_OBJ_P(this_));
 	if (!o->client) {
@@ -416,6 +417,16 @@ static void client_call(zval *return_value, zval *this_, const char *operation, 
 	if (!json) {
 		return;
 	}
+	zend_string *options_json = NULL;
+	if (options && zend_hash_num_elements(options) > 0) {
+		zval opt;
+		ZVAL_ARR(&opt, options);
+		options_json = encode_document(&opt, "options", "invalid");
+		if (!options_json) {
+			zend_string_release(json);
+			return;
+		}
+	}
 	char *out = NULL;
 	/* The callback is set on the (possibly persistent, shared) libpayup client for this call only, so that it
 	 * never outlives this object or its request. A PHP process runs one request at a time (NTS). */
@@ -423,17 +434,24 @@ static void client_call(zval *return_value, zval *this_, const char *operation, 
 	if (events) {
 		payup_client_set_event_callback(o->client, on_event, o);
 	}
-	payup_result rc = payup_client_call(o->client, operation, ZSTR_VAL(json), &out);
+	payup_result rc = payup_client_call_with_options(o->client, operation, ZSTR_VAL(json),
+		options_json ? ZSTR_VAL(options_json) : NULL, &out);
 	if (events) {
 		payup_client_set_event_callback(o->client, NULL, NULL);
 		if (o->bailed_out) {
 			o->bailed_out = false;
 			payup_string_free(out);
 			zend_string_release(json);
+			if (options_json) {
+				zend_string_release(options_json);
+			}
 			zend_bailout();
 		}
 	}
 	zend_string_release(json);
+	if (options_json) {
+		zend_string_release(options_json);
+	}
 	if (rc != PAYUP_OK) {
 		throw_result(rc, out);
 		return;
@@ -445,15 +463,18 @@ ZEND_METHOD(Payup_Client, call)
 {
 	zend_string *operation;
 	HashTable *request;
-	ZEND_PARSE_PARAMETERS_START(2, 2)
+	HashTable *options = NULL;
+	ZEND_PARSE_PARAMETERS_START(2, 3)
 		Z_PARAM_STR(operation)
 		Z_PARAM_ARRAY_HT(request)
+		Z_PARAM_OPTIONAL
+		Z_PARAM_ARRAY_HT(options)
 	ZEND_PARSE_PARAMETERS_END();
 	if (has_nul(operation)) {
 		throw_plain("invalid", "the operation name contains a NUL byte", true);
 		RETURN_THROWS();
 	}
-	client_call(return_value, ZEND_THIS, ZSTR_VAL(operation), request);
+	client_call(return_value, ZEND_THIS, ZSTR_VAL(operation), request, options);
 }
 
 /* One method per operation (payup_arginfo.h's generated table): each runs its catalogue name. */
@@ -461,10 +482,13 @@ ZEND_METHOD(Payup_Client, call)
 	ZEND_METHOD(Payup_Client, method) \
 	{ \
 		HashTable *request; \
-		ZEND_PARSE_PARAMETERS_START(1, 1) \
+		HashTable *options = NULL; \
+		ZEND_PARSE_PARAMETERS_START(1, 2) \
 			Z_PARAM_ARRAY_HT(request) \
+			Z_PARAM_OPTIONAL \
+			Z_PARAM_ARRAY_HT(options) \
 		ZEND_PARSE_PARAMETERS_END(); \
-		client_call(return_value, ZEND_THIS, operation, request); \
+		client_call(return_value, ZEND_THIS, operation, request, options); \
 	}
 PAYUP_CLIENT_OPERATIONS(X)
 #undef X

@@ -33,10 +33,11 @@ final class Client
      * Runs any operation of the catalogue by name.
      *
      * @param array<string, mixed> $request
+     * @param array{timeout_ms?: int} $options call options, never request fields: timeout_ms is this call's read timeout
      * @return array<string, mixed>
      * @throws PayupException
      */
-    public function call(string $operation, array $request): array {}
+    public function call(string $operation, array $request, array $options = []): array {}
 
     /**
      * Calls $callback(array $event) once per HTTP exchange of this object's calls (none for an invalid
@@ -71,6 +72,7 @@ final class Client
      *     tax_amount?: int,
      *     free_amount?: int,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     transaction_id: string,
      *     order_number: string,
@@ -88,7 +90,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function payupKeyinApprove(array $request): array {}
+    public function payupKeyinApprove(array $request, array $options = []): array {}
 
     /**
      * `payup.keyin.cancel`: Cancels a keyin approval in full (payup-card-keyin.txt §2.2) (payup, mutating): PayupCancelled.
@@ -96,6 +98,7 @@ final class Client
      * @param array{
      *     transaction_id: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     transaction_id: string,
      *     cancel_date_time: string,
@@ -104,7 +107,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function payupKeyinCancel(array $request): array {}
+    public function payupKeyinCancel(array $request, array $options = []): array {}
 
     /**
      * `payup.kakaopay.order`: Registers a KakaoPay order and returns the payment window's parameters (payup-kakaopay-kcp.txt §3.1) (payup, mutating): KakaopayOrdered.
@@ -122,6 +125,7 @@ final class Client
      *     cashbill_yn?: bool,
      *     mobile_number?: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     good_mny: int,
      *     site_cd: string,
@@ -136,7 +140,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function payupKakaopayOrder(array $request): array {}
+    public function payupKakaopayOrder(array $request, array $options = []): array {}
 
     /**
      * `payup.kakaopay.window`: The HTML page that opens the KakaoPay window for an order, mobile (WM) or PC (WP) (payup-kakaopay-kcp.txt §3.2) (payup, no network: computed locally): KakaopayWindow.
@@ -149,12 +153,13 @@ final class Client
      *     param_opt_2?: string,
      *     param_opt_3?: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     html: string,
      * }
      * @throws PayupException
      */
-    public function payupKakaopayWindow(array $request): array {}
+    public function payupKakaopayWindow(array $request, array $options = []): array {}
 
     /**
      * `payup.kakaopay.approve`: Approves the payment the window posted back (payup-kakaopay-kcp.txt §3.3) (payup, mutating): KakaopayApproved.
@@ -168,6 +173,7 @@ final class Client
      *     ordr_idxx: string,
      *     amount: int,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     type: 'KAKAO_CARD',
      *     transaction_id: string,
@@ -193,7 +199,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function payupKakaopayApprove(array $request): array {}
+    public function payupKakaopayApprove(array $request, array $options = []): array {}
 
     /**
      * `payup.kakaopay.cancel`: Cancels a KakaoPay payment (payup-kakaopay-kcp.txt §3.4) (payup, mutating): PayupCancelled.
@@ -202,6 +208,7 @@ final class Client
      *     transaction_id: string,
      *     cancel_reason: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     transaction_id: string,
      *     cancel_date_time: string,
@@ -210,7 +217,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function payupKakaopayCancel(array $request): array {}
+    public function payupKakaopayCancel(array $request, array $options = []): array {}
 
     /**
      * `payple.auth`: Partner auth for Payple's payment window: the tokens the page needs (payple-card.txt 파트너 인증) (payple, mutating): PaypleAuth.
@@ -223,6 +230,7 @@ final class Client
      *     paycancel_flag?: bool,
      *     paychk_flag?: bool,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     result: string,
      *     result_msg: string,
@@ -235,7 +243,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function paypleAuth(array $request): array {}
+    public function paypleAuth(array $request, array $options = []): array {}
 
     /**
      * `payple.card.confirm`: Confirms a CERT window payment (payple-card.txt 1-1) (payple, mutating): PayplePayment.
@@ -248,6 +256,7 @@ final class Client
      *     pay_oid: string,
      *     amount: int,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     pay_rst: string,
      *     pay_code: string|null,
@@ -279,7 +288,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function paypleCardConfirm(array $request): array {}
+    public function paypleCardConfirm(array $request, array $options = []): array {}
 
     /**
      * `payple.billing.pay`: Charges a billing key, monthly or simple (payple-card.txt 3. 정기결제) (payple, mutating): PayplePayment.
@@ -300,6 +309,7 @@ final class Client
      *     user_define1?: string,
      *     user_define2?: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     pay_rst: string,
      *     pay_code: string|null,
@@ -331,7 +341,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function paypleBillingPay(array $request): array {}
+    public function paypleBillingPay(array $request, array $options = []): array {}
 
     /**
      * `payple.billing.info`: The card registered under a billing key (payple-card.txt 6. PUSERINFO) (payple, read-only): PaypleBillingInfo.
@@ -340,6 +350,7 @@ final class Client
      *     payer_no: string,
      *     payer_id: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     pay_rst: string,
      *     pay_code: string|null,
@@ -355,7 +366,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function paypleBillingInfo(array $request): array {}
+    public function paypleBillingInfo(array $request, array $options = []): array {}
 
     /**
      * `payple.billing.delete`: Deletes a billing key (payple-card.txt 5. PUSERDEL) (payple, mutating): PaypleBillingDeleted.
@@ -364,6 +375,7 @@ final class Client
      *     payer_no?: string,
      *     payer_id: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     pay_rst: string,
      *     pay_code: string|null,
@@ -375,7 +387,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function paypleBillingDelete(array $request): array {}
+    public function paypleBillingDelete(array $request, array $options = []): array {}
 
     /**
      * `payple.cancel`: Refunds a payment in full or in part (payple-card.txt 4. 승인취소) (payple, mutating): PaypleCancelled.
@@ -389,6 +401,7 @@ final class Client
      *     refund_total: int,
      *     pay_taxtotal?: int,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     pay_rst: string,
      *     pay_code: string|null,
@@ -406,7 +419,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function paypleCancel(array $request): array {}
+    public function paypleCancel(array $request, array $options = []): array {}
 
     /**
      * `payple.status`: Looks a payment up by order number and date (payple-card.txt 결제결과 조회) (payple, read-only): PayplePayment.
@@ -418,6 +431,7 @@ final class Client
      *     pay_year?: string,
      *     pay_month?: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     pay_rst: string,
      *     pay_code: string|null,
@@ -449,7 +463,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function paypleStatus(array $request): array {}
+    public function paypleStatus(array $request, array $options = []): array {}
 
     /**
      * `payple.result`: Reads the result Payple's window posts to the merchant (payple-card.txt 결제결과 수신) (payple, no network: computed locally): PayplePayment.
@@ -458,6 +472,7 @@ final class Client
      *     form?: string,
      *     fields?: array<string, mixed>,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     pay_rst: string,
      *     pay_code: string|null,
@@ -489,7 +504,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function paypleResult(array $request): array {}
+    public function paypleResult(array $request, array $options = []): array {}
 
     /**
      * `kcp.keyin.approve`: An NHN KCP keyin approval, certified (11121000) or uncertified (11111000) (kcp-keyin.txt) (kcp, mutating): KcpKeyinApproved.
@@ -510,6 +525,7 @@ final class Client
      *     card_pwd?: string,
      *     cust_ip?: string,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     res_cd: string,
      *     res_msg: string,
@@ -534,7 +550,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function kcpKeyinApprove(array $request): array {}
+    public function kcpKeyinApprove(array $request, array $options = []): array {}
 
     /**
      * `kcp.cancel`: Cancels an NHN KCP approval, in full (STSC) or in part (STPC), RSA-signed (KCP public docs, specs/README) (kcp, mutating): KcpCancelled.
@@ -546,6 +562,7 @@ final class Client
      *     mod_mny?: int,
      *     rem_mny?: int,
      * } $request
+     * @param array{timeout_ms?: int} $options call options (timeout_ms: this call's read timeout)
      * @return array{
      *     res_cd: string,
      *     res_msg: string,
@@ -558,7 +575,7 @@ final class Client
      * }
      * @throws PayupException
      */
-    public function kcpCancel(array $request): array {}
+    public function kcpCancel(array $request, array $options = []): array {}
 }
 
 /**

@@ -68,3 +68,25 @@ test('many concurrent calls on one client, all results correct', async () => {
   assert.equal(new Set(ids).size, n)
   for (const id of ids) assert.equal(ledgerFor(sandbox, id).length, 1, id)
 })
+
+test('a per-call { timeoutMs } applies to that call only, and is checked before sending', async () => {
+  const client = sandbox.client({ readMs: 10000 })
+  sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: 1500 })
+  const started = Date.now()
+  await assert.rejects(client.payupKeyinApprove(keyin(order('TO')), { timeoutMs: 300 }), { code: 'PAYUP_AMBIGUOUS' })
+  assert.ok(Date.now() - started < 1400, 'the per-call timeout applied')
+  // The client's own timeout is unchanged: the same delay completes.
+  sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: 800 })
+  const o = order('TO')
+  assert.equal((await client.call('payup.keyin.approve', keyinDoc(o), {})).order_number, o)
+  for (const bad of [{ timeoutMs: 0 }, { timeoutMs: 600001 }, { timeoutMs: '300' }, { orderNumber: 'x' }]) {
+    await assert.rejects(client.payupKeyinApprove(keyin(order('TO')), bad), { code: 'PAYUP_INVALID' }, JSON.stringify(bad))
+  }
+})
+
+function keyinDoc(orderNumber) {
+  return {
+    order_number: orderNumber, card_no: '4111111111111111', expire_month: '12', expire_year: '30',
+    birthday: '890302', card_pw: '12', amount: 1004, quota: 0, item_name: 'book', user_name: 'Hong',
+  }
+}

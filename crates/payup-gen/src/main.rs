@@ -826,12 +826,17 @@ fn php_surface(ops: &[Op]) -> (PhpMethod, Vec<PhpClass>) {
         ),
         method(
             "call",
-            vec![param("operation", "string", None), param("request", "array", None)],
+            vec![
+                param("operation", "string", None),
+                param("request", "array", None),
+                param("options", "array", Some("[]")),
+            ],
             Some("array"),
             &[
                 "Runs any operation of the catalogue by name.",
                 "",
                 "@param array<string, mixed> $request",
+                "@param array{timeout_ms?: int} $options call options, never request fields: timeout_ms is this call's read timeout",
                 "@return array<string, mixed>",
                 "@throws PayupException",
             ],
@@ -867,7 +872,7 @@ fn php_surface(ops: &[Op]) -> (PhpMethod, Vec<PhpClass>) {
             }
         };
         let doc = format!(
-            "`{}`{} ({}, {}): {}.\n     *\n     * @param {} $request\n     * @return {}\n     * @throws PayupException",
+            "`{}`{} ({}, {}): {}.\n     *\n     * @param {} $request\n     * @param array{{timeout_ms?: int}} $options call options (timeout_ms: this call's read timeout)\n     * @return {}\n     * @throws PayupException",
             op.name,
             summary(op),
             op.gateway,
@@ -876,7 +881,12 @@ fn php_surface(ops: &[Op]) -> (PhpMethod, Vec<PhpClass>) {
             php_shape(&request, true, None),
             result
         );
-        let mut m = method(&camel_method(&op.name), vec![param("request", "array", None)], Some("array"), &[]);
+        let mut m = method(
+            &camel_method(&op.name),
+            vec![param("request", "array", None), param("options", "array", Some("[]"))],
+            Some("array"),
+            &[],
+        );
         m.doc = vec![doc];
         m.op = Some(op.name.clone());
         client.push(m);
@@ -1325,7 +1335,10 @@ mod tests {
         let (stub, arginfo) = (php(&ops), php_arginfo(&ops));
         for op in &ops {
             let m = camel_method(&op.name);
-            assert!(stub.contains(&format!("public function {m}(array $request): array {{}}")), "{m}");
+            assert!(
+                stub.contains(&format!("public function {m}(array $request, array $options = []): array {{}}")),
+                "{m}"
+            );
             assert!(arginfo.contains(&format!("ZEND_ME(Payup_Client, {m}, arginfo_class_Payup_Client_{m}")), "{m}");
             assert!(arginfo.contains(&format!("X({m}, \"{}\")", op.name)), "{m}");
         }
