@@ -334,7 +334,8 @@ pub unsafe extern "C" fn payup_client_set_event_callback(
         // SAFETY: checked non-NULL; the caller keeps the client alive.
         let client = unsafe { &(*client).client };
         let sink = callback.map(|callback| {
-            std::sync::Arc::new(CEventSink { callback, user_data }) as std::sync::Arc<dyn payup_transport::EventListener>
+            std::sync::Arc::new(CEventSink { callback, user_data })
+                as std::sync::Arc<dyn payup_transport::EventListener>
         });
         client.set_event_listener(sink);
         payup_result::PAYUP_OK
