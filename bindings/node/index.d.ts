@@ -166,8 +166,35 @@ export interface OperationsSchema {
  * return Promises; the pure ones (window HTML, Payple's window result) are synchronous.
  * @throws PayupError (PAYUP_CONFIG) for a bad configuration.
  */
+/** One HTTP exchange, redacted (issue 20): card numbers masked 6+4; card password digits, birth dates, keys
+ * and tokens never appear. The bodies are JSON values with the gateway's own field names. */
+export interface ExchangeEvent {
+  operation: OperationName
+  gateway: 'payup' | 'payple' | 'kcp'
+  method: string
+  /** The URL, its query's secrets masked. */
+  url: string
+  /** `null` when no answer came (`not_sent`, or `ambiguous` with the answer lost). */
+  status: number | null
+  durationMs: number
+  requestBody: unknown
+  /** `null` when no answer came. */
+  responseBody: unknown
+  outcome: {
+    kind: 'success' | 'declined' | 'config' | 'not_sent' | 'ambiguous'
+    gatewayCode: string | null
+    payupCode: string | null
+  }
+}
+
+export interface ClientOptions {
+  /** Called once per HTTP exchange (Payple's partner auth and recovery queries included; an invalid request
+   * sends nothing and has none), on the JS thread, before the call's promise settles. */
+  onExchange?: (event: ExchangeEvent) => void
+}
+
 export declare class Client {
-  constructor(config: Config | string)
+  constructor(config: Config | string, options?: ClientOptions)
   /** Any operation with payup's own request document (snake_case, as `payup call` takes it). */
   call(operation: OperationName | (string & {}), request?: JsonDocument, options?: CallOptions): Promise<JsonDocument>
   /** A pure operation (`payup.kakaopay.window`, `payple.result`) with payup's own document, synchronously. */

@@ -204,19 +204,41 @@ function callOptionsText(options) {
  * return Promises; the pure ones (window HTML, Payple's window result) are synchronous. The typed methods
  * (`payupKeyinApprove(...)`, one per operation) come from generated.js, generated from payup-core's schema.
  */
+// An exchange event (issue 20) with camelCase fields; the bodies keep the gateway's own field names.
+function eventOf(e) {
+  return {
+    operation: e.operation,
+    gateway: e.gateway,
+    method: e.method,
+    url: e.url,
+    status: e.status,
+    durationMs: e.duration_ms,
+    requestBody: e.request_body,
+    responseBody: e.response_body,
+    outcome: { kind: e.outcome.kind, gatewayCode: e.outcome.gateway_code, payupCode: e.outcome.payup_code },
+  }
+}
+
 class Client extends generated.Operations {
   #native
+  #onExchange
 
-  constructor(config) {
+  constructor(config, options = {}) {
     super()
     const text = configText(config)
+    const onExchange = options == null ? undefined : options.onExchange
+    if (onExchange !== undefined && typeof onExchange !== 'function') {
+      throw new TypeError('options.onExchange must be a function')
+    }
     this.#native = sync(() => new native.NativeClient(text))
+    this.#onExchange = onExchange
   }
 
   /** Any operation with payup's own request document (snake_case, as `payup call` takes it). */
   async call(operation, request = {}, options = undefined) {
     const text = documentText('request', request)
     const optionsText = callOptionsText(options)
+    if (this.#onExchange) return this.#callWithEvents(String(operation), text, optionsText)
     let out
     try {
       out = await this.#native.call(String(operation), text, optionsText)
@@ -224,6 +246,23 @@ class Client extends generated.Operations {
       throw convert(err)
     }
     return JSON.parse(out)
+  }
+
+  // With onExchange: the events of the call's exchanges reach it on this thread, in order, before the call
+  // settles; an exception thrown by onExchange is reported as a warning and never changes the call's outcome.
+  async #callWithEvents(operation, text, optionsText) {
+    const envelope = JSON.parse(await this.#native.callWithEvents(operation, text, optionsText))
+    for (const e of envelope.events) {
+      try {
+        this.#onExchange(eventOf(e))
+      } catch (err) {
+        process.emitWarning(`payup: onExchange threw: ${err && err.message}`, 'PayupWarning')
+      }
+    }
+    if (envelope.ok) return envelope.result
+    const err = new PayupError(envelope.error)
+    Error.captureStackTrace(err, Client.prototype.call)
+    throw err
   }
 
   /** A pure operation with payup's own request document, synchronously. */

@@ -14,6 +14,12 @@ export declare class NativeClient {
   /** `config`: the configuration document as JSON text (README "The configuration document"). */
   constructor(config: string)
   /**
+   * `call` for a client with `onExchange`: always resolves, to the envelope
+   * `{"ok": true, "result": {...}, "events": [...]}` or `{"ok": false, "error": {...}, "events": [...]}`, so
+   * that `index.js` hands each exchange's event to `onExchange` on the JS thread before settling the call.
+   */
+  callWithEvents(operation: string, request: string, options?: string | undefined | null): Promise<string>
+  /**
    * Runs `operation` with the JSON request document on the libuv pool; resolves to the result
    * document as JSON text, rejects with the error document. `options`: the call options document
    * (`{"timeout_ms": N}`) as JSON text, or none.

@@ -42,7 +42,22 @@ impl NativeClient {
     /// `config`: the configuration document as JSON text (README "The configuration document").
     #[napi(constructor)]
     pub fn new(config: String) -> napi::Result<Self> {
-        payup_transport::Client::from_json(&config).map(|inner| NativeClient { inner }).map_err(|e| thrown(&e))
+        let inner = payup_transport::Client::from_json(&config).map_err(|e| thrown(&e))?;
+        inner.set_event_listener(Some(std::sync::Arc::new(CapturedEvents)));
+        Ok(NativeClient { inner })
+    }
+
+    /// `call` for a client with `onExchange`: always resolves, to the envelope
+    /// `{"ok": true, "result": {...}, "events": [...]}` or `{"ok": false, "error": {...}, "events": [...]}`, so
+    /// that `index.js` hands each exchange's event to `onExchange` on the JS thread before settling the call.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn call_with_events(
+        &self,
+        operation: String,
+        request: String,
+        options: Option<String>,
+    ) -> AsyncTask<EventsCallTask> {
+        AsyncTask::new(EventsCallTask { client: self.inner.clone(), operation, request, options })
     }
 
     /// Runs `operation` with the JSON request document on the libuv pool; resolves to the result
@@ -80,17 +95,75 @@ impl Task for CallTask {
     fn compute(&mut self) -> napi::Result<String> {
         let run = || {
             let req = parse_doc("request", &self.request).map_err(|e| thrown(&e))?;
-            let options = match &self.options {
-                None => payup_transport::CallOptions::default(),
-                Some(text) => parse_doc("options", text)
-                    .and_then(|v| payup_transport::CallOptions::from_json(&v))
-                    .map_err(|e| thrown(&e))?,
-            };
+            let options = call_options(self.options.as_deref()).map_err(|e| thrown(&e))?;
             self.client.call_with(&self.operation, &req, &options).map(|v| v.to_string()).map_err(|e| thrown(&e))
         };
         // napi runs compute() inside an extern "C" callback: a panic would abort the whole Node process.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
             .unwrap_or_else(|_| Err(thrown(&Operation::internal_failure(&self.operation))))
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
+thread_local! {
+    /// The events of the call running on this libuv thread, while `call_with_events` runs it (`None` otherwise:
+    /// then nothing is built).
+    static CAPTURED: std::cell::RefCell<Option<Vec<Value>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The client's listener: collects events for the `call_with_events` running on the calling thread (the
+/// transport calls listeners on the thread that makes the call).
+struct CapturedEvents;
+
+impl payup_transport::EventListener for CapturedEvents {
+    fn enabled(&self) -> bool {
+        CAPTURED.with(|c| c.borrow().is_some())
+    }
+    fn on_exchange(&self, event: &payup_transport::Event) {
+        CAPTURED.with(|c| {
+            if let Some(events) = c.borrow_mut().as_mut() {
+                events.push(event.to_json());
+            }
+        });
+    }
+}
+
+pub struct EventsCallTask {
+    client: payup_transport::Client,
+    operation: String,
+    request: String,
+    options: Option<String>,
+}
+
+/// The call options document (`{"timeout_ms": N}`) as JSON text, or none.
+fn call_options(text: Option<&str>) -> Result<payup_transport::CallOptions, payup_core::Error> {
+    match text {
+        None => Ok(payup_transport::CallOptions::default()),
+        Some(text) => parse_doc("options", text).and_then(|v| payup_transport::CallOptions::from_json(&v)),
+    }
+}
+
+impl Task for EventsCallTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        CAPTURED.with(|c| *c.borrow_mut() = Some(Vec::new()));
+        let run = || {
+            let req = parse_doc("request", &self.request)?;
+            self.client.call_with(&self.operation, &req, &call_options(self.options.as_deref())?)
+        };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .unwrap_or_else(|_| Err(Operation::internal_failure(&self.operation)));
+        let events = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+        let envelope = match result {
+            Ok(v) => json!({"ok": true, "result": v, "events": events}),
+            Err(e) => json!({"ok": false, "error": e.to_json()["error"], "events": events}),
+        };
+        Ok(envelope.to_string())
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {

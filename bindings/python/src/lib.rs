@@ -55,6 +55,13 @@ impl NativeClient {
         })
     }
 
+    /// Sends each exchange's redacted event (issue 20) as a JSON `str` to `emit`, on the calling thread with
+    /// the GIL held, when `enabled()` says so (asked first: nothing is built otherwise). `payup._client`
+    /// passes `logging.getLogger("payup").isEnabledFor(DEBUG)` and a function that logs one record.
+    fn set_event_sink(&self, enabled: Py<PyAny>, emit: Py<PyAny>) {
+        self.inner.set_event_listener(Some(std::sync::Arc::new(PyEventSink { enabled, emit })));
+    }
+
     /// Drops a keep-alive pool that another process filled (called after `os.fork()` in the child; calls
     /// also do it by themselves on first use).
     fn reset_after_fork(&self) {
@@ -63,6 +70,34 @@ impl NativeClient {
 
     fn __repr__(&self) -> String {
         "<payup._payup.NativeClient>".to_string()
+    }
+}
+
+/// The Python side of a client's exchange events: two callables (see `NativeClient::set_event_sink`).
+struct PyEventSink {
+    enabled: Py<PyAny>,
+    emit: Py<PyAny>,
+}
+
+impl payup_transport::EventListener for PyEventSink {
+    fn enabled(&self) -> bool {
+        Python::attach(|py| match self.enabled.call0(py).and_then(|r| r.bind(py).is_truthy()) {
+            Ok(b) => b,
+            Err(e) => {
+                e.write_unraisable(py, None);
+                false
+            }
+        })
+    }
+
+    fn on_exchange(&self, event: &payup_transport::Event) {
+        let json = event.to_json().to_string();
+        Python::attach(|py| {
+            // A failing log handler must not change the payment's outcome: report it as unraisable.
+            if let Err(e) = self.emit.call1(py, (json,)) {
+                e.write_unraisable(py, None);
+            }
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import traceback
@@ -11,6 +12,7 @@ import pytest
 from helpers import keyin
 
 import payup
+import payup._client
 
 CARD = "4556737586899855"  # Luhn-valid: approved by the sandbox
 CARD_BAD = "4556737586899856"  # Luhn-invalid
@@ -152,3 +154,85 @@ def test_signature_helpers_refuse_a_surrogate_key_without_quoting_it() -> None:
     assert e.value.field == "api_cert_key"
     assert_clean(e.value)
     assert e.value.__context__ is None
+
+
+def _events(caplog: pytest.LogCaptureFixture) -> List[Dict[str, Any]]:
+    events: List[Dict[str, Any]] = [getattr(rec, "payup_event") for rec in caplog.records if hasattr(rec, "payup_event")]
+    caplog.clear()
+    return events
+
+
+def test_exchange_events_on_the_payup_logger(sandbox: payup.Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 20: one DEBUG record per exchange with ``record.payup_event``; none for an invalid request;
+    status None when no answer came; no canary in any event."""
+    caplog.set_level(logging.DEBUG, logger="payup")
+    client = sandbox.client()
+    result = client.call("payup.keyin.approve", canary_keyin("EV-1"))
+    [e] = _events(caplog)
+    assert (e["operation"], e["gateway"], e["method"], e["status"]) == ("payup.keyin.approve", "payup", "POST", 200)
+    assert e["outcome"] == {"kind": "success", "gateway_code": None, "payup_code": None}
+    assert e["request_body"]["cardNo"] == "455673******9855"
+    assert e["request_body"]["cardPw"] == "***" and e["request_body"]["birthday"] == "***"
+    # A transaction id whose digits pass Luhn (one in ten) is masked like a card number, by design.
+    tx, want = e["response_body"]["transactionId"], result["transaction_id"]
+    assert tx == want or (len(tx) == len(want) and "*" in tx and tx[-4:] == want[-4:]), tx
+    assert isinstance(e["duration_ms"], int) and e["url"].endswith("/v2/api/payment/tester/keyin2")
+    seen = [e]
+
+    with pytest.raises(payup.DeclinedError):
+        client.call("payup.keyin.approve", canary_keyin("EV-2", card_no="4556737586070002"))
+    [e] = _events(caplog)
+    assert (e["status"], e["outcome"]["kind"], e["outcome"]["gateway_code"]) == (200, "declined", "9101")
+    seen.append(e)
+
+    with pytest.raises(payup.InvalidRequestError):
+        client.call("payup.keyin.approve", canary_keyin("EV-3", expire_month="13"))
+    assert _events(caplog) == [], "an invalid request sends nothing: no event"
+
+    sandbox.arm_fault("payup.keyin.approve", "drop_after_commit")
+    with pytest.raises(payup.AmbiguousOutcomeError):
+        client.call("payup.keyin.approve", canary_keyin("EV-4"))
+    [e] = _events(caplog)
+    assert (e["status"], e["outcome"]["kind"], e["response_body"]) == (None, "ambiguous", None)
+    seen.append(e)
+
+    cfg = sandbox.client_config()
+    cfg["payup"]["base_url"] = "http://127.0.0.1:9"
+    with pytest.raises(payup.NotSentError):
+        payup.Client(cfg).call("payup.keyin.approve", canary_keyin("EV-5"))
+    [e] = _events(caplog)
+    assert (e["status"], e["outcome"]["kind"]) == (None, "not_sent")
+    seen.append(e)
+
+    kcp = client.kcp_keyin_approve(
+        ordr_idxx="EV-K1", good_name="g", buyr_name="b", amount=1000, card_no=CARD, card_expiry="3012",
+        card_taxno=BIRTH, card_pwd=PW,
+    )
+    assert kcp["res_cd"] == "0000"
+    [e] = _events(caplog)
+    assert e["request_body"]["kcp_cert_info"] == "***" and e["request_body"]["card_pwd"] == "***"
+    seen.append(e)
+    for e in seen:
+        assert_clean(e, json.dumps(e))
+        assert "4556737586070002" not in json.dumps(e)
+
+
+def test_exchange_events_are_not_built_unless_debug_is_enabled(
+    sandbox: payup.Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="payup")
+    client = sandbox.client()
+    client.call("payup.keyin.approve", canary_keyin("EV-6"))
+    assert not any(hasattr(rec, "payup_event") for rec in caplog.records)
+    built: List[str] = []
+    original = payup._client._log_event
+    payup._client._log_event = built.append  # type: ignore[assignment]
+    try:
+        client2 = sandbox.client()  # installs the module's function as it is now
+        client2.call("payup.keyin.approve", canary_keyin("EV-7"))
+        assert built == [], "isEnabledFor(DEBUG) is false: no event is built or delivered"
+        caplog.set_level(logging.DEBUG, logger="payup")
+        client2.call("payup.keyin.approve", canary_keyin("EV-8"))
+        assert len(built) == 1 and json.loads(built[0])["status"] == 200
+    finally:
+        payup._client._log_event = original

@@ -423,7 +423,7 @@ impl Client {
                     let url = self.url_for(&http)?;
                     let started = Instant::now();
                     let sent = self.wire.post_with(&url, &http.headers, &http.body, self.read_timeout);
-                    let took = || started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+                    let took: u64 = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
                     let response = match sent {
                         Ok(r) => r,
                         Err(f) => {
@@ -435,7 +435,7 @@ impl Client {
                                 }
                                 f => f.into_error(http.gateway),
                             };
-                            self.events.emit(|| Event::new(op, &http, &url, None, took(), Outcome::error(&e)));
+                            self.events.emit(|| Event::new(op, &http, &url, None, took, Outcome::error(&e)));
                             return Err(e);
                         }
                     };
@@ -453,7 +453,7 @@ impl Client {
                             (None, Next::Send(_)) => Outcome::success(),
                             (None, Next::Done(r)) => exchange_outcome(request, r),
                         };
-                        Event::new(op, &http, &url, Some(&response), took(), outcome)
+                        Event::new(op, &http, &url, Some(&response), took, outcome)
                     });
                     if let Some(e) = auth_failed {
                         return Err(e);

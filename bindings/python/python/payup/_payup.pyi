@@ -3,7 +3,7 @@
 #
 # Documents cross this boundary as JSON text; a failure comes back as (False, '{"error": {...}}').
 
-from typing import List, Optional, Tuple, final
+from typing import Callable, List, Optional, Tuple, final
 
 __all__ = [
     "VERSION",
@@ -31,6 +31,7 @@ FAULTS: List[str]
 @final
 class NativeClient:
     def call(self, operation: str, request_json: str, timeout_ms: Optional[int] = None) -> Tuple[bool, str]: ...
+    def set_event_sink(self, enabled: Callable[[], bool], emit: Callable[[str], None]) -> None: ...
     def reset_after_fork(self) -> None: ...
 
 @final
