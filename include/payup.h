@@ -208,6 +208,18 @@ payup_result payup_client_call_with_options(const payup_client *client,
                                             char **out_json);
 
 /**
+ * Resolves the payment journal's pending and ambiguous entries (the configuration's `"journal"`), as
+ * `payup recover` does: `*out_json` receives `{"resolved": [...], "unresolved": [...], "still_pending": [...]}`
+ * on `PAYUP_OK` (entries left unresolved or pending are not an error: read the arrays), or the error
+ * document (`PAYUP_CONFIG` without a journal). Blocking; safe beside calls on the same client.
+ *
+ * # Safety
+ * `client` is a live client; `out_json` is writable.
+ */
+payup_result payup_client_recover(const payup_client *client,
+                                  char **out_json);
+
+/**
  * The Payup approval / order signature `SHA-256(merchantId|orderNumber|amount|apiCertKey|timestamp)` as
  * 64 lowercase hex digits (payup-card-keyin.txt §2.1.1). `*out_signature` receives it on `PAYUP_OK`.
  *

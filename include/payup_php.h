@@ -52,6 +52,8 @@ payup_result payup_client_call_with_options(const payup_client *client,
                                             const char *options_json,
                                             char **out_json);
 
+payup_result payup_client_recover(const payup_client *client, char **out_json);
+
 payup_result payup_sign_approval(const char *merchant_id,
                                  const char *order_number,
                                  uint64_t amount,

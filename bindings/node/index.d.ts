@@ -80,6 +80,8 @@ export declare class PayupError extends Error {
   /** English message for a known gateway code. */
   messageEn: string | null
   ambiguous: AmbiguousContext | null
+  /** The payment journal's entry the error is about (IN_FLIGHT, DUPLICATE_ORDER), or null. */
+  journalId: number | null
   toJSON(): {
     name: 'PayupError'
     code: ErrorCode
@@ -93,6 +95,7 @@ export declare class PayupError extends Error {
     message: string
     messageEn: string | null
     ambiguous: AmbiguousContext | null
+    journalId: number | null
   }
 }
 
@@ -105,6 +108,8 @@ export interface Config {
   payup?: { merchant_id: string; api_cert_key: string; base_url?: string }
   payple?: { cst_id: string; cust_key: string; refund_key?: string; referer?: string; base_url?: string }
   kcp?: { site_cd: string; cert_info: string; private_key?: string; private_key_password?: string; base_url?: string; [key: string]: unknown }
+  /** The payment journal: an SQLite file, or PostgreSQL (a build with the postgres feature). */
+  journal?: { sqlite: string } | { postgres: string }
 }
 
 // ---- the catalogue -------------------------------------------------------------------------------
@@ -199,6 +204,15 @@ export declare class Client {
   call(operation: OperationName | (string & {}), request?: JsonDocument, options?: CallOptions): Promise<JsonDocument>
   /** A pure operation (`payup.kakaopay.window`, `payple.result`) with payup's own document, synchronously. */
   callSync(operation: PureOperationName | (string & {}), request?: JsonDocument): JsonDocument
+  /** Resolves the payment journal's open entries (the configuration's `journal`), as `payup recover`. */
+  recover(): Promise<RecoverSummary>
+}
+
+/** What `Client.recover()` did: entries by their journal id. */
+export interface RecoverSummary {
+  resolved: Array<{ id: number; status: 'approved' | 'declined' | 'cancelled'; note: string }>
+  unresolved: Array<{ id: number; note: string }>
+  stillPending: Array<{ id: number; note: string }>
 }
 
 /** The typed methods, one per operation (generated: `ClientOperations`). */

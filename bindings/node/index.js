@@ -96,6 +96,8 @@ class PayupError extends Error {
     this.gatewayMessage = e.message ?? ''
     this.messageEn = e.message_en ?? null
     this.ambiguous = e.ambiguous ? toCamel(e.ambiguous) : null
+    // The payment journal's entry the error is about (IN_FLIGHT, DUPLICATE_ORDER, a journaled ambiguous call).
+    this.journalId = Number.isInteger(e.journal_id) ? e.journal_id : null
   }
 
   toJSON() {
@@ -112,6 +114,7 @@ class PayupError extends Error {
       message: this.message,
       messageEn: this.messageEn,
       ambiguous: this.ambiguous,
+      journalId: this.journalId,
     }
   }
 }
@@ -263,6 +266,20 @@ class Client extends generated.Operations {
     const err = new PayupError(envelope.error)
     Error.captureStackTrace(err, Client.prototype.call)
     throw err
+  }
+
+  /**
+   * Resolves the payment journal's pending and ambiguous entries (the configuration's `journal`), as
+   * `payup recover` does: `{resolved, unresolved, stillPending}` arrays of `{id, status?, note}`.
+   */
+  async recover() {
+    let out
+    try {
+      out = await this.#native.recover()
+    } catch (err) {
+      throw convert(err)
+    }
+    return toCamel(JSON.parse(out))
   }
 
   /** A pure operation with payup's own request document, synchronously. */

@@ -25,6 +25,11 @@ export declare class NativeClient {
    * (`{"timeout_ms": N}`) as JSON text, or none.
    */
   call(operation: string, request: string, options?: string | undefined | null): Promise<string>
+  /**
+   * Resolves the payment journal's open entries (`payup recover`) on the libuv pool; resolves to the
+   * summary as JSON text, rejects with the error document.
+   */
+  recover(): Promise<string>
   /** A pure operation (`payup.kakaopay.window`, `payple.result`) on the calling thread. */
   callPure(operation: string, request: string): string
 }

@@ -477,6 +477,23 @@ ZEND_METHOD(Payup_Client, call)
 	client_call(return_value, ZEND_THIS, ZSTR_VAL(operation), request, options);
 }
 
+ZEND_METHOD(Payup_Client, recover)
+{
+	ZEND_PARSE_PARAMETERS_NONE();
+	payup_client_object *o = client_from(Z_OBJ_P(ZEND_THIS));
+	if (!o->client) {
+		zend_throw_error(NULL, "Payup\\Client is not constructed");
+		RETURN_THROWS();
+	}
+	char *out = NULL;
+	payup_result rc = payup_client_recover(o->client, &out);
+	if (rc != PAYUP_OK) {
+		throw_result(rc, out);
+		return;
+	}
+	return_document(return_value, out);
+}
+
 /* One method per operation (payup_arginfo.h's generated table): each runs its catalogue name. */
 #define X(method, operation) \
 	ZEND_METHOD(Payup_Client, method) \

@@ -52,6 +52,15 @@ final class Client
     public function onExchange(?callable $callback): void {}
 
     /**
+     * Resolves the payment journal's pending and ambiguous entries (the configuration's "journal"),
+     * as `payup recover` does: resolved, unresolved and still_pending lists of entries by id.
+     *
+     * @return array{resolved: list<array<string, mixed>>, unresolved: list<array<string, mixed>>, still_pending: list<array<string, mixed>>}
+     * @throws PayupException ConfigException without a journal
+     */
+    public function recover(): array {}
+
+    /**
      * `payup.keyin.approve`: A card payment by card number, expiry, birth date and 2 password digits (payup-card-keyin.txt §2.1) (payup, mutating): PayupKeyinApproved.
      *
      * @param array{

@@ -19,6 +19,9 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Payup_Client_onExchange, 0
 	ZEND_ARG_TYPE_INFO(0, callback, IS_CALLABLE, 1)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Payup_Client_recover, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Payup_Client_payupKeyinApprove, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, request, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
@@ -97,6 +100,7 @@ ZEND_FUNCTION(Payup_version);
 ZEND_METHOD(Payup_Client, __construct);
 ZEND_METHOD(Payup_Client, call);
 ZEND_METHOD(Payup_Client, onExchange);
+ZEND_METHOD(Payup_Client, recover);
 ZEND_METHOD(Payup_Client, payupKeyinApprove);
 ZEND_METHOD(Payup_Client, payupKeyinCancel);
 ZEND_METHOD(Payup_Client, payupKakaopayOrder);
@@ -136,6 +140,7 @@ static const zend_function_entry class_Payup_Client_methods[] = {
 	ZEND_ME(Payup_Client, __construct, arginfo_class_Payup_Client___construct, ZEND_ACC_PUBLIC)
 	ZEND_ME(Payup_Client, call, arginfo_class_Payup_Client_call, ZEND_ACC_PUBLIC)
 	ZEND_ME(Payup_Client, onExchange, arginfo_class_Payup_Client_onExchange, ZEND_ACC_PUBLIC)
+	ZEND_ME(Payup_Client, recover, arginfo_class_Payup_Client_recover, ZEND_ACC_PUBLIC)
 	ZEND_ME(Payup_Client, payupKeyinApprove, arginfo_class_Payup_Client_payupKeyinApprove, ZEND_ACC_PUBLIC)
 	ZEND_ME(Payup_Client, payupKeyinCancel, arginfo_class_Payup_Client_payupKeyinCancel, ZEND_ACC_PUBLIC)
 	ZEND_ME(Payup_Client, payupKakaopayOrder, arginfo_class_Payup_Client_payupKakaopayOrder, ZEND_ACC_PUBLIC)

@@ -408,6 +408,25 @@ pub unsafe extern "C" fn payup_client_call_with_options(
     })
 }
 
+/// Resolves the payment journal's pending and ambiguous entries (the configuration's `"journal"`), as
+/// `payup recover` does: `*out_json` receives `{"resolved": [...], "unresolved": [...], "still_pending": [...]}`
+/// on `PAYUP_OK` (entries left unresolved or pending are not an error: read the arrays), or the error
+/// document (`PAYUP_CONFIG` without a journal). Blocking; safe beside calls on the same client.
+///
+/// # Safety
+/// `client` is a live client; `out_json` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn payup_client_recover(client: *const payup_client, out_json: *mut *mut c_char) -> payup_result {
+    non_null!(client, out_json);
+    boundary(|| {
+        // SAFETY: checked non-NULL; the caller keeps the client alive during the call.
+        let client = unsafe { &(*client).client };
+        let r = client.recover();
+        // SAFETY: checked non-NULL.
+        unsafe { finish(out_json, r) }
+    })
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Pure helpers: no client, no network.
 

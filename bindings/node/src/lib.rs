@@ -68,6 +68,13 @@ impl NativeClient {
         AsyncTask::new(CallTask { client: self.inner.clone(), operation, request, options })
     }
 
+    /// Resolves the payment journal's open entries (`payup recover`) on the libuv pool; resolves to the
+    /// summary as JSON text, rejects with the error document.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn recover(&self) -> AsyncTask<RecoverTask> {
+        AsyncTask::new(RecoverTask { client: self.inner.clone() })
+    }
+
     /// A pure operation (`payup.kakaopay.window`, `payple.result`) on the calling thread.
     #[napi]
     pub fn call_pure(&self, operation: String, request: String) -> napi::Result<String> {
@@ -164,6 +171,25 @@ impl Task for EventsCallTask {
             Err(e) => json!({"ok": false, "error": e.to_json()["error"], "events": events}),
         };
         Ok(envelope.to_string())
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}
+
+pub struct RecoverTask {
+    client: payup_transport::Client,
+}
+
+impl Task for RecoverTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        let run = || self.client.recover().map(|v| v.to_string()).map_err(|e| thrown(&e));
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .unwrap_or_else(|_| Err(thrown(&Operation::internal_failure("recover"))))
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {

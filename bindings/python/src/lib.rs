@@ -62,6 +62,16 @@ impl NativeClient {
         self.inner.set_event_listener(Some(std::sync::Arc::new(PyEventSink { enabled, emit })));
     }
 
+    /// Resolves the payment journal's open entries without the GIL (`payup recover`).
+    fn recover(&self, py: Python<'_>) -> Outcome {
+        let client = &self.inner;
+        py.detach(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| client.recover()))
+                .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure("recover")));
+            outcome(result)
+        })
+    }
+
     /// Drops a keep-alive pool that another process filled (called after `os.fork()` in the child; calls
     /// also do it by themselves on first use).
     fn reset_after_fork(&self) {

@@ -856,6 +856,18 @@ fn php_surface(ops: &[Op]) -> (PhpMethod, Vec<PhpClass>) {
                 "@param (callable(array<string, mixed>): void)|null $callback",
             ],
         ),
+        method(
+            "recover",
+            vec![],
+            Some("array"),
+            &[
+                "Resolves the payment journal's pending and ambiguous entries (the configuration's \"journal\"),",
+                "as `payup recover` does: resolved, unresolved and still_pending lists of entries by id.",
+                "",
+                "@return array{resolved: list<array<string, mixed>>, unresolved: list<array<string, mixed>>, still_pending: list<array<string, mixed>>}",
+                "@throws PayupException ConfigException without a journal",
+            ],
+        ),
     ];
     for op in ops {
         let rt = types.iter().find(|r| r.name == op.result_type).expect("result type");

@@ -659,6 +659,58 @@ static void test_call_options(const payup_sandbox *sandbox, const payup_client *
   CHECK(payup_sandbox_reset(sandbox) == PAYUP_OK, "reset");
 }
 
+/* The payment journal: a lost answer holds the order (IN_FLIGHT with journal_id, nothing sent) and
+ * payup_client_recover reports it unresolved (Payup keyin has no query API). */
+static void test_journal(const payup_sandbox *sandbox, const char *base_config) {
+  char path[128];
+  snprintf(path, sizeof path, "/tmp/payup-c-journal-%ld.db", (long)getpid());
+  unlink(path);
+  size_t n = strlen(base_config);
+  char *config = (char *)malloc(n + 256);
+  memcpy(config, base_config, n);
+  while (n > 0 && config[n - 1] != '}') n--;
+  snprintf(config + n - 1, 256, ",\"journal\":{\"sqlite\":\"%s\"}}", path);
+  payup_client *client = NULL;
+  char *err = NULL;
+  payup_result rc = payup_client_new(config, &client, &err);
+  CHECK(rc == PAYUP_OK && client, "journal client: %s %s", payup_result_name(rc), err ? err : "");
+  payup_string_free(err);
+  free(config);
+  if (!client) return;
+  CHECK(payup_sandbox_arm_fault(sandbox, "payup.keyin.approve", "drop_after_commit", -1, 1) == PAYUP_OK, "arm");
+  char order[64];
+  snprintf(order, sizeof order, "C-J%s", stamp);
+  char *req = keyin_request(order, "4556737586899855", "47", "731205", 1000);
+  char *out = NULL;
+  rc = payup_client_call(client, "payup.keyin.approve", req, &out);
+  CHECK(rc == PAYUP_AMBIGUOUS, "journaled drop: %s", payup_result_name(rc));
+  mj *doc = mj_parse(out);
+  mj *id = mj_get(mj_get(doc, "error"), "journal_id");
+  CHECK(id != NULL, "the ambiguous error names its journal entry: %s", out ? out : "");
+  double journal_id = id ? id->num : -1;
+  mj_free(doc);
+  payup_string_free(out);
+  rc = payup_client_call(client, "payup.keyin.approve", req, &out);
+  CHECK(rc == PAYUP_AMBIGUOUS, "in flight: %s", payup_result_name(rc));
+  check_error_doc("in flight", out, "ambiguous", "IN_FLIGHT", "payup", NULL);
+  CHECK(!holds_canary(out), "IN_FLIGHT holds card data: %s", out);
+  payup_string_free(out);
+  free(req);
+  rc = payup_client_recover(client, &out);
+  CHECK(rc == PAYUP_OK, "recover: %s %s", payup_result_name(rc), out ? out : "");
+  doc = mj_parse(out);
+  mj *unresolved = mj_get(doc, "unresolved");
+  mj *first = unresolved && unresolved->count > 0 ? unresolved->items[0] : NULL;
+  CHECK(first && mj_get(first, "id") && mj_get(first, "id")->num == journal_id, "recover: unresolved %s",
+        out ? out : "");
+  mj_free(doc);
+  payup_string_free(out);
+  CHECK(payup_client_recover(client, NULL) == PAYUP_NULL_ARGUMENT, "recover NULL out");
+  payup_client_free(client);
+  unlink(path);
+  CHECK(payup_sandbox_reset(sandbox) == PAYUP_OK, "reset");
+}
+
 #define THREADS 6
 #define PER_THREAD 4
 
@@ -949,8 +1001,15 @@ int main(int argc, char **argv) {
   rc = payup_client_new(config, &client, &err);
   CHECK(rc == PAYUP_OK && client, "client: %s %s", payup_result_name(rc), err ? err : "");
   if (client) test_events(sandbox, config);
-  payup_string_free(config);
   payup_string_free(err);
+  test_journal(sandbox, config);
+  payup_string_free(config);
+  {
+    /* Without a journal, recover is a configuration error. */
+    char *out = NULL;
+    CHECK(client && payup_client_recover(client, &out) == PAYUP_CONFIG, "recover without a journal");
+    payup_string_free(out);
+  }
 
   if (client) {
     test_payup_keyin(client);

@@ -137,6 +137,16 @@ class Client(Operations):
         logger.debug("%s: %s %s in %.1f ms", operation, error.kind, error.code or "", ms)
         raise error
 
+    def recover(self) -> Dict[str, Any]:
+        """Resolves the payment journal's pending and ambiguous entries (the configuration's ``"journal"``),
+        as ``payup recover`` does: ``{"resolved": [...], "unresolved": [...], "still_pending": [...]}`` with
+        the entries' ids. Entries left unresolved or pending are in the arrays, not raised; a configuration
+        without a journal raises :class:`payup.ConfigError`."""
+        ok, out = self._native.recover()
+        if ok:
+            return cast(Dict[str, Any], json.loads(out))
+        raise error_from_document(out)
+
 
 def _timeout(timeout_ms: Optional[int]) -> Optional[int]:
     """Checks the type here (the native side takes an unsigned integer); the range is the core's rule."""

@@ -40,6 +40,8 @@ class PayupError(Exception):
         fields: every broken field with its rule: ``[{"field": ..., "rule": ...}]``.
         ambiguous: for ``ambiguous`` outcomes, what is known to reconcile them: ``{"operation",
             "order_number", "transaction_id", "amount", "tried"}``.
+        journal_id: the payment journal's entry the error is about (``IN_FLIGHT``, ``DUPLICATE_ORDER``, an
+            ``ambiguous`` journaled call), or None.
         document: the whole error document, as ``payup call`` prints it under ``"error"``.
     """
 
@@ -60,6 +62,7 @@ class PayupError(Exception):
         payup_code: Optional[str] = None,
         retry_safe: Optional[bool] = None,
         display: Optional[str] = None,
+        journal_id: Optional[int] = None,
     ) -> None:
         super().__init__(message)
         if kind is not None:
@@ -77,6 +80,7 @@ class PayupError(Exception):
         self.message_en = message_en
         self.fields: List[Dict[str, str]] = list(fields or [])
         self.ambiguous = ambiguous
+        self.journal_id = journal_id
 
     @property
     def document(self) -> Dict[str, Any]:
@@ -98,6 +102,8 @@ class PayupError(Exception):
             doc["fields"] = [dict(f) for f in self.fields]
         if self.ambiguous is not None:
             doc["ambiguous"] = dict(self.ambiguous)
+        if self.journal_id is not None:
+            doc["journal_id"] = self.journal_id
         return doc
 
     def __str__(self) -> str:
@@ -193,6 +199,7 @@ def _build(cls: Type[PayupError], doc: Mapping[str, Any]) -> PayupError:
         payup_code=_opt_str(doc, "payup_code"),
         retry_safe=retry_safe if isinstance(retry_safe, bool) else None,
         display=_opt_str(doc, "display"),
+        journal_id=doc.get("journal_id") if isinstance(doc.get("journal_id"), int) else None,
     )
 
 
