@@ -268,7 +268,7 @@ export interface SandboxLedger {
   paypleBillingKeys: SandboxBillingKey[]
 }
 
-export type KakaoChoice = 'card' | 'money' | 'cancel'
+export type KakaoChoice = 'card' | 'money' | 'decline' | 'cancel'
 
 /** A card the simulated person types into Payple's window. */
 export interface PaypleWindowCard {
@@ -302,6 +302,10 @@ export declare class Sandbox {
   clearFaults(): void
   /** Empties the ledger (the spec's sample billing keys come back) and clears faults. */
   reset(): void
+  /** Moves the sandbox clock `secs` seconds on (back when negative); returns its time (RFC 3339, KST). */
+  advanceClock(secs: number): string
+  /** Sets the sandbox clock to an RFC 3339 date-time (`2026-12-01T23:59:50+09:00`); returns its time. */
+  setClock(iso: string): string
   /** Registers a card for Payple billing; returns its billing key (payerId). */
   registerPaypleCard(cardNo: string, payerNo?: string): string
   /** The person at the KakaoPay mobile (WM) window; resolves to what the window posts to the return URL. */
