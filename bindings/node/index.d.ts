@@ -202,7 +202,7 @@ export declare const KCP_TEST_CERT_PEM: string
 
 // ---- sandbox -------------------------------------------------------------------------------------
 
-export type Fault = 'delay' | 'http_500' | 'malformed_body' | 'reset_before_commit' | 'drop_after_commit' | 'wrong_amount'
+export type Fault = 'delay' | 'http_500' | 'malformed_body' | 'reset_before_commit' | 'drop_after_commit' | 'wrong_amount' | 'crossed_answer' | 'duplicate_order'
 
 export interface ArmFaultOptions {
   /** For `delay`: how long the sandbox waits before answering. */
@@ -225,6 +225,8 @@ export interface SandboxTransaction {
   updatedAt: string
   merchant: string
   details: Record<string, unknown>
+  /** The spec deviations of the request that made this entry. */
+  warnings: SandboxWarning[]
 }
 
 export interface SandboxKakaopayOrder {
@@ -266,6 +268,21 @@ export interface SandboxLedger {
   transactions: SandboxTransaction[]
   kakaopayOrders: SandboxKakaopayOrder[]
   paypleBillingKeys: SandboxBillingKey[]
+  /** The newest warnings of every request (spec deviations the real gateways accept; sandbox README "Warnings"). */
+  warnings: SandboxWarningLogEntry[]
+}
+
+/** A spec deviation the real gateway accepts: the rule, the field, the public evidence. */
+export interface SandboxWarning {
+  rule: string
+  field: string
+  evidence: string
+}
+
+export interface SandboxWarningLogEntry extends SandboxWarning {
+  at: string
+  operation: string
+  reference: string
 }
 
 export type KakaoChoice = 'card' | 'money' | 'decline' | 'cancel'

@@ -183,7 +183,7 @@ test('the sandbox clock moves payment times (advanceClock / setClock)', async ()
     const c = own.client()
     const payerId = own.registerPaypleCard(CARD_OK, '1')
     assert.equal(own.setClock('2026-05-31T23:59:00+09:00'), '2026-05-31T23:59:00+09:00')
-    const pay = (payOid) => c.call('payple.billing.pay', { payerId, payGoods: 'g', payTotal: 1000, payOid,
+    const pay = (payOid) => c.paypleBillingPay({ payerId, payGoods: 'g', payTotal: 1000, payOid,
       payYear: '2026', payMonth: '05', simpleFlag: true })
     const first = await pay('CLK-1')
     assert.ok(first.payTime.startsWith('202605312359'), first.payTime)
