@@ -244,7 +244,7 @@ export declare const KCP_TEST_CERT_PEM: string
 
 // ---- sandbox -------------------------------------------------------------------------------------
 
-export type Fault = 'delay' | 'http_500' | 'malformed_body' | 'reset_before_commit' | 'drop_after_commit' | 'wrong_amount'
+export type Fault = 'delay' | 'http_500' | 'malformed_body' | 'reset_before_commit' | 'drop_after_commit' | 'wrong_amount' | 'crossed_answer' | 'duplicate_order'
 
 export interface ArmFaultOptions {
   /** For `delay`: how long the sandbox waits before answering. */
@@ -267,6 +267,8 @@ export interface SandboxTransaction {
   updatedAt: string
   merchant: string
   details: Record<string, unknown>
+  /** The spec deviations of the request that made this entry. */
+  warnings: SandboxWarning[]
 }
 
 export interface SandboxKakaopayOrder {
@@ -308,9 +310,24 @@ export interface SandboxLedger {
   transactions: SandboxTransaction[]
   kakaopayOrders: SandboxKakaopayOrder[]
   paypleBillingKeys: SandboxBillingKey[]
+  /** The newest warnings of every request (spec deviations the real gateways accept; sandbox README "Warnings"). */
+  warnings: SandboxWarningLogEntry[]
 }
 
-export type KakaoChoice = 'card' | 'money' | 'cancel'
+/** A spec deviation the real gateway accepts: the rule, the field, the public evidence. */
+export interface SandboxWarning {
+  rule: string
+  field: string
+  evidence: string
+}
+
+export interface SandboxWarningLogEntry extends SandboxWarning {
+  at: string
+  operation: string
+  reference: string
+}
+
+export type KakaoChoice = 'card' | 'money' | 'decline' | 'cancel'
 
 /** A card the simulated person types into Payple's window. */
 export interface PaypleWindowCard {
@@ -344,6 +361,10 @@ export declare class Sandbox {
   clearFaults(): void
   /** Empties the ledger (the spec's sample billing keys come back) and clears faults. */
   reset(): void
+  /** Moves the sandbox clock `secs` seconds on (back when negative); returns its time (RFC 3339, KST). */
+  advanceClock(secs: number): string
+  /** Sets the sandbox clock to an RFC 3339 date-time (`2026-12-01T23:59:50+09:00`); returns its time. */
+  setClock(iso: string): string
   /** Registers a card for Payple billing; returns its billing key (payerId). */
   registerPaypleCard(cardNo: string, payerNo?: string): string
   /** The person at the KakaoPay mobile (WM) window; resolves to what the window posts to the return URL. */

@@ -411,6 +411,20 @@ class Sandbox {
     sync(() => this.#native.reset())
   }
 
+  /** Moves the sandbox clock `secs` seconds on (back when negative); returns its time (RFC 3339, KST). */
+  advanceClock(secs) {
+    if (!Number.isInteger(secs)) {
+      throw new PayupError({ kind: 'invalid', code: null, message: 'invalid request: secs: must be a whole number',
+        field: 'secs', gateway: null, fields: [{ field: 'secs', rule: 'must be a whole number' }] })
+    }
+    return sync(() => this.#native.advanceClock(secs))
+  }
+
+  /** Sets the sandbox clock to an RFC 3339 date-time; returns its time (KST). */
+  setClock(iso) {
+    return sync(() => this.#native.setClock(String(iso)))
+  }
+
   /** Registers a card for Payple billing and returns its billing key (`payerId`). */
   registerPaypleCard(cardNo, payerNo = '') {
     return sync(() => this.#native.registerPaypleCard(String(cardNo), String(payerNo)))

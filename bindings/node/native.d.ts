@@ -51,6 +51,10 @@ export declare class NativeSandbox {
   reset(): void
   /** Registers a card for Payple billing; returns its billing key (`payer_id`). */
   registerPaypleCard(cardNo: string, payerNo: string): string
+  /** Moves the sandbox clock `secs` seconds on (back when negative); returns its time (RFC 3339, KST). */
+  advanceClock(secs: number): string
+  /** Sets the sandbox clock to an RFC 3339 date-time; returns its time. */
+  setClock(iso: string): string
   /** Stops the server (idempotent). */
   close(): void
   get closed(): boolean

@@ -661,6 +661,61 @@ ZEND_METHOD(Payup_Sandbox, armFault)
 	}
 }
 
+/* The "now" of a clock call's {"now": ...} document, as the method's string. */
+static void return_clock(zval *return_value, payup_result rc, char *out)
+{
+	if (rc != PAYUP_OK) {
+		throw_result(rc, out);
+		RETURN_THROWS();
+	}
+	zval doc;
+	return_document(&doc, out);
+	if (EG(exception)) {
+		RETURN_THROWS();
+	}
+	zval *now = Z_TYPE(doc) == IS_ARRAY ? zend_hash_str_find(Z_ARRVAL(doc), "now", sizeof("now") - 1) : NULL;
+	if (now && Z_TYPE_P(now) == IS_STRING) {
+		RETVAL_STR_COPY(Z_STR_P(now));
+	} else {
+		RETVAL_EMPTY_STRING();
+	}
+	zval_ptr_dtor(&doc);
+}
+
+ZEND_METHOD(Payup_Sandbox, advanceClock)
+{
+	zend_long secs;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_LONG(secs)
+	ZEND_PARSE_PARAMETERS_END();
+	payup_sandbox *sb = live_sandbox(ZEND_THIS);
+	if (!sb) {
+		RETURN_THROWS();
+	}
+	char *out = NULL;
+	payup_result rc = payup_sandbox_advance_clock(sb, (int64_t)secs, &out);
+	return_clock(return_value, rc, out);
+}
+
+ZEND_METHOD(Payup_Sandbox, setClock)
+{
+	zend_string *iso;
+	ZEND_PARSE_PARAMETERS_START(1, 1)
+		Z_PARAM_STR(iso)
+	ZEND_PARSE_PARAMETERS_END();
+	payup_sandbox *sb = live_sandbox(ZEND_THIS);
+	if (!sb) {
+		RETURN_THROWS();
+	}
+	if (has_nul(iso)) {
+		throw_plain("invalid", "setClock: the date-time must have no NUL byte", true);
+		RETURN_THROWS();
+	}
+	char *out = NULL;
+	payup_result rc = payup_sandbox_set_clock(sb, ZSTR_VAL(iso), &out);
+	return_clock(return_value, rc, out);
+}
+
 ZEND_METHOD(Payup_Sandbox, close)
 {
 	ZEND_PARSE_PARAMETERS_NONE();

@@ -629,6 +629,20 @@ final class Sandbox
     public function armFault(string $operation, string $fault, array $options = []): void {}
 
     /**
+     * Moves the sandbox clock secs seconds on (back when negative); returns its time (RFC 3339, KST).
+     *
+     * @throws InvalidRequestException
+     */
+    public function advanceClock(int $secs): string {}
+
+    /**
+     * Sets the sandbox clock to an RFC 3339 date-time; returns its time (RFC 3339, KST).
+     *
+     * @throws InvalidRequestException
+     */
+    public function setClock(string $iso): string {}
+
+    /**
      * Stops the sandbox (again: nothing).
      */
     public function close(): void {}

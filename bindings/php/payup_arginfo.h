@@ -75,6 +75,14 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Payup_Sandbox_armFault, 0,
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Payup_Sandbox_advanceClock, 0, 1, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, secs, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Payup_Sandbox_setClock, 0, 1, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, iso, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_Payup_Sandbox_close, 0, 0, IS_VOID, 0)
 ZEND_END_ARG_INFO()
 
@@ -122,6 +130,8 @@ ZEND_METHOD(Payup_Sandbox, baseUrl);
 ZEND_METHOD(Payup_Sandbox, clientConfig);
 ZEND_METHOD(Payup_Sandbox, transactions);
 ZEND_METHOD(Payup_Sandbox, armFault);
+ZEND_METHOD(Payup_Sandbox, advanceClock);
+ZEND_METHOD(Payup_Sandbox, setClock);
 ZEND_METHOD(Payup_Sandbox, close);
 ZEND_METHOD(Payup_PayupException, getKind);
 ZEND_METHOD(Payup_PayupException, getGatewayCode);
@@ -166,6 +176,8 @@ static const zend_function_entry class_Payup_Sandbox_methods[] = {
 	ZEND_ME(Payup_Sandbox, clientConfig, arginfo_class_Payup_Sandbox_clientConfig, ZEND_ACC_PUBLIC)
 	ZEND_ME(Payup_Sandbox, transactions, arginfo_class_Payup_Sandbox_transactions, ZEND_ACC_PUBLIC)
 	ZEND_ME(Payup_Sandbox, armFault, arginfo_class_Payup_Sandbox_armFault, ZEND_ACC_PUBLIC)
+	ZEND_ME(Payup_Sandbox, advanceClock, arginfo_class_Payup_Sandbox_advanceClock, ZEND_ACC_PUBLIC)
+	ZEND_ME(Payup_Sandbox, setClock, arginfo_class_Payup_Sandbox_setClock, ZEND_ACC_PUBLIC)
 	ZEND_ME(Payup_Sandbox, close, arginfo_class_Payup_Sandbox_close, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };

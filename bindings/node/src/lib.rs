@@ -370,6 +370,18 @@ impl NativeSandbox {
         Ok(self.running()?.register_payple_card(&card_no, &payer_no))
     }
 
+    /// Moves the sandbox clock `secs` seconds on (back when negative); returns its time (RFC 3339, KST).
+    #[napi]
+    pub fn advance_clock(&self, secs: i64) -> napi::Result<String> {
+        self.running()?.advance_clock(secs).map_err(|m| thrown(&Error::invalid_field("secs", m)))
+    }
+
+    /// Sets the sandbox clock to an RFC 3339 date-time; returns its time.
+    #[napi]
+    pub fn set_clock(&self, iso: String) -> napi::Result<String> {
+        self.running()?.set_clock(&iso).map_err(|m| thrown(&Error::invalid_field("iso", m)))
+    }
+
     /// Stops the server (idempotent).
     #[napi]
     pub fn close(&mut self) {
@@ -391,7 +403,8 @@ fn choice(s: &str) -> napi::Result<KakaoChoice> {
         "card" => Ok(KakaoChoice::Card),
         "money" => Ok(KakaoChoice::Money),
         "cancel" => Ok(KakaoChoice::Cancel),
-        _ => Err(invalid("choice", "must be \"card\", \"money\" or \"cancel\"")),
+        "decline" => Ok(KakaoChoice::Decline),
+        _ => Err(invalid("choice", "must be \"card\", \"money\", \"decline\" or \"cancel\"")),
     }
 }
 

@@ -176,3 +176,23 @@ test('signatures are synchronous pure functions', () => {
   const s = payup.payupCancelSignature('tester', '20170912142746ST0020', '25bcd7a82f5b4058818462cc7715964c')
   assert.match(s, /^[0-9a-f]{64}$/)
 })
+
+test('the sandbox clock moves payment times (advanceClock / setClock)', async () => {
+  const own = new payup.Sandbox()
+  try {
+    const c = own.client()
+    const payerId = own.registerPaypleCard(CARD_OK, '1')
+    assert.equal(own.setClock('2026-05-31T23:59:00+09:00'), '2026-05-31T23:59:00+09:00')
+    const pay = (payOid) => c.paypleBillingPay({ payerId, payGoods: 'g', payTotal: 1000, payOid,
+      payYear: '2026', payMonth: '05', simpleFlag: true })
+    const first = await pay('CLK-1')
+    assert.ok(first.payTime.startsWith('202605312359'), first.payTime)
+    assert.ok(own.advanceClock(60).startsWith('2026-06-01T00:00:'))
+    const second = await pay('CLK-2')
+    assert.ok(second.payTime.startsWith('20260601'), second.payTime)
+    assert.throws(() => own.setClock('tomorrow'))
+    assert.throws(() => own.advanceClock(1.5))
+  } finally {
+    own.close()
+  }
+})

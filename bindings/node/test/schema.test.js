@@ -122,7 +122,7 @@ test('Sandbox: transactions() is the list, ledger() the whole ledger', async () 
     assert.ok(Array.isArray(list))
     assert.equal(list.filter((t) => t.orderNumber === o).length, 1)
     const ledger = sandbox.ledger()
-    assert.deepEqual(Object.keys(ledger).sort(), ['kakaopayOrders', 'paypleBillingKeys', 'transactions'])
+    assert.deepEqual(Object.keys(ledger).sort(), ['kakaopayOrders', 'paypleBillingKeys', 'transactions', 'warnings'])
     assert.deepEqual(ledger.transactions, list)
   } finally {
     sandbox.close()

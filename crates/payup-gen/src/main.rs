@@ -944,6 +944,26 @@ fn php_surface(ops: &[Op]) -> (PhpMethod, Vec<PhpClass>) {
                 "@throws InvalidRequestException",
             ],
         ),
+        method(
+            "advanceClock",
+            vec![param("secs", "int", None)],
+            Some("string"),
+            &[
+                "Moves the sandbox clock secs seconds on (back when negative); returns its time (RFC 3339, KST).",
+                "",
+                "@throws InvalidRequestException",
+            ],
+        ),
+        method(
+            "setClock",
+            vec![param("iso", "string", None)],
+            Some("string"),
+            &[
+                "Sets the sandbox clock to an RFC 3339 date-time; returns its time (RFC 3339, KST).",
+                "",
+                "@throws InvalidRequestException",
+            ],
+        ),
         method("close", vec![], Some("void"), &["Stops the sandbox (again: nothing)."]),
     ];
     let getters: Vec<PhpMethod> = [

@@ -306,6 +306,25 @@ mod tests {
     }
 
     #[test]
+    fn rfc3339() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-12-01T09:00:00+09:00"), parse_rfc3339("2026-12-01T00:00:00Z"));
+        assert_eq!(parse_rfc3339("2024-02-29T23:59:59.123-01:30"), Some(1_709_251_199 + 5400));
+        assert_eq!(Kst::from_unix(parse_rfc3339("2026-05-31T14:59:50Z").unwrap()).compact(), "20260531235950");
+        for bad in [
+            "",
+            "2026-12-01",
+            "2026-12-01T00:00:00",
+            "2026-13-01T00:00:00Z",
+            "2026-12-01T00:00:00+9",
+            "２026-12-01T00:00:00Z",
+            "2026-12-01T00:00:00.Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn luhn_and_cards() {
         assert_eq!(card_outcome("4111111111111111"), CardOutcome::Approve);
         assert_eq!(card_outcome("4000000000000002"), CardOutcome::Decline);

@@ -22,6 +22,8 @@ class SandboxLedger(TypedDict):
     transactions: List[Dict[str, Any]]
     kakaopay_orders: List[Dict[str, Any]]
     payple_billing_keys: List[Dict[str, Any]]
+    #: The newest warnings of every request: ``{at, operation, reference, rule, field, evidence}``.
+    warnings: List[Dict[str, Any]]
 
 
 #: Any operation's result document (what :meth:`payup.Client.call` returns, typed loosely).
