@@ -291,23 +291,36 @@ fn reconcile_journal(
             problems.push(format!("journal entry {} approved, not standing in the ledger", e.id));
         }
     }
-    // Every approved order again: replayed, nothing sent.
-    let before = ledger["transactions"].as_array().map(Vec::len).unwrap_or(0);
+    // Every approved order again: replayed, nothing sent. Compared by order, not by the ledger's length: a
+    // request held by a `delay` fault whose client gave up (ambiguous) may still land in the ledger meanwhile.
+    let ids_of = |l: &Value| -> std::collections::BTreeSet<String> {
+        l["transactions"].as_array().into_iter().flatten().map(|t| t["id"].to_string()).collect()
+    };
+    let before = ids_of(&ledger);
     let mut replayed = 0;
+    let mut resent_orders = std::collections::BTreeSet::new();
     for (order, (gateway, outcome)) in outcomes {
         let Outcome::Approved { amount } = outcome else { continue };
         if gateway == "kakaopay" {
             continue;
         }
+        resent_orders.insert(order.clone());
         let again = resend(client, gateway, order, *amount, payer_id);
         match again {
             Ok(v) if v["replayed"] == true => replayed += 1,
             other => problems.push(format!("{order} ({gateway}) sent again: not replayed: {other:?}")),
         }
     }
-    let after = sb.transactions()["transactions"].as_array().map(Vec::len).unwrap_or(0);
-    if after != before {
-        problems.push(format!("the replays sent {} requests", after - before));
+    let after = sb.transactions();
+    let sent: Vec<&Value> = after["transactions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| !before.contains(&t["id"].to_string()))
+        .filter(|t| t["order_number"].as_str().is_some_and(|o| resent_orders.contains(o)))
+        .collect();
+    if !sent.is_empty() {
+        problems.push(format!("the replays sent {} requests: {sent:?}", sent.len()));
     }
     let summary = client.recover().expect("recover");
     let n = |k: &str| summary[k].as_array().map(Vec::len).unwrap_or(0);
