@@ -32,7 +32,7 @@ DeclinedException Payup\PayupException final
 NotSentException Payup\PayupException final
 AmbiguousOutcomeException Payup\PayupException final
 bool(true)
-19
+20
 bool(true)
 bool(true)
 array array
