@@ -602,6 +602,20 @@ pub fn judge_query(entry: &Entry, query: &Request, answer: &Result<Response, Err
     }
 }
 
+/// The result query again for the next KST day, when the approval could have reached the gateway after
+/// midnight: Payple's result query looks up one date (`PCD_PAY_DATE`, payple-card.txt 결제결과 조회), and an
+/// intent recorded at 23:59:58 may be paid at 00:00:03. `live_secs` is [`live_window_secs`]: the latest the
+/// call could still have been sent after its intent. `None` when the window stays within the asked day.
+pub fn next_day_query(entry: &Entry, query: &Request, live_secs: i64) -> Option<Request> {
+    let Request::PaypleStatus(r) = query else { return None };
+    let latest = Timestamp(entry.created_at + live_secs).kst_date();
+    (latest != r.pay_date).then(|| {
+        let mut next = r.clone();
+        next.pay_date = latest;
+        Request::PaypleStatus(next)
+    })
+}
+
 /// How long after its intent a pending entry may still be live in the process that wrote it: `payup
 /// recover` leaves younger pending entries alone (`still_pending`).
 pub fn live_window_secs(connect_timeout_ms: u64, read_timeout_ms: u64) -> i64 {
@@ -634,6 +648,46 @@ mod tests {
         assert_eq!(parse_date("2026-13-01"), None);
         for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(*s));
+        }
+    }
+
+    #[test]
+    fn a_recovery_query_also_looks_at_the_next_day_only_across_midnight() {
+        let req = json!({"payer_id": "K", "pay_goods": "g", "pay_total": 1000, "pay_oid": "O1",
+                         "pay_year": "2026", "pay_month": "11"});
+        let r = Request::from_json(Operation::PaypleBillingPay, &req).unwrap();
+        // 2026-11-30 23:59:58 KST and 12:00 KST, as unix seconds.
+        for (created_at, next) in [(1_796_050_798, Some("20261201")), (1_796_007_600, None)] {
+            let asked_on = Timestamp(created_at).kst_date();
+            assert_eq!(asked_on, "20261130");
+            let entry = Entry {
+                id: 1,
+                operation: "payple.billing.pay".into(),
+                gateway: "payple".into(),
+                merchant: "m".into(),
+                order_number: Some("O1".into()),
+                transaction_id: None,
+                amount: Some(1000),
+                status: Status::Pending,
+                attempts: 1,
+                fingerprint: "f".into(),
+                recovery: stored_plan(&r, &asked_on),
+                asked_on,
+                result: None,
+                error: None,
+                note: None,
+                created_at,
+                updated_at: created_at,
+            };
+            let RecoverStep::Query(q) = recover_step(&entry) else { panic!("a query plan") };
+            let Request::PaypleStatus(first) = &q else { panic!() };
+            assert_eq!(first.pay_date, "20261130");
+            let again = next_day_query(&entry, &q, live_window_secs(1000, 5000));
+            let date = again.map(|a| match a {
+                Request::PaypleStatus(a) => a.pay_date,
+                _ => unreachable!(),
+            });
+            assert_eq!(date.as_deref(), next, "created at {created_at}");
         }
     }
 

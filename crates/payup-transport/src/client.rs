@@ -291,8 +291,15 @@ impl Client {
                     unresolved.push(json!({"id": id, "note": note}));
                 }
                 RecoverStep::Query(query) => {
-                    let answer = self.with_retries(&query);
-                    match journal::judge_query(&entry, &query, &answer) {
+                    let mut answer = self.with_retries(&query);
+                    let mut verdict = journal::judge_query(&entry, &query, &answer);
+                    if let (Verdict::NotFound(_), Some(next)) =
+                        (&verdict, journal::next_day_query(&entry, &query, live))
+                    {
+                        answer = self.with_retries(&next);
+                        verdict = journal::judge_query(&entry, &next, &answer);
+                    }
+                    match verdict {
                         Verdict::Approved(doc, tx) => {
                             let note = format!("recover: {} reports the payment", query.operation());
                             journal.transition(id, &open, Status::Approved, &note, Some(&doc), tx.as_deref())?;

@@ -124,33 +124,25 @@ fn recover_resolves_a_payple_payment_by_its_result_query_and_refunds_a_wrong_amo
     let (sb, c, db) = setup(5000);
     let payer_id = sb.register_payple_card(CARD_OK, "1");
     let j = c.journal().unwrap();
-    // Two intents recorded by a process that died before its outcome: one approved at the gateway with
-    // the amount asked, one with another amount, one never sent.
+    // Three intents recorded by a process that died before its outcome, at noon KST on the sandbox's day:
+    // one approved at the gateway with the amount asked, one with another amount, one never sent. The
+    // sandbox clock is set, so that the result query's date (PCD_PAY_DATE) does not depend on when the test
+    // runs (CI once ran it between 00:00 and 01:00 KST, when "an hour ago" was yesterday).
+    sb.set_clock("2026-11-30T12:00:00+09:00").unwrap();
+    let noon = 1_796_007_600; // 2026-11-30 12:00 KST
     let cfg = config_for(sb.base_url(), &db, 5000);
     let mut intents = Vec::new();
-    for (total, pay, month) in [(1000u64, true, "10"), (2000, true, "11"), (3000, false, "12")] {
+    for (total, pay, month) in [(1000u64, true, "10"), (2000, true, "11"), (3000, false, "11")] {
         let oid = order("P");
         let req = json!({"payer_id": payer_id, "pay_goods": "g", "pay_total": total, "pay_oid": oid,
                          "pay_year": "2026", "pay_month": month});
         if pay {
             // The gateway took it (with 500 more for the second, as a misbehaving gateway would report).
-            let plain = cfg
-                .as_object()
-                .unwrap()
-                .iter()
-                .filter(|(k, _)| *k != "journal")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect::<serde_json::Map<_, _>>();
-            let plain = Client::from_json(&Value::Object(plain).to_string()).unwrap();
             let mut asked = req.clone();
             asked["pay_total"] = json!(if total == 2000 { 2500 } else { total });
-            plain.call_json("payple.billing.pay", &asked).unwrap();
+            unjournaled(&cfg).call_json("payple.billing.pay", &asked).unwrap();
         }
-        let r = payup_core::Request::from_json(payup_core::Operation::PaypleBillingPay, &req).unwrap();
-        let old = payup_core::Timestamp(payup_core::Timestamp(0).0 + now_unix() - 3600);
-        let intent = payup_core::journal::intent(&r, &c.config().credentials, old).unwrap();
-        let payup_journal::Begin::Proceed(id) = j.begin(&intent).unwrap() else { panic!("guard") };
-        intents.push((id, oid));
+        intents.push((begin_payple_intent(&c, &req, noon), oid));
     }
     let summary = c.recover().unwrap();
     let status_of = |id: i64| j.get(id).unwrap().unwrap().status;
@@ -174,6 +166,40 @@ fn recover_resolves_a_payple_payment_by_its_result_query_and_refunds_a_wrong_amo
     assert_eq!(r["replayed"], true);
     assert_eq!(r["payer_id"], "***", "the billing key is not kept");
     assert_eq!(ledger_for(&sb, &intents[0].1).len(), 1);
+}
+
+/// A client of `cfg` without its journal: what the gateway saw, sent around the journal.
+fn unjournaled(cfg: &Value) -> Client {
+    let mut plain = cfg.clone();
+    plain.as_object_mut().unwrap().remove("journal");
+    Client::from_json(&plain.to_string()).unwrap()
+}
+
+/// Records the intent of a Payple billing payment as a process would have at `created_at` (unix seconds).
+fn begin_payple_intent(c: &Client, req: &Value, created_at: i64) -> i64 {
+    let r = payup_core::Request::from_json(payup_core::Operation::PaypleBillingPay, req).unwrap();
+    let intent = payup_core::journal::intent(&r, &c.config().credentials, payup_core::Timestamp(created_at)).unwrap();
+    let payup_journal::Begin::Proceed(id) = c.journal().unwrap().begin(&intent).unwrap() else { panic!("guard") };
+    id
+}
+
+#[test]
+fn recover_finds_a_payment_that_crossed_midnight_kst() {
+    let (sb, c, db) = setup(5000);
+    let payer_id = sb.register_payple_card(CARD_OK, "1");
+    // The intent is recorded at 23:59:58 KST; the gateway pays it at 00:00:03 of the next day.
+    sb.set_clock("2026-12-01T00:00:03+09:00").unwrap();
+    let oid = order("M");
+    let req = json!({"payer_id": payer_id, "pay_goods": "g", "pay_total": 1000, "pay_oid": oid,
+                     "pay_year": "2026", "pay_month": "11"});
+    unjournaled(&config_for(sb.base_url(), &db, 5000)).call_json("payple.billing.pay", &req).unwrap();
+    let id = begin_payple_intent(&c, &req, 1_796_050_798); // 2026-11-30 23:59:58 KST
+    let summary = c.recover().unwrap();
+    assert_eq!(summary["resolved"][0]["status"], "approved", "{summary}");
+    assert_eq!(c.journal().unwrap().get(id).unwrap().unwrap().status, Status::Approved);
+    let r = c.call_json("payple.billing.pay", &req).unwrap();
+    assert_eq!(r["replayed"], true);
+    assert_eq!(ledger_for(&sb, &oid).len(), 1);
 }
 
 fn now_unix() -> i64 {
