@@ -224,7 +224,7 @@ def test_exchange_events_are_not_built_unless_debug_is_enabled(
     client = sandbox.client()
     client.call("payup.keyin.approve", canary_keyin("EV-6"))
     assert not any(hasattr(rec, "payup_event") for rec in caplog.records)
-    built: List[str] = []
+    built: List[Dict[str, Any]] = []
     original = payup._client._log_event
     payup._client._log_event = built.append  # type: ignore[assignment]
     try:
@@ -233,6 +233,6 @@ def test_exchange_events_are_not_built_unless_debug_is_enabled(
         assert built == [], "isEnabledFor(DEBUG) is false: no event is built or delivered"
         caplog.set_level(logging.DEBUG, logger="payup")
         client2.call("payup.keyin.approve", canary_keyin("EV-8"))
-        assert len(built) == 1 and json.loads(built[0])["status"] == 200
+        assert len(built) == 1 and built[0]["status"] == 200
     finally:
         payup._client._log_event = original
