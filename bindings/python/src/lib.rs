@@ -1,8 +1,8 @@
 //! `payup._payup`: the native half of the Python package `payup`.
 //!
 //! The boundary is deliberately narrow: the documents of `payup call` go in and out — a client's calls as
-//! Python dicts converted straight to and from `serde_json::Value` (`convert.rs`: no JSON text, issue 21),
-//! the rest as JSON `str` — and a failure comes back as the `{"error": {...}}` document, never as a native
+//! Python objects, the request converted straight to core's `serde_json::Value` (`convert.rs`) and the typed
+//! result straight to a dict (`ser.rs`), with no JSON text (issue 21); the rest as JSON `str` — and a failure comes back as the `{"error": {...}}` document, never as a native
 //! exception, so that the exception classes live in Python (`payup/_errors.py`). Every network call
 //! runs inside `py.detach`, i.e. without the GIL: other Python threads keep running meanwhile, and
 //! one `Client` may be shared between threads (the Rust client is `Send + Sync` with one pool).
@@ -51,7 +51,8 @@ fn parse(what: &str, text: &str) -> Result<Value, Error> {
 
 thread_local! {
     /// Whether the call running on this thread wants exchange events (`payup` logger at DEBUG): set by the
-    /// entry point, which asks Python once with the GIL held, and read by `PyEventSink::enabled` without it.
+    /// entry point from its `events` argument (the Python caller's `logger.isEnabledFor(DEBUG)`, asked once per
+    /// call with the GIL held) and read by `PyEventSink::enabled` without the GIL, once per exchange.
     static EVENTS_WANTED: Cell<bool> = const { Cell::new(false) };
 }
 
