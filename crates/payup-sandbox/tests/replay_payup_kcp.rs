@@ -265,6 +265,47 @@ fn payup_keyin_and_cancel_as_the_himedia_course_sends_them() {
     assert_eq!(c["responseCode"], "0000", "{c}");
     assert_reads(&c, &["responseCode", "responseMsg", "cancelDateTime"]);
     assert_eq!(tx(&ledger(base), tid)["status"], "cancelled");
+
+    // A public CodeIgniter shop on the live host (`class Payment extends CI_Controller`, merchant `alloga`;
+    // found by the text `api.payup.co.kr`): the form's fields plus its own `user_id`, `kakaoSend` "Y" with a
+    // mobileNumber, PHP `date('YmdHis')`; it stores responseCode, responseMsg, transactionId, cardName and
+    // kakaoResultCode.
+    let ts = "20261130120000";
+    let mut b = payup_keyin_body("ORDER2026113000001", OK_CARD, ts);
+    for (k, v) in
+        [("user_id", "kakao_123"), ("mobileNumber", "01012345678"), ("userEmail", "a@b.kr"), ("kakaoSend", "Y")]
+    {
+        b[k] = json!(v);
+    }
+    let a = raw_post(
+        base,
+        &format!("/v2/api/payment/{MID}/keyin2"),
+        &["Content-Type: application/json; charset=utf-8"],
+        php_json_encode(&b).as_bytes(),
+    );
+    assert_eq!(a["responseCode"], "0000", "{a}");
+    assert_reads(&a, &["responseCode", "responseMsg", "transactionId", "cardName", "kakaoResultCode"]);
+    assert_eq!(a["kakaoResultCode"], "0000");
+    // A public PHP client class (`namespace PayUp; class PayUp`, `OfferCardType`): every optional field
+    // present and empty (userEmail, mobileNumber ""), `JSON_UNESCAPED_UNICODE`, its own User-Agent.
+    let mut b = payup_keyin_body("HB-1", OK_CARD, ts);
+    b["userEmail"] = json!("");
+    b["mobileNumber"] = json!("");
+    let a = raw_post(
+        base,
+        &format!("/v2/api/payment/{MID}/keyin2"),
+        &["Content-Type: application/json; charset=utf-8", "User-Agent: HANSBIOTECH-HTTPClient/0.1"],
+        b.to_string().as_bytes(),
+    );
+    assert_eq!(a["responseCode"], "0000", "{a}");
+    assert_eq!(a["kakaoResultCode"], "", "no 알림톡 without kakaoSend");
+    assert_no_warnings(base);
+}
+
+fn assert_no_warnings(base: &str) {
+    let l = ledger(base);
+    assert_eq!(l["warnings"], json!([]));
+    assert!(l["transactions"].as_array().unwrap().iter().all(|t| t["warnings"] == json!([])), "{l}");
 }
 
 fn kakao_wp_order(base: &str, order: &str, return_url: &str, extra: Value) -> Value {
@@ -331,6 +372,15 @@ fn kakaopay_wp_order_with_any_return_url_and_the_forwarded_form() {
     let ordr = o["ordr_idxx"].as_str().unwrap().to_string();
     assert_eq!((ordr.len(), &ordr[14..16]), (20, "KK"), "{ordr}");
     let form = wp_form_after_window(base, &o, "money");
+    // The window's result as public merchant code prints it (KakaoController2.java of the same course):
+    // ordr_chk=…|100, res_cd, res_msg, enc_info, enc_data, ret_pay_method=CARD, tran_cd=00100000,
+    // use_pay_method=100000000000, card_pay_method=KAKAO_MONEY.
+    assert_eq!(form["ordr_chk"], format!("{ordr}|1000").as_str());
+    assert_eq!(
+        (form["ret_pay_method"].as_str(), form["tran_cd"].as_str(), form["use_pay_method"].as_str()),
+        (Some("CARD"), Some("00100000"), Some("100000000000"))
+    );
+    assert_eq!(form["card_pay_method"], "KAKAO_MONEY");
     let p = post_json(base, &format!("/ep/api/kakao/{MID}/pay"), &form);
     assert_eq!(p["responseCode"], "0000", "{p}");
     assert_reads(
