@@ -426,9 +426,10 @@ pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
         o.updated_at = now.iso();
     }
     drop(st);
+    // §3.3 prints no message; every public approval answer says 정상처리 (seog2/bob PaymentService.java).
     let mut out = json!({
         "responseCode": "0000",
-        "responseMsg": "성공",
+        "responseMsg": "정상처리",
         "transactionId": order.ordr_idxx,
         "orderNumber": order.order_number,
         "type": tok.method,

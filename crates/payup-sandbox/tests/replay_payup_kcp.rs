@@ -397,6 +397,7 @@ fn kakaopay_wp_order_with_any_return_url_and_the_forwarded_form() {
         ],
     );
     assert_eq!((p["type"].as_str(), p["transactionId"].as_str()), (Some("KAKAO_MONEY"), Some(ordr.as_str())));
+    assert_eq!(p["responseMsg"], "정상처리");
     let l = ledger(base);
     let w = &tx(&l, &ordr)["warnings"];
     assert_eq!(w.as_array().map(|w| w.len()), Some(1), "{w}");
