@@ -8,7 +8,7 @@ use crate::fields::{
     Dialect, Fields, birth_or_business, card_number, deviate, digits_exact, digits_max, max_bytes, month, tri,
 };
 use crate::http::{Request, Response};
-use crate::state::{KakaopayOrder, Tx, Warning};
+use crate::state::{KakaopayOrder, Tx};
 use crate::util::{self, CardOutcome};
 
 /// `{"responseCode","responseMsg"}` with the §3.1 message; `{파라미터명}` replaced by `param`.
@@ -265,7 +265,8 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
     tri!(f.check("returnUrl", max_bytes(200)));
     tri!(f.check("userEmail", max_bytes(50)));
     tri!(f.check("signature", hex_64));
-    tri!(f.check("timestamp", digits_exact(14)));
+    // "YYYYMMDDHHMMI24SS 형식", 14 (§3.1); public clients sign and send other digit strings (W5).
+    tri!(f.check("timestamp", digits_max(20)));
     tri!(f.check("cashbillYn", |s| s == "Y" || s == "N"));
     tri!(f.check("mobileNumber", digits_max(11)));
     let user_agent = f.get("userAgent").unwrap_or("WM");
@@ -276,6 +277,11 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
     // (WM) window does post there, so it must be a URL; the PC (WP) window hands the data to the page's
     // m_Completepayment instead, and merchants send any text (W4).
     let mut warnings = Vec::new();
+    if f.s("timestamp").len() != 14 {
+        tri!(deviate(sh.config.strict, &mut warnings, RULE_TIMESTAMP, "timestamp", EVIDENCE_TIMESTAMP, || {
+            err("6002", Some("timestamp"))
+        }));
+    }
     if !is_http_url(f.s("returnUrl")) {
         if user_agent == "WM" {
             return err("6002", Some("returnUrl"));
@@ -319,6 +325,7 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
             transaction_id: None,
             created_at: now.iso(),
             updated_at: now.iso(),
+            warnings: Some(warnings).filter(|w| !w.is_empty()),
         });
         id
     };
@@ -352,19 +359,10 @@ const EVIDENCE_WP_RETURN_URL: &str = "seog2/bob version1.0_230623/bookShop01/src
      service/PaymentService.java (a WP order with returnUrl \"test\", \"이거는 아무값이나 넣어도 됩니다\", and its \
      printed answer responseCode 0000, Ret_URL=test)";
 
-/// The order's deviations, carried to the approval's ledger entry (the order itself makes none). The order
-/// keeps its returnUrl, so the warning is derived again rather than stored.
-fn order_warnings(order: &KakaopayOrder) -> Vec<Warning> {
-    if order.user_agent == "WP" && !is_http_url(&order.return_url) {
-        vec![Warning {
-            rule: RULE_RETURN_URL.into(),
-            field: "returnUrl".into(),
-            evidence: EVIDENCE_WP_RETURN_URL.into(),
-        }]
-    } else {
-        Vec::new()
-    }
-}
+const RULE_TIMESTAMP: &str = "payup-kakaopay-kcp.txt §3.1: timestamp is YYYYMMDDHHMMI24SS, 14 digits";
+const EVIDENCE_TIMESTAMP: &str = "the himedia course's public KakaoPay clients: com.bookshop01.test.TestController \
+     kakaoOrder (timestamp \"1000\", its printed answer responseCode=0000, ordr_idxx=20221014100929KK0905) and \
+     com.standout.sopang.order.controller.EasyPayPopup (timestamp \"2023020400000000\", 16 digits)";
 
 /// The card KakaoPay "pays with" in the sandbox (the person never types one).
 const KAKAO_CARD: &str = "4111111111111111";
@@ -417,7 +415,7 @@ pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
         order_number: order.order_number.clone(),
         card: if card { payup_core::mask_card_number(KAKAO_CARD) } else { String::new() },
         details,
-        warnings: order_warnings(&order),
+        warnings: order.warnings.clone().unwrap_or_default(),
         ..Tx::approved("payup", "payup.kakaopay.approve", mid, &order.ordr_idxx, order.amount, &now)
     });
     if let Some(o) = st.order_mut(ordr) {

@@ -429,6 +429,73 @@ fn kakaopay_wp_order_with_any_return_url_and_the_forwarded_form() {
     assert_eq!(ledger(sb.base_url())["warnings"], json!([]));
 }
 
+/// The same course's other KakaoPay clients sign and send a timestamp that is not 14 digits (warning W5):
+/// `com.bookshop01.test.TestController` `kakaoOrder()` sends `timestamp: "1000"` and `returnUrl: "naver.com"`
+/// and prints the answer `{good_mny, site_cd, Ret_URL=naver.com, affiliaterCode, buyr_name,
+/// ordr_idxx=20221014100929KK0905, good_name, responseCode=0000, responseMsg=성공}`;
+/// `com.standout.sopang.order.controller.EasyPayPopup` sends `timestamp: "2023020400000000"`, `returnUrl:
+/// "모바일전용데이터"`, and `merchantId` and `apiCertKey` in the body. Both deviations land on the payment's entry;
+/// `strict` refuses the timestamp first (6002 timestamp). A timestamp that is not digits is refused either way.
+#[test]
+fn kakaopay_orders_with_other_timestamps() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let base = sb.base_url();
+    let order = |base: &str, num: &str, ts: &str, ret: &str, extra: Value| {
+        let mut b = json!({"orderNumber": num, "amount": "100", "itemName": "직장인을 위한 엑셀 실무", "userName": "테스트중",
+            "returnUrl": ret, "timestamp": ts, "userAgent": "WP",
+            "signature": sha256_hex(&format!("{MID}|{num}|100|{KEY}|{ts}"))});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        post_json(base, &format!("/ep/api/kakao/{MID}/order"), &b)
+    };
+    let a = order(base, "TEST_12346", "1000", "naver.com", json!({}));
+    assert_eq!(a["responseCode"], "0000", "{a}");
+    assert_reads(
+        &a,
+        &[
+            "good_mny",
+            "site_cd",
+            "Ret_URL",
+            "affiliaterCode",
+            "buyr_name",
+            "ordr_idxx",
+            "good_name",
+            "responseCode",
+            "responseMsg",
+        ],
+    );
+    let b = order(base, "1", "2023020400000000", "모바일전용데이터", json!({"merchantId": MID, "apiCertKey": KEY}));
+    assert_eq!(b["responseCode"], "0000", "{b}");
+    for o in [&a, &b] {
+        let p = post_json(base, &format!("/ep/api/kakao/{MID}/pay"), &wp_form_after_window(base, o, "card"));
+        assert_eq!(p["responseCode"], "0000", "{p}");
+        let l = ledger(base);
+        let fields: Vec<String> = tx(&l, o["ordr_idxx"].as_str().unwrap())["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["field"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(fields, ["timestamp", "returnUrl"]);
+    }
+    let l = ledger(base);
+    let w = l["warnings"].as_array().unwrap().iter().find(|w| w["field"] == "timestamp").unwrap();
+    assert!(
+        w["evidence"].as_str().unwrap().contains("TestController") && w["rule"].as_str().unwrap().contains("14 digits")
+    );
+    assert!(!l.to_string().contains(KEY), "the apiCertKey sent in the body is stored nowhere");
+    let r = order(base, "X-1", "2023-02-04", "https://shop.example/r", json!({}));
+    assert_eq!(r["responseMsg"], "timestamp이 잘못되었습니다.");
+
+    let sb = Sandbox::start(strict()).unwrap();
+    let base = sb.base_url();
+    let r = order(base, "TEST_12346", "1000", "naver.com", json!({}));
+    assert_eq!(r["responseMsg"], "timestamp이 잘못되었습니다.", "{r}");
+    let r = order(base, "TEST_12347", "20230501112700", "https://shop.example/r", json!({}));
+    assert_eq!(r["responseCode"], "0000", "{r}");
+}
+
 const CANARY_PAN: &str = "4556737586899855"; // Luhn-valid: approved
 const CANARY_DECLINED: &str = "4556737586070002"; // Luhn-valid, ends in 0002: declined by the issuer
 const CANARY_INVALID: &str = "4556737586899856"; // Luhn-invalid: refused as invalid
