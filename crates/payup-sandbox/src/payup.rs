@@ -273,15 +273,15 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
     if user_agent == "WM" && !mobile_user_agent(req.header("user-agent").unwrap_or("")) {
         return err("6002", Some("userAgent"));
     }
-    // returnUrl is where the window posts the authentication data (§3.1 "인증데이터 리턴 URL"). The mobile
-    // (WM) window does post there, so it must be a URL; the PC (WP) window hands the data to the page's
-    // m_Completepayment instead, and merchants send any text (W4).
     let mut warnings = Vec::new();
     if f.s("timestamp").len() != 14 {
         tri!(deviate(sh.config.strict, &mut warnings, RULE_TIMESTAMP, "timestamp", EVIDENCE_TIMESTAMP, || {
             err("6002", Some("timestamp"))
         }));
     }
+    // returnUrl is where the window posts the authentication data (§3.1 "인증데이터 리턴 URL"). The mobile
+    // (WM) window does post there, so it must be a URL; the PC (WP) window hands the data to the page's
+    // m_Completepayment instead, and merchants send any text (W4).
     if !is_http_url(f.s("returnUrl")) {
         if user_agent == "WM" {
             return err("6002", Some("returnUrl"));
