@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 use crate::http::Response;
+use crate::state::Warning;
 use crate::util;
 
 /// How one gateway reads its fields and answers a bad one.
@@ -119,6 +120,24 @@ impl Fields {
             _ => Err((self.dialect.invalid)(k, "")),
         }
     }
+}
+
+/// A deviation from the spec that the real gateway accepts (README "Warnings"): recorded in `warnings`, or,
+/// when `strict`, refused with `refusal` (the gateway's code for breaking that rule). A warning names the
+/// field, never its value, so no card number, password, birth date or key can reach one.
+pub(crate) fn deviate(
+    strict: bool,
+    warnings: &mut Vec<Warning>,
+    rule: &str,
+    field: &str,
+    evidence: &str,
+    refusal: impl FnOnce() -> Response,
+) -> Result<(), Response> {
+    if strict {
+        return Err(refusal());
+    }
+    warnings.push(Warning { rule: rule.into(), field: field.into(), evidence: evidence.into() });
+    Ok(())
 }
 
 /// At most `n` bytes.

@@ -115,6 +115,7 @@ pub struct KakaopayOrder {
     pub transaction_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    pub warnings: Option<Vec<Warning>>, // the order's spec deviations (README "Warnings"), for its approval
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
