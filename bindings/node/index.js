@@ -55,7 +55,8 @@ function isPlainObject(v) {
 function toRequestDocument(req) {
   if (!isPlainObject(req)) return req
   const out = {}
-  for (const [k, v] of Object.entries(req)) {
+  for (const k of Object.keys(req)) {
+    const v = req[k]
     if (v === undefined) continue
     const key = snakeKey(k)
     out[key] = key === 'order' ? toRequestDocument(v) : v

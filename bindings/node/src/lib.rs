@@ -37,7 +37,9 @@ fn parse_doc(field: &str, text: &str) -> Result<Value, Error> {
 /// A payup client: one keep-alive pool, shared by every call (clones are cheap and thread-safe).
 #[napi]
 pub struct NativeClient {
-    inner: payup_transport::Client,
+    /// Shared with the calls in flight: an `Arc` clone per call, not a `Client` clone (which copies the
+    /// configuration and its credentials).
+    inner: std::sync::Arc<payup_transport::Client>,
     /// Settles this client's calls on the JS thread (`pool.rs`).
     completer: pool::Completer,
 }
@@ -49,7 +51,7 @@ impl NativeClient {
     pub fn new(env: Env, config: String) -> napi::Result<Self> {
         let inner = payup_transport::Client::from_json(&config).map_err(|e| thrown(&e))?;
         inner.set_event_listener(Some(std::sync::Arc::new(CapturedEvents)));
-        Ok(NativeClient { inner, completer: pool::Completer::new(env.raw())? })
+        Ok(NativeClient { inner: std::sync::Arc::new(inner), completer: pool::Completer::new(env.raw())? })
     }
 
     /// `call` for a client with `onExchange`: always resolves, to the envelope
@@ -249,7 +251,7 @@ fn call_with_events(
 }
 
 pub struct RecoverTask {
-    client: payup_transport::Client,
+    client: std::sync::Arc<payup_transport::Client>,
 }
 
 impl Task for RecoverTask {
