@@ -313,6 +313,8 @@ class Client extends generated.Operations {
 
   async [generated.TYPED](operation, request, options) {
     try {
+      // A subclass that overrides call() still sees every typed call through it, as before.
+      if (this.call !== Client.prototype.call) return toCamel(await this.call(operation, toRequestDocument(request), options))
       return await this.#call(operation, toRequestDocument(request), options, true)
     } catch (err) {
       throw camelFields(err)
