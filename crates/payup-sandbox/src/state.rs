@@ -278,9 +278,12 @@ impl State {
         }
         if self.tx_index.capacity() == 0 && self.ledger_cap > 0 {
             // The index and the deque reach the cap in steady use: sized once here, no resize of either
-            // under the lock later (a resize moves every entry). Bounded for an unusually large cap.
+            // under the lock later (a resize moves every entry). The index at twice the cap: at under half
+            // full, a removed key leaves an empty slot rather than a tombstone, so the steady churn of one
+            // insert and one removal never runs out of free slots and rehashes the whole table. Bounded for
+            // an unusually large cap.
             let n = (self.ledger_cap + 1).min(PRESIZE_LIMIT);
-            self.tx_index.reserve(n);
+            self.tx_index.reserve(2 * n);
             self.p.transactions.reserve(n.saturating_sub(self.p.transactions.len()));
         }
         self.tx_index.insert(key, self.tx_base + self.p.transactions.len() as u64);
