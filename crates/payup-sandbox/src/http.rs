@@ -444,6 +444,9 @@ mod event_loop {
     fn worker(me: usize, listener: &TcpListener, shared: &Arc<Shared>, spawned: &Arc<Spawned>, counts: &[AtomicUsize]) {
         let mut conns: Vec<Conn> = Vec::new();
         let mut fds: Vec<libc::pollfd> = Vec::new();
+        // Every read goes through this one buffer (a 16 KiB array on the stack was zeroed per request:
+        // 11% of a keyin approval's instructions under callgrind).
+        let mut scratch = vec![0u8; 16 * 1024];
         while !shared.stop.load(Ordering::SeqCst) {
             // New connections go to the worker with the fewest: this one polls the listener only while
             // it is (one of) those.
@@ -470,7 +473,7 @@ mod event_loop {
                 if fds[first_conn + i].revents == 0 {
                     continue;
                 }
-                match service(&mut conns[i], shared, stopping) {
+                match service(&mut conns[i], shared, stopping, &mut scratch) {
                     Next::Keep => {}
                     Next::Drop => {
                         conns.swap_remove(i);
@@ -533,7 +536,7 @@ mod event_loop {
     }
 
     /// The connection is ready: write what is pending, read what arrived, answer every whole request.
-    fn service(c: &mut Conn, shared: &Shared, stopping: bool) -> Next {
+    fn service(c: &mut Conn, shared: &Shared, stopping: bool, tmp: &mut [u8]) -> Next {
         match flush(c) {
             Ok(true) => {}
             Ok(false) => return Next::Keep,
@@ -543,10 +546,9 @@ mod event_loop {
             let _ = c.stream.shutdown(std::net::Shutdown::Write);
             return Next::Drop;
         }
-        let mut tmp = [0u8; 16 * 1024];
         let mut eof = false;
         loop {
-            match c.stream.read(&mut tmp) {
+            match c.stream.read(tmp) {
                 Ok(0) => {
                     eof = true;
                     break;
