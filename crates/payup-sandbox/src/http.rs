@@ -163,7 +163,17 @@ fn serve_threads(listener: TcpListener, shared: &Arc<Shared>, spawned: &Arc<Spaw
 }
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n")
+    // From one `\r` to the next rather than a 4-byte comparison at every offset (`windows(4)` was ~40%
+    // of parsing a request under callgrind).
+    let mut from = 0;
+    while let Some(i) = buf[from..].iter().position(|&b| b == b'\r') {
+        let at = from + i;
+        if buf.get(at..at + 4) == Some(b"\r\n\r\n") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn find_crlf(buf: &[u8], from: usize) -> Option<usize> {
@@ -640,6 +650,21 @@ mod event_loop {
             }
             Ok(_) => Next::Keep,
             Err(_) => Next::Drop,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_head_end;
+
+    #[test]
+    fn head_end() {
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nbody"), Some(23));
+        assert_eq!(find_head_end(b"\r\n\r\n"), Some(0));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: \r\r\n\r\n"), Some(20));
+        for partial in [&b""[..], b"\r", b"\r\n", b"\r\n\r", b"GET / HTTP/1.1\r\nHost: x\r\n", b"a\r\r\r\n\r"] {
+            assert_eq!(find_head_end(partial), None, "{partial:?}");
         }
     }
 }

@@ -207,15 +207,21 @@ pub fn stable_token(label: &str, value: &str) -> String {
 /// 32 unpredictable-enough bytes for tokens (test tool: not a CSPRNG, but not guessable from outside either).
 pub fn random_bytes(label: &str) -> [u8; 32] {
     let n = TOKEN_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    // The parts hashed one after the other (no `format!` on every approval's auth number).
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0) as u64;
+    // The process's seed condensed to 16 bytes once, and the parts hashed as they are (no `format!`): with
+    // a short label the input fits one SHA-256 block instead of two (every approval's auth number).
+    static SEED16: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
+    let seed = SEED16.get_or_init(|| {
+        let d = Sha256::digest(token_seed().as_bytes());
+        let mut s = [0u8; 16];
+        s.copy_from_slice(&d[..16]);
+        s
+    });
     let mut h = Sha256::new();
-    h.update(token_seed().as_bytes());
-    h.update(b"|");
-    h.update(label.as_bytes());
-    h.update(b"|");
+    h.update(seed);
     h.update(n.to_le_bytes());
     h.update(nanos.to_le_bytes());
+    h.update(label.as_bytes());
     h.finalize().into()
 }
 
