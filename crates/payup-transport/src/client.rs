@@ -186,6 +186,36 @@ impl Client {
         self.with_options(options)?.call_json(operation, request)
     }
 
+    /// [`Client::call_with`] with the result as compact JSON text, the same bytes as
+    /// `call_with(..)?.to_string()`, written straight from core's typed response without an intermediate
+    /// `Value` (issue 21: what the C ABI and the bindings on it return).
+    pub fn call_text(&self, operation: &str, request: &Value, options: &CallOptions) -> Result<String, Error> {
+        let response = if options == &CallOptions::default() {
+            self.call_response(operation, request)
+        } else {
+            self.with_options(options)?.call_response(operation, request)
+        }?;
+        Ok(response.to_json_text())
+    }
+
+    /// [`Client::call_text`] with the request as JSON text, read straight into core's typed request
+    /// (`Request::from_json_text`) for the operations and documents that allow it. `None` when the text
+    /// needs the general reader: parse it and use [`Client::call_text`], which gives its errors (issue 21).
+    pub fn try_call_text(
+        &self,
+        operation: &str,
+        request: &str,
+        options: &CallOptions,
+    ) -> Option<Result<String, Error>> {
+        let request = Request::from_json_text(Operation::from_name(operation)?, request)?;
+        let response = if options == &CallOptions::default() {
+            self.execute(request)
+        } else {
+            self.with_options(options).and_then(|c| c.execute(request))
+        };
+        Some(response.map(|r| r.to_json_text()))
+    }
+
     /// The payment journal, when the configuration has one (`payup journal list/show/resolve`).
     pub fn journal(&self) -> Result<&Journal, Error> {
         match &self.journal {
@@ -223,6 +253,11 @@ impl Client {
 
     /// `payup call`: a request document in, a result document out.
     pub fn call_json(&self, operation: &str, request: &Value) -> Result<Value, Error> {
+        self.call_response(operation, request).map(|r| r.to_json())
+    }
+
+    /// The typed response of [`Client::call_json`].
+    fn call_response(&self, operation: &str, request: &Value) -> Result<Response, Error> {
         let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
         let mut request = Request::from_json(op, request)?;
         if let Request::PayupKakaopayWindow(w) = &mut request
@@ -230,7 +265,7 @@ impl Client {
         {
             w.kcp_script_url = self.config.kcp_script_url.clone();
         }
-        self.execute(request).map(|r| r.to_json())
+        self.execute(request)
     }
 
     /// Runs one operation with every safety of this crate: core decides what to check, undo and recover
