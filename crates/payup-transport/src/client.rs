@@ -207,7 +207,7 @@ impl Client {
         request: &str,
         options: &CallOptions,
     ) -> Option<Result<String, Error>> {
-        let request = Request::from_json_text(Operation::from_name(operation)?, request)?;
+        let request = self.with_defaults(Request::from_json_text(Operation::from_name(operation)?, request)?);
         let response = if options == &CallOptions::default() {
             self.execute(request)
         } else {
@@ -259,13 +259,17 @@ impl Client {
     /// The typed response of [`Client::call_json`].
     fn call_response(&self, operation: &str, request: &Value) -> Result<Response, Error> {
         let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
-        let mut request = Request::from_json(op, request)?;
+        self.execute(self.with_defaults(Request::from_json(op, request)?))
+    }
+
+    /// A request read from a document, completed with this client's defaults (the KCP script URL).
+    fn with_defaults(&self, mut request: Request) -> Request {
         if let Request::PayupKakaopayWindow(w) = &mut request
             && w.kcp_script_url.is_none()
         {
             w.kcp_script_url = self.config.kcp_script_url.clone();
         }
-        self.execute(request)
+        request
     }
 
     /// Runs one operation with every safety of this crate: core decides what to check, undo and recover
