@@ -237,9 +237,13 @@ impl<'a> Doc<'a> {
 
     /// Reports fields this request does not know (a typo would otherwise be silently ignored).
     pub fn finish(mut self) -> Problems {
-        let unknown: Vec<String> = self.map.keys().filter(|k| !self.known.contains(&k.as_str())).cloned().collect();
-        for k in unknown {
-            self.problems.push(&k, "is not a field of this request");
+        // Map keys are unique, so each unknown key is checked against the problems found before it only
+        // (`push` scans them all: a request of 100,000 unknown fields took 15 s of CPU, quadratic).
+        let found = self.problems.0.len();
+        for k in self.map.keys().filter(|k| !self.known.contains(&k.as_str())) {
+            if !self.problems.0[..found].iter().any(|f| f.field == *k) {
+                self.problems.0.push(FieldError { field: k.clone(), rule: "is not a field of this request".into() });
+            }
         }
         self.problems
     }
