@@ -102,7 +102,11 @@ impl<T: Transport> Transport for Tracked<T> {
         }
         let output = self.inner.buffers().output();
         if n + amount > output.len() {
+            // No room for both (a body as large as the buffer): the head alone first, then this write,
+            // which flushing the head would overwrite in the buffer, so it is set aside meanwhile.
+            let this_write = output[..amount].to_vec();
             self.flush_held(timeout)?;
+            self.inner.buffers().output()[..amount].copy_from_slice(&this_write);
             return self.inner.transmit_output(amount, timeout);
         }
         // The held head, then this write, in one buffer and one write.

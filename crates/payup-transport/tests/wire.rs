@@ -85,3 +85,26 @@ fn a_request_leaves_in_one_write_and_a_closed_connection_is_not_reused() {
         assert_eq!(first, all, "the request arrived in pieces");
     }
 }
+
+/// A body larger than ureq's output buffer goes out in several writes, the head first: every byte arrives,
+/// in order.
+#[test]
+fn a_body_larger_than_the_buffer_arrives_whole() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/big", listener.local_addr().unwrap());
+    let body: Vec<u8> = (0..600_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let want = body.clone();
+    let server = std::thread::spawn(move || {
+        let (mut c, _) = listener.accept().unwrap();
+        let (_, all) = read_request(&mut c);
+        answer(&mut c);
+        all
+    });
+    let wire = Wire::new(Duration::from_secs(5), Duration::from_secs(5));
+    let headers = vec![("Content-Type".to_string(), "application/octet-stream".to_string())];
+    let r = wire.post(&url, &headers, &body).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r.status, 200);
+    let all = server.join().unwrap();
+    assert!(all.starts_with(b"POST /big HTTP/1.1\r\n"), "the head first");
+    assert!(all.ends_with(&want), "the body whole and in order");
+}
