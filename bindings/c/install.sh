@@ -15,6 +15,7 @@ cd "$(dirname "$0")/../.."
 native=$(cargo rustc --release -p payup-ffi --lib --crate-type staticlib -- --print native-static-libs 2>&1 \
   | sed -n 's/.*native-static-libs: //p' | tail -n 1)
 cargo build --release -p payup-ffi
+rel=${CARGO_TARGET_DIR:-target}/release  # where cargo put the build
 [ -n "$native" ] || native="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 version=$(sed -n 's/^#define PAYUP_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' include/payup.h | paste -sd.)
 
@@ -22,10 +23,10 @@ install -d "$prefix/lib/pkgconfig" "$prefix/include"
 # The real file is libpayup.so.<version>; libpayup.so.<major> (the SONAME programs record) and libpayup.so
 # (what -lpayup finds at link time) point to it.
 major=${version%%.*}
-install -m 0755 target/release/libpayup.so "$prefix/lib/libpayup.so.$version"
+install -m 0755 "$rel/libpayup.so" "$prefix/lib/libpayup.so.$version"
 ln -sfn "libpayup.so.$version" "$prefix/lib/libpayup.so.$major"
 ln -sfn "libpayup.so.$version" "$prefix/lib/libpayup.so"
-install -m 0644 target/release/libpayup.a "$prefix/lib/"
+install -m 0644 "$rel/libpayup.a" "$prefix/lib/"
 install -m 0644 include/payup.h include/payup_php.h "$prefix/include/"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" -e "s|@NATIVE_STATIC_LIBS@|$native|" \
   bindings/c/payup.pc.in > "$prefix/lib/pkgconfig/payup.pc"

@@ -129,7 +129,11 @@ unsafe fn arg_str<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
 /// As [`arg_str`].
 unsafe fn arg_json(p: *const c_char, what: &str) -> Result<Value, Error> {
     // SAFETY: forwarded.
-    let s = unsafe { arg_str(p, what) }?;
+    json_text(unsafe { arg_str(p, what) }?, what)
+}
+
+/// A JSON argument already read as text (see [`arg_json`]).
+fn json_text(s: &str, what: &str) -> Result<Value, Error> {
     serde_json::from_str(s).map_err(|e| {
         Error::invalid_field(what, format!("is not valid JSON (line {}, column {})", e.line(), e.column()))
     })
@@ -362,12 +366,17 @@ pub unsafe extern "C" fn payup_client_call(
         let r = (|| {
             // SAFETY: checked non-NULL.
             let op = unsafe { arg_str(operation, "operation") }?;
+            let options = payup_transport::CallOptions::default();
             // SAFETY: checked non-NULL.
-            let request = unsafe { arg_json(request_json, "request_json") }?;
-            client.call_json(op, &request)
+            let text = unsafe { arg_str(request_json, "request_json") }?;
+            if let Some(r) = client.try_call_text(op, text, &options) {
+                return r;
+            }
+            let request = json_text(text, "request_json")?;
+            client.call_text(op, &request, &options)
         })();
         // SAFETY: checked non-NULL.
-        unsafe { finish(out_json, r) }
+        unsafe { finish_text(out_json, r) }
     })
 }
 
@@ -394,17 +403,30 @@ pub unsafe extern "C" fn payup_client_call_with_options(
             // SAFETY: checked non-NULL.
             let op = unsafe { arg_str(operation, "operation") }?;
             // SAFETY: checked non-NULL.
-            let request = unsafe { arg_json(request_json, "request_json") }?;
+            let text = unsafe { arg_str(request_json, "request_json") }?;
             let options = if options_json.is_null() {
-                payup_transport::CallOptions::default()
+                Ok(payup_transport::CallOptions::default())
             } else {
                 // SAFETY: non-NULL here, NUL-terminated by the contract.
-                payup_transport::CallOptions::from_json(&unsafe { arg_json(options_json, "options_json") }?)?
+                unsafe { arg_json(options_json, "options_json") }
+                    .and_then(|o| payup_transport::CallOptions::from_json(&o))
             };
-            client.call_with(op, &request, &options)
+            // A request that is not JSON is reported before bad options, as always.
+            let options = match options {
+                Ok(o) => o,
+                Err(e) => {
+                    json_text(text, "request_json")?;
+                    return Err(e);
+                }
+            };
+            if let Some(r) = client.try_call_text(op, text, &options) {
+                return r;
+            }
+            let request = json_text(text, "request_json")?;
+            client.call_text(op, &request, &options)
         })();
         // SAFETY: checked non-NULL.
-        unsafe { finish(out_json, r) }
+        unsafe { finish_text(out_json, r) }
     })
 }
 

@@ -66,6 +66,19 @@ macro_rules! operations {
                 match operation { $(Operation::$variant => <$request as Flow>::read(v).map(Request::$variant)),* }
             }
 
+            /// [`Request::from_json`] straight from JSON text, for the operations with a reader of their own
+            /// (`payup_keyin_approve`), and only in the plain case: a valid request whose fields are all of
+            /// their type. `None` means "parse the text and use `from_json`" (which then names every broken
+            /// field); never another result than `from_json` gives (issue 21).
+            pub fn from_json_text(operation: Operation, text: &str) -> Option<Request> {
+                match operation {
+                    Operation::PayupKeyinApprove => {
+                        crate::payup::KeyinApproval::from_json_text(text).map(Request::PayupKeyinApprove)
+                    }
+                    _ => None,
+                }
+            }
+
             /// The operation this request is for.
             pub fn operation(&self) -> Operation {
                 match self { $(Request::$variant(_) => Operation::$variant),* }
@@ -244,6 +257,15 @@ impl Response {
     /// The result document (as `payup call` prints it).
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).expect("results always serialize")
+    }
+
+    /// The result document as compact JSON text: the same bytes as `to_json().to_string()`, written straight
+    /// from the typed result without an intermediate `Value` (issue 21: the C ABI's and the bindings' hot
+    /// path).
+    pub fn to_json_text(&self) -> String {
+        let mut out = Vec::with_capacity(512);
+        serde_json::to_writer(&mut out, self).expect("results always serialize");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 }
 

@@ -41,7 +41,21 @@ impl Timestamp {
     /// `YYYYMMDDHHMMSS` in KST: Payup's `timestamp` (payup-card-keyin.txt §2.1, "YYYYMMDDHH24MISS").
     pub fn kst_14(self) -> String {
         let c = self.kst();
-        format!("{:04}{:02}{:02}{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        if !(0..=9999).contains(&c.year) {
+            return format!("{:04}{:02}{:02}{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second);
+        }
+        // The digits written directly: `format!` cost ~1,800 instructions of every signed request (issue 21).
+        let mut digits = [0u8; 14];
+        let fields = [(c.year as u32, 4), (c.month, 2), (c.day, 2), (c.hour, 2), (c.minute, 2), (c.second, 2)];
+        let mut at = 0;
+        for (mut value, width) in fields {
+            for i in (at..at + width).rev() {
+                digits[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+            at += width;
+        }
+        digits.iter().map(|&d| d as char).collect()
     }
 
     /// `YYYYMMDD` in KST: Payple's `PCD_PAY_DATE`.
@@ -74,6 +88,10 @@ mod tests {
         // 2018-02-11T15:00:00Z is midnight of the spec sample's 20180212000000 in Seoul.
         assert_eq!(Timestamp(1_518_361_200).kst_14(), "20180212000000");
         assert_eq!(Timestamp(1_709_218_800).kst_date(), "20240301"); // leap year: 2024-02-29T15:00Z
+        assert_eq!(Timestamp(253_402_268_399).kst_14(), "99991231235959"); // the last second of the fast path
+        assert_eq!(Timestamp(253_402_268_400).kst_14(), "100000101000000");
+        assert_eq!(Timestamp(-62_167_251_600).kst_14(), "00000101000000");
+        assert_eq!(Timestamp(-62_167_251_601).kst_14(), "-0011231235959");
         assert_eq!(Timestamp(1_709_218_799).kst_14(), "20240229235959");
     }
 }

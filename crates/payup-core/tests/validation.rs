@@ -272,3 +272,80 @@ fn an_unknown_operation_is_named_only_when_it_looks_like_one() {
     let e = payup_core::Operation::internal_failure("payup.keyin.approve");
     assert_eq!((e.kind(), e.code()), (ErrorKind::Ambiguous, Some("INTERNAL")));
 }
+
+/// The request body a keyin approval sends (every field, secrets included) and its Debug form.
+fn keyin_sent(r: &Request) -> (Vec<u8>, String) {
+    let cfg = Config::from_json(
+        &json!({"payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c"}}),
+    )
+    .unwrap();
+    let Next::Send(http) = Exchange::new(r, Timestamp(1_518_361_200)).start(&cfg.credentials) else { panic!() };
+    (http.body.clone(), format!("{r:?}"))
+}
+
+/// Issue 21: `Request::from_json_text` (the hot path without a `Value`) gives exactly what `from_json`
+/// gives for every plain valid request, and steps aside (`None`) for everything else, so that errors keep
+/// their wording.
+#[test]
+fn keyin_text_reader_agrees_with_from_json() {
+    let op = Operation::PayupKeyinApprove;
+    let valid = base("payup.keyin.approve");
+    let mut plain = vec![valid.clone()];
+    for (k, v) in [
+        ("mobile_number", json!("01012345678")),
+        ("kakao_send", json!(false)),
+        ("user_email", json!("a@example.com")),
+        ("quota", json!(24)),
+        ("item_name", json!("따옴표 \" 와 \\ 역슬래시 \u{1F600}")),
+    ] {
+        let mut d = valid.clone();
+        d[k] = v;
+        plain.push(d);
+    }
+    let mut taxed = valid.clone();
+    taxed["tax_flag"] = json!(true);
+    taxed["tax_amount"] = json!(600);
+    taxed["free_amount"] = json!(400);
+    plain.push(taxed);
+    for d in &plain {
+        let text = d.to_string();
+        let fast = Request::from_json_text(op, &text).unwrap_or_else(|| panic!("the text reader declined {text}"));
+        let slow = Request::from_json(op, d).unwrap();
+        assert_eq!(keyin_sent(&fast), keyin_sent(&slow), "{text}");
+    }
+    // Everything else: either the same request, or None (then `from_json` decides, as before).
+    let mut texts: Vec<String> = vec![
+        "".into(),
+        "[]".into(),
+        "null".into(),
+        "{\"order_number\": \"A\"".into(),
+        format!("{valid} x"),
+        valid.to_string().replacen('{', "{\"amount\": 5, ", 1), // a repeated key
+    ];
+    for k in valid.as_object().unwrap().keys() {
+        for bad in [json!(null), json!(""), json!(-1), json!(1.5), json!("1000"), json!(true), json!({}), json!([1])] {
+            let mut d = valid.clone();
+            d[k] = bad;
+            texts.push(d.to_string());
+        }
+        let mut d = valid.clone();
+        d.as_object_mut().unwrap().remove(k);
+        texts.push(d.to_string());
+    }
+    for (k, v) in [("quota", json!(25)), ("card_no", json!("4111")), ("expire_month", json!("13")), ("extra", json!(1))]
+    {
+        let mut d = valid.clone();
+        d[k] = v;
+        texts.push(d.to_string());
+    }
+    for text in &texts {
+        let slow = serde_json::from_str::<Value>(text).ok().map(|v| Request::from_json(op, &v));
+        match (Request::from_json_text(op, text), slow) {
+            (None, _) => {}
+            (Some(fast), Some(Ok(slow))) => assert_eq!(keyin_sent(&fast), keyin_sent(&slow), "{text}"),
+            (Some(_), other) => panic!("the text reader accepted {text}; from_json: {other:?}"),
+        }
+    }
+    // Other operations have no text reader yet.
+    assert!(Request::from_json_text(Operation::PayupKeyinCancel, "{\"transaction_id\": \"x\"}").is_none());
+}

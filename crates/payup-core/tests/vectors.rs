@@ -129,7 +129,10 @@ fn spec_response_samples_parse() {
         assert!(matches!(next, Next::Send(_)), "{name}");
         let Next::Done(result) = x.on_response(&cfg.credentials, &response_of(case)) else { panic!("{name}") };
         match (result, case.get("expected"), case.get("error")) {
-            (Ok(r), Some(want), None) => assert_eq!(&r.to_json(), want, "{name}"),
+            (Ok(r), Some(want), None) => {
+                assert_eq!(&r.to_json(), want, "{name}");
+                assert_eq!(r.to_json_text(), r.to_json().to_string(), "{name}: the text path's bytes");
+            }
             (Err(e), None, Some(want)) => {
                 let got = serde_json::to_value(&e).unwrap();
                 for (k, v) in want.as_object().unwrap() {
@@ -163,7 +166,10 @@ fn payple_window_results() {
         let req = Request::from_json(Operation::PaypleResult, &case["request"]).unwrap();
         let Next::Done(r) = Exchange::new(&req, Timestamp(0)).start(&Default::default()) else { panic!("{name}") };
         match (r, case.get("expected"), case.get("error")) {
-            (Ok(r), Some(want), None) => assert_eq!(&r.to_json(), want, "{name}"),
+            (Ok(r), Some(want), None) => {
+                assert_eq!(&r.to_json(), want, "{name}");
+                assert_eq!(r.to_json_text(), r.to_json().to_string(), "{name}: the text path's bytes");
+            }
             (Err(e), None, Some(want)) => {
                 let got = serde_json::to_value(&e).unwrap();
                 for (k, v) in want.as_object().unwrap() {

@@ -186,6 +186,31 @@ impl Client {
         self.with_options(options)?.call_json(operation, request)
     }
 
+    /// [`Client::call_with`] with the result as compact JSON text, the same bytes as
+    /// `call_with(..)?.to_string()`, written straight from core's typed response without an intermediate
+    /// `Value` (issue 21: what the C ABI and the bindings on it return).
+    pub fn call_text(&self, operation: &str, request: &Value, options: &CallOptions) -> Result<String, Error> {
+        Ok(self.call_response(operation, request, options)?.to_json_text())
+    }
+
+    /// [`Client::call_text`] with the request as JSON text, read straight into core's typed request
+    /// (`Request::from_json_text`) for the operations and documents that allow it. `None` when the text
+    /// needs the general reader: parse it and use [`Client::call_text`], which gives its errors (issue 21).
+    pub fn try_call_text(
+        &self,
+        operation: &str,
+        request: &str,
+        options: &CallOptions,
+    ) -> Option<Result<String, Error>> {
+        let request = self.with_defaults(Request::from_json_text(Operation::from_name(operation)?, request)?);
+        let response = if options == &CallOptions::default() {
+            self.execute(request)
+        } else {
+            self.with_options(options).and_then(|c| c.execute(request))
+        };
+        Some(response.map(|r| r.to_json_text()))
+    }
+
     /// The payment journal, when the configuration has one (`payup journal list/show/resolve`).
     pub fn journal(&self) -> Result<&Journal, Error> {
         match &self.journal {
@@ -234,13 +259,17 @@ impl Client {
             return self.with_options(options)?.call_response(operation, request, &CallOptions::default());
         }
         let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
-        let mut request = Request::from_json(op, request)?;
+        self.execute(self.with_defaults(Request::from_json(op, request)?))
+    }
+
+    /// A request read from a document, completed with this client's defaults (the KCP script URL).
+    fn with_defaults(&self, mut request: Request) -> Request {
         if let Request::PayupKakaopayWindow(w) = &mut request
             && w.kcp_script_url.is_none()
         {
             w.kcp_script_url = self.config.kcp_script_url.clone();
         }
-        self.execute(request)
+        request
     }
 
     /// Runs one operation with every safety of this crate: core decides what to check, undo and recover

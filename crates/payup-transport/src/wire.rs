@@ -44,14 +44,41 @@ impl<In: Transport> Connector<In> for WriteTracker {
             details.uri.host().is_some_and(|h| h.trim_matches(['[', ']']).eq_ignore_ascii_case(host))
                 && details.uri.port_u16().unwrap_or(80) == *port
         });
-        Ok(chained.map(|inner| Tracked { inner, track: !to_proxy }))
+        Ok(chained.map(|inner| Tracked { inner, track: !to_proxy, held: Vec::new(), exchanged: false }))
     }
 }
 
+/// The tracking transport. It also holds back the first write of a request (ureq writes the head and the
+/// body as two writes) and sends it together with the next one, or before the first read, so that a small
+/// request leaves in one write and one TCP segment instead of two (issue 21: a syscall fewer per call, and
+/// the server reads the whole request at once). Nothing is held across a read: the server needs the whole
+/// request before it answers.
 #[derive(Debug)]
 struct Tracked<T> {
     inner: T,
     track: bool,
+    /// The first write of the request, copied out of the output buffer, not sent yet.
+    held: Vec<u8>,
+    /// Bytes went either way since the last liveness probe (see `is_open`).
+    exchanged: bool,
+}
+
+impl<T: Transport> Tracked<T> {
+    /// Sends what is held back, alone.
+    fn flush_held(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let n = self.held.len();
+        let output = self.inner.buffers().output();
+        if output.len() < n {
+            // Never: what was held came out of this buffer.
+            return Err(ureq::Error::Io(std::io::Error::other("held request bytes exceed the output buffer")));
+        }
+        output[..n].copy_from_slice(&self.held);
+        self.held.clear();
+        self.inner.transmit_output(n, timeout)
+    }
 }
 
 impl<T: Transport> Transport for Tracked<T> {
@@ -63,12 +90,53 @@ impl<T: Transport> Transport for Tracked<T> {
             // Set before writing: a write that fails half-way may still have delivered bytes.
             REQUEST_BYTES_WRITTEN.with(|w| w.set(true));
         }
-        self.inner.transmit_output(amount, timeout)
+        self.exchanged = true;
+        if amount == 0 {
+            return self.inner.transmit_output(0, timeout);
+        }
+        let n = self.held.len();
+        if n == 0 {
+            // The first write (the request head): keep it for the next one.
+            self.held.extend_from_slice(&self.inner.buffers().output()[..amount]);
+            return Ok(());
+        }
+        let output = self.inner.buffers().output();
+        if n + amount > output.len() {
+            // No room for both (a body as large as the buffer): the head alone first, then this write,
+            // which flushing the head would overwrite in the buffer, so it is set aside meanwhile.
+            let this_write = output[..amount].to_vec();
+            self.flush_held(timeout)?;
+            self.inner.buffers().output()[..amount].copy_from_slice(&this_write);
+            return self.inner.transmit_output(amount, timeout);
+        }
+        // The held head, then this write, in one buffer and one write.
+        output.copy_within(..amount, n);
+        output[..n].copy_from_slice(&self.held);
+        self.held.clear();
+        self.inner.transmit_output(n + amount, timeout)
+    }
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.exchanged = true;
+        self.flush_held(timeout)?;
+        self.inner.maybe_await_input(timeout)
     }
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.exchanged = true;
+        self.flush_held(timeout)?;
         self.inner.await_input(timeout)
     }
+    /// ureq 3.5 probes a connection twice between two requests (pool.rs): when it returns to the pool
+    /// after its answer, and again when it is taken out for the next request; each probe is three
+    /// syscalls (a non-blocking read between two `ioctl`s). The first one is left out: the probe at
+    /// checkout always runs before a connection carries another request, and sees whatever the first
+    /// would have seen (early bytes after the answer, a close), so a stale connection is still never used.
     fn is_open(&mut self) -> bool {
+        if !self.held.is_empty() {
+            return false;
+        }
+        if std::mem::take(&mut self.exchanged) {
+            return true;
+        }
         self.inner.is_open()
     }
     fn is_tls(&self) -> bool {

@@ -655,6 +655,21 @@ static void test_call_options(const payup_sandbox *sandbox, const payup_client *
   rc = payup_client_call_with_options(client, "payup.keyin.approve", req, "{\"order_number\": \"x\"}", &out);
   CHECK(rc == PAYUP_INVALID, "a request field is not an option: %s", payup_result_name(rc));
   payup_string_free(out);
+  out = NULL;
+  /* A request that is not JSON is reported before bad options (the text path keeps the order). */
+  rc = payup_client_call_with_options(client, "payup.keyin.approve", "{\"order_number\": ", "{\"timeout_ms\": 0}", &out);
+  CHECK(rc == PAYUP_INVALID, "bad request and bad options: %s", payup_result_name(rc));
+  check_error_doc("bad request and bad options", out, "invalid", NULL, NULL, "request_json");
+  payup_string_free(out);
+  out = NULL;
+  /* A field of another type leaves the text path: the general reader names it, as before. */
+  rc = payup_client_call_with_options(client, "payup.keyin.approve",
+    "{\"order_number\": \"T-1\", \"card_no\": \"4111111111111111\", \"expire_month\": \"12\", "
+    "\"expire_year\": \"30\", \"birthday\": \"890302\", \"card_pw\": \"12\", \"amount\": \"1004\", "
+    "\"item_name\": \"x\", \"user_name\": \"y\"}", NULL, &out);
+  CHECK(rc == PAYUP_INVALID, "amount as a string: %s", payup_result_name(rc));
+  check_error_doc("amount as a string", out, "invalid", NULL, NULL, "amount");
+  payup_string_free(out);
   free(req);
   CHECK(payup_sandbox_reset(sandbox) == PAYUP_OK, "reset");
 }

@@ -97,6 +97,65 @@ impl KeyinApproval {
         Ok(r)
     }
 
+    /// Reads a request straight from its JSON text, without a `Value` (issue 21: the C ABI's and the
+    /// bindings' hot path). Only for the plain case: a JSON object of known fields, each once, each of its
+    /// type (strings, integers ≥ 0, booleans), and every rule met; it then gives what
+    /// [`KeyinApproval::from_json`] gives for the parsed text. `None` for anything else (malformed text,
+    /// `null`, another type, an unknown or repeated field, a broken rule): the caller reads the document
+    /// with `from_json`, whose error names every broken field as always.
+    pub fn from_json_text(text: &str) -> Option<Self> {
+        let Scalars(mut v) = serde_json::from_str(text).ok()?;
+        let mut s = |i: usize| match v[i].take() {
+            Some(Scalar::Str(s)) if !s.is_empty() => Some(s),
+            _ => None,
+        };
+        let (order_number, card_no, expire_month, expire_year) = (s(0)?, s(1)?, s(2)?, s(3)?);
+        let (birthday, card_pw, item_name, user_name) = (s(4)?, s(5)?, s(8)?, s(9)?);
+        let opt_str = |x: Option<Scalar>| match x {
+            None => Some(None),
+            Some(Scalar::Str(s)) if !s.is_empty() => Some(Some(s)),
+            // "" is `from_json`'s to judge (the field's own rule)
+            _ => None,
+        };
+        let opt_u64 = |x: Option<Scalar>| match x {
+            None => Some(None),
+            Some(Scalar::U64(n)) => Some(Some(n)),
+            _ => None,
+        };
+        let opt_bool = |x: Option<Scalar>| match x {
+            None => Some(None),
+            Some(Scalar::Bool(b)) => Some(Some(b)),
+            _ => None,
+        };
+        let amount = opt_u64(v[6].take())??;
+        let quota = opt_u64(v[7].take())?.unwrap_or(0);
+        if quota > 24 {
+            return None;
+        }
+        let r = KeyinApproval {
+            order_number,
+            card_no: Secret::card_number(card_no),
+            expire_month,
+            expire_year,
+            birthday: Secret::opaque(birthday),
+            card_pw: Secret::opaque(card_pw),
+            amount,
+            quota: quota as u8,
+            item_name,
+            user_name,
+            mobile_number: opt_str(v[10].take())?,
+            kakao_send: opt_bool(v[11].take())?,
+            user_email: opt_str(v[12].take())?,
+            tax_flag: opt_bool(v[13].take())?,
+            tax_amount: opt_u64(v[14].take())?,
+            free_amount: opt_u64(v[15].take())?,
+        };
+        let mut p = Problems::default();
+        r.check(&mut p);
+        p.into_result().ok()?;
+        Some(r)
+    }
+
     pub(crate) fn check(&self, p: &mut Problems) {
         check_order_number(p, "order_number", &self.order_number);
         fields::check_card_number(p, "card_no", self.card_no.expose(), 11, 20);
@@ -396,3 +455,97 @@ impl Flow for KeyinApproval {
 }
 
 cancel_flow!(KeyinCancel);
+
+/// The request fields [`KeyinApproval::from_json_text`] reads, in the order of its `Scalars` slots.
+const TEXT_FIELDS: [&str; 16] = [
+    "order_number",
+    "card_no",
+    "expire_month",
+    "expire_year",
+    "birthday",
+    "card_pw",
+    "amount",
+    "quota",
+    "item_name",
+    "user_name",
+    "mobile_number",
+    "kakao_send",
+    "user_email",
+    "tax_flag",
+    "tax_amount",
+    "free_amount",
+];
+
+/// A field value of the plain case: a string, an integer ≥ 0 or a boolean (anything else fails the read).
+enum Scalar {
+    Str(String),
+    U64(u64),
+    Bool(bool),
+}
+
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, an integer ≥ 0 or a boolean")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::U64(v))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The slots of [`TEXT_FIELDS`], each filled at most once; an unknown or repeated key fails the read.
+struct Scalars([Option<Scalar>; 16]);
+
+impl<'de> serde::Deserialize<'de> for Scalars {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Slot(usize);
+        impl<'de> serde::Deserialize<'de> for Slot {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct K;
+                impl serde::de::Visitor<'_> for K {
+                    type Value = Slot;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a field of the request")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<Slot, E> {
+                        TEXT_FIELDS.iter().position(|f| *f == k).map(Slot).ok_or_else(|| E::custom("unknown field"))
+                    }
+                }
+                d.deserialize_str(K)
+            }
+        }
+        struct M;
+        impl<'de> serde::de::Visitor<'de> for M {
+            type Value = Scalars;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a request object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Scalars, A::Error> {
+                let mut slots: [Option<Scalar>; 16] = Default::default();
+                while let Some(Slot(i)) = map.next_key()? {
+                    if slots[i].is_some() {
+                        return Err(serde::de::Error::custom("repeated field"));
+                    }
+                    slots[i] = Some(map.next_value()?);
+                }
+                Ok(Scalars(slots))
+            }
+        }
+        d.deserialize_map(M)
+    }
+}
