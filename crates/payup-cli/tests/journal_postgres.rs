@@ -141,9 +141,128 @@ fn a_dead_server_is_a_config_error_and_nothing_is_sent() {
     assert_eq!((code, v["error"]["kind"].as_str()), (2, Some("config")), "{v}");
     assert!(!v.to_string().contains("pw-canary"), "the URL's password is shown: {v}");
     assert_eq!(approvals(&sb, &order), 0);
+    // TLS asked of a server without it: refused, never a plaintext connection instead.
     let tls = config_file("tls", sb.base_url(), &format!("{}?sslmode=require", url()), 1000);
     let (code, v) = finish(spawn(&["call", "payup.keyin.approve"], &tls, &keyin(&order, "4111111111111111")));
     assert_eq!((code, v["error"]["kind"].as_str()), (2, Some("config")), "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("TLS"), "{v}");
     assert!(sb.transactions()["transactions"].as_array().unwrap().is_empty(), "nothing reached the gateway");
+}
+
+/// The server that dies while a client holds its pool: the next approval is a `config` error with nothing
+/// sent (its connections are found closed and a new one cannot be opened), never a request without its intent.
+#[test]
+fn a_server_that_dies_under_a_running_client_sends_nothing_more() {
+    let Some(dir) = std::env::var_os("PAYUP_TEST_POSTGRES_SCRATCH") else {
+        panic!("PAYUP_TEST_POSTGRES_SCRATCH: a directory for a second throw-away cluster (scripts/test sets it)")
+    };
+    let dir = PathBuf::from(dir).join(format!("dying-{}", std::process::id()));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/postgres");
+    let out = Command::new(&script).arg("start").arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pg = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let config = json!({
+        "timeouts": {"connect_ms": 1000, "read_ms": 3000},
+        "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c", "base_url": sb.base_url()},
+        "journal": {"postgres": pg, "pool": 2}
+    });
+    let client = payup_transport::Client::from_json(&config.to_string()).unwrap();
+    let call = |order: &str| client.call_json("payup.keyin.approve", &keyin(order, "4111111111111111"));
+    let before = format!("PG-ALIVE-{}", std::process::id());
+    assert!(call(&before).is_ok());
+    let stop = Command::new(&script).arg("stop").arg(&dir).output().unwrap();
+    assert!(stop.status.success(), "{}", String::from_utf8_lossy(&stop.stderr));
+    for i in 0..3 {
+        let order = format!("PG-DIED-{}-{i}", std::process::id());
+        let e = call(&order).expect_err("the journal is gone");
+        assert_eq!(e.kind(), payup_core::ErrorKind::Config, "{e:?}");
+        assert_eq!(approvals(&sb, &order), 0, "a request was sent without its intent");
+    }
+    assert_eq!(approvals(&sb, &before), 1);
+}
+
+/// A TLS cluster (`scripts/postgres start DIR tls`: ssl=on, only TLS accepted, a throw-away CA).
+fn tls_cluster() -> (String, PathBuf) {
+    let dir = PathBuf::from(std::env::var_os("PAYUP_TEST_POSTGRES_TLS").expect(
+        "PAYUP_TEST_POSTGRES_TLS: the directory of a TLS cluster (scripts/postgres start DIR tls; scripts/test sets it)",
+    ));
+    (std::fs::read_to_string(dir.join("url")).unwrap().trim().to_string(), dir)
+}
+
+#[test]
+fn tls_verify_full_with_the_ca_journals_and_a_wrong_ca_or_plaintext_is_refused() {
+    let (pg, dir) = tls_cluster();
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let ca = dir.join("ca.pem");
+    let with = |tag: &str, query: String| config_file(tag, sb.base_url(), &format!("{pg}?{query}"), 1000);
+    let order = |tag: &str| format!("PGT-{tag}-{}", std::process::id());
+
+    // verify-full with the CA: the chain and the name (IP 127.0.0.1) check out; the approval is journaled.
+    let good = with("tls-full", format!("sslmode=verify-full&sslrootcert={}", ca.display()));
+    let (code, v) = finish(spawn(&["call", "payup.keyin.approve"], &good, &keyin(&order("full"), "4111111111111111")));
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = finish(spawn(&["journal", "list", "--status", "approved"], &good, &json!({})));
+    assert_eq!(code, 0, "{v}");
+    assert!(v.as_array().unwrap().iter().any(|e| e["order_number"] == order("full").as_str()), "{v}");
+    // The same order again over TLS replays (the guard works over the encrypted connection).
+    let (code, v) = finish(spawn(&["call", "payup.keyin.approve"], &good, &keyin(&order("full"), "4111111111111111")));
+    assert_eq!((code, &v["replayed"]), (0, &json!(true)), "{v}");
+    // The CA as a percent-encoded path, and verify-ca and require with it.
+    let encoded = ca.display().to_string().replace('/', "%2F");
+    for (tag, query) in [
+        ("enc", format!("sslmode=verify-full&sslrootcert={encoded}")),
+        ("ca", format!("sslmode=verify-ca&sslrootcert={}", ca.display())),
+        ("req", format!("sslrootcert={}&sslmode=require", ca.display())),
+        // require without a root: encrypted, unverified (libpq's meaning); the server only takes TLS.
+        ("reqnr", "sslmode=require".to_string()),
+    ] {
+        let cfg = with(&format!("tls-{tag}"), query);
+        let (code, v) = finish(spawn(&["call", "payup.keyin.approve"], &cfg, &keyin(&order(tag), "4111111111111111")));
+        assert_eq!(code, 0, "{tag}: {v}");
+    }
+    // Another host name at the same address (hostaddr): verify-ca takes it, verify-full refuses it.
+    let renamed = |mode: &str| {
+        let u = format!(
+            "{}?sslmode={mode}&sslrootcert={}&hostaddr=127.0.0.1",
+            pg.replace("127.0.0.1", "pg.invalid"),
+            ca.display()
+        );
+        config_file(&format!("tls-name-{mode}"), sb.base_url(), &u, 1000)
+    };
+    let (code, v) = finish(spawn(
+        &["call", "payup.keyin.approve"],
+        &renamed("verify-ca"),
+        &keyin(&order("nca"), "4111111111111111"),
+    ));
+    assert_eq!(code, 0, "verify-ca, another name: {v}");
+    let (code, v) = finish(spawn(
+        &["call", "payup.keyin.approve"],
+        &renamed("verify-full"),
+        &keyin(&order("nfull"), "4111111111111111"),
+    ));
+    assert_eq!((code, v["error"]["kind"].as_str()), (2, Some("config")), "verify-full, another name: {v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("certificate not valid for name"), "{v}");
+    assert_eq!(approvals(&sb, &order("nfull")), 0);
+
+    // Refused, nothing sent: a wrong CA (verify-full, verify-ca, and require with a root), Mozilla's roots
+    // (the throw-away CA is not one of them), an unreadable CA file, plaintext (the server rejects it).
+    let wrong = dir.join("wrong-ca.pem");
+    for (tag, query, why) in [
+        ("wfull", format!("sslmode=verify-full&sslrootcert={}", wrong.display()), "certificate"),
+        ("wca", format!("sslmode=verify-ca&sslrootcert={}", wrong.display()), "certificate"),
+        ("wreq", format!("sslmode=require&sslrootcert={}", wrong.display()), "certificate"),
+        ("moz", "sslmode=verify-full".to_string(), "certificate"),
+        ("miss", "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem".to_string(), "sslrootcert"),
+        ("plain", "sslmode=disable".to_string(), "no encryption"),
+        ("ccert", "sslmode=verify-full&sslcert=/tmp/c.pem".to_string(), "sslcert"),
+        ("bmode", "sslmode=sometimes".to_string(), "sslmode"),
+    ] {
+        let cfg = with(&format!("tls-{tag}"), query);
+        let (code, v) = finish(spawn(&["call", "payup.keyin.approve"], &cfg, &keyin(&order(tag), "4111111111111111")));
+        assert_eq!((code, v["error"]["kind"].as_str()), (2, Some("config")), "{tag}: {v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{tag}: {message}");
+        assert_eq!(approvals(&sb, &order(tag)), 0, "{tag}: sent without its intent");
+    }
 }
