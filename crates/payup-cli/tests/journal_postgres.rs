@@ -266,3 +266,46 @@ fn tls_verify_full_with_the_ca_journals_and_a_wrong_ca_or_plaintext_is_refused()
         assert_eq!(approvals(&sb, &order(tag)), 0, "{tag}: sent without its intent");
     }
 }
+
+/// One client, its pool of 4 connections shared by 16 threads: racing one order sends one approval (the
+/// others replay or are `IN_FLIGHT`), and 16 threads on their own orders all go through with one each.
+#[test]
+fn sixteen_threads_on_one_pool_race_one_order_and_run_their_own() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let config = json!({
+        "timeouts": {"connect_ms": 1000, "read_ms": 3000},
+        "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c", "base_url": sb.base_url()},
+        "journal": {"postgres": url(), "pool": 4}
+    });
+    let client = payup_transport::Client::from_json(&config.to_string()).unwrap();
+    let shared = format!("PG-POOL-{}", std::process::id());
+    sb.arm_fault("payup.keyin.approve", "delay", Some(200), 1).unwrap();
+    let results: Vec<Result<Value, payup_core::Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|_| s.spawn(|| client.call_json("payup.keyin.approve", &keyin(&shared, "4111111111111111"))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let fresh = results.iter().filter(|r| r.as_ref().is_ok_and(|v| v.get("replayed").is_none())).count();
+    let replayed = results.iter().filter(|r| r.as_ref().is_ok_and(|v| v["replayed"] == true)).count();
+    let in_flight =
+        results.iter().filter(|r| r.as_ref().is_err_and(|e| e.to_json()["error"]["payup_code"] == "IN_FLIGHT")).count();
+    assert_eq!((fresh, fresh + replayed + in_flight), (1, 16), "{results:?}");
+    assert_eq!(approvals(&sb, &shared), 1);
+    sb.clear_faults();
+    let own: Vec<String> = (0..16).map(|t| format!("PG-OWN-{}-{t}", std::process::id())).collect();
+    std::thread::scope(|s| {
+        for order in &own {
+            let client = &client;
+            s.spawn(move || {
+                let v = client.call_json("payup.keyin.approve", &keyin(order, "4111111111111111")).unwrap();
+                assert!(v.get("replayed").is_none(), "{v}");
+            });
+        }
+    });
+    for order in &own {
+        assert_eq!(approvals(&sb, order), 1, "{order}");
+    }
+    let approved = client.journal().unwrap().list(Some(payup_core::journal::Status::Approved), None).unwrap();
+    assert!(own.iter().all(|o| approved.iter().any(|e| e.order_number.as_deref() == Some(o))));
+}

@@ -342,8 +342,53 @@ const GUARD_HOLDER: &str = "SELECT g.entry_id, e.status, e.fingerprint, e.result
 const RECORD_OUTCOME: &str = "UPDATE payup_journal SET status = $1, transaction_id = COALESCE($2, transaction_id), \
      result = $3, error = $4, updated_at = $5 WHERE id = $6 AND status NOT IN ('approved', 'cancelled')";
 
+/// The common case in one round trip: one statement (its own transaction) takes the guard and inserts the
+/// intent, or — when the key is held — does neither and returns no row. The guard is inserted first under
+/// an id drawn from the sequence; the foreign key is checked at the end of the statement, when both rows
+/// are there. A concurrent holder's uncommitted key makes the `ON CONFLICT` wait for its commit.
+const FAST_INTENT: &str = "WITH new AS (SELECT nextval('payup_journal_id_seq') AS id), \
+     g AS (INSERT INTO payup_guard (guard_key, entry_id, attempts) SELECT $8::TEXT, new.id, 1 FROM new \
+           WHERE $8::TEXT IS NOT NULL ON CONFLICT (guard_key) DO NOTHING RETURNING entry_id), \
+     e AS (INSERT INTO payup_journal (id, operation, gateway, merchant, order_number, transaction_id, amount, \
+           fingerprint, guard_key, status, attempts, recovery, asked_on, created_at, updated_at) \
+           SELECT new.id, $1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::TEXT, $6::BIGINT, $7::TEXT, $8::TEXT, \
+           'pending', 1, $9::TEXT, $10::TEXT, $11::BIGINT, $11::BIGINT FROM new \
+           WHERE $8::TEXT IS NULL OR EXISTS (SELECT 1 FROM g) RETURNING id) \
+     SELECT id FROM e";
+/// The outcome in one round trip: `set_config(…, true)` is `SET LOCAL` for the statement's own transaction.
+const FAST_OUTCOME: &str = "WITH lazy AS (SELECT set_config('synchronous_commit', 'off', true)) \
+     UPDATE payup_journal SET status = $1, transaction_id = COALESCE($2, transaction_id), \
+     result = $3, error = $4, updated_at = $5 FROM lazy WHERE id = $6 AND status NOT IN ('approved', 'cancelled')";
+
 /// The intent and its guard in one transaction; PostgreSQL's commit is durable (synchronous_commit on).
+/// First [`FAST_INTENT`] (a free key: one round trip); a held key goes the long way, in a transaction that
+/// reads and locks its holder.
 pub(crate) fn begin(c: &mut PgConn, intent: &Intent) -> Result<Begin, Error> {
+    let fast = (|| -> Result<Option<i64>, postgres::Error> {
+        let st = c.statement(FAST_INTENT)?;
+        let amount = intent.amount.map(|a| a as i64);
+        let rows = c.client.query(
+            &st,
+            &[
+                &intent.operation.name(),
+                &intent.gateway.as_str(),
+                &intent.merchant,
+                &intent.order_number,
+                &intent.transaction_id,
+                &amount,
+                &intent.fingerprint,
+                &intent.guard_key,
+                &intent.recovery.to_string(),
+                &intent.asked_on,
+                &intent.created_at.0,
+            ],
+        )?;
+        Ok(rows.first().map(|r| r.get(0)))
+    })()
+    .map_err(|e| err("cannot record the intent", &e))?;
+    if let Some(id) = fast {
+        return Ok(Begin::Proceed(id));
+    }
     let statements = (|| -> Result<[postgres::Statement; 3], postgres::Error> {
         Ok([c.statement(INSERT_INTENT)?, c.statement(TAKE_GUARD)?, c.statement(GUARD_HOLDER)?])
     })()
@@ -413,6 +458,23 @@ pub(crate) fn begin(c: &mut PgConn, intent: &Intent) -> Result<Begin, Error> {
 /// intent's commit; a server crash before that leaves the entry pending, for `payup recover`).
 pub(crate) fn finish(c: &mut PgConn, id: i64, outcome: &Outcome, cancels: Option<&str>) -> Result<(), Error> {
     let now = now_unix();
+    if cancels.is_none() || outcome.status != Status::Approved {
+        let r = (|| -> Result<u64, postgres::Error> {
+            let st = c.statement(FAST_OUTCOME)?;
+            c.client.execute(
+                &st,
+                &[
+                    &outcome.status.as_str(),
+                    &outcome.transaction_id,
+                    &outcome.result.as_ref().map(Value::to_string),
+                    &outcome.error.as_ref().map(Value::to_string),
+                    &now,
+                    &id,
+                ],
+            )
+        })();
+        return r.map(|_| ()).map_err(|e| err("cannot record the outcome", &e));
+    }
     let r = (|| -> Result<(), postgres::Error> {
         let record = c.statement(RECORD_OUTCOME)?;
         let mut tx = c.client.transaction()?;
