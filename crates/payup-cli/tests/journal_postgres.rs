@@ -309,3 +309,45 @@ fn sixteen_threads_on_one_pool_race_one_order_and_run_their_own() {
     let approved = client.journal().unwrap().list(Some(payup_core::journal::Status::Approved), None).unwrap();
     assert!(own.iter().all(|o| approved.iter().any(|e| e.order_number.as_deref() == Some(o))));
 }
+
+/// The server refuses the intent's write on a live connection (a trigger raising, as a full disk's "could
+/// not extend file" would): a `config` error, nothing sent, no entry; when the write is allowed again the
+/// same order goes through.
+#[test]
+fn a_server_that_refuses_the_intent_write_sends_nothing() {
+    let psql = |url: &str, sql: &str| {
+        let out = Command::new("psql").args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql]).output().expect("psql");
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let db = format!("payup_full_{}", std::process::id());
+    psql(&url(), &format!("DROP DATABASE IF EXISTS {db}"));
+    psql(&url(), &format!("CREATE DATABASE {db}"));
+    let db_url = format!("{}/{db}", url().rsplit_once('/').unwrap().0);
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let config = json!({
+        "timeouts": {"connect_ms": 1000, "read_ms": 3000},
+        "payup": {"merchant_id": "tester", "api_cert_key": "25bcd7a82f5b4058818462cc7715964c", "base_url": sb.base_url()},
+        "journal": {"postgres": db_url, "pool": 2}
+    });
+    let client = payup_transport::Client::from_json(&config.to_string()).unwrap();
+    psql(
+        &db_url,
+        "CREATE FUNCTION payup_test_full() RETURNS trigger LANGUAGE plpgsql AS \
+         $$BEGIN RAISE EXCEPTION 'could not extend file: No space left on device (test)'; END$$; \
+         CREATE TRIGGER payup_test_full BEFORE INSERT ON payup_journal FOR EACH ROW EXECUTE FUNCTION payup_test_full()",
+    );
+    let order = format!("PG-FULL-{}", std::process::id());
+    for _ in 0..2 {
+        let e = client.call_json("payup.keyin.approve", &keyin(&order, "4111111111111111")).unwrap_err();
+        assert_eq!(e.kind(), payup_core::ErrorKind::Config, "{e:?}");
+        assert!(e.message().contains("No space left on device") && e.message().contains("nothing was sent"), "{e:?}");
+        assert_eq!(approvals(&sb, &order), 0, "a request was sent without its intent");
+    }
+    assert!(client.journal().unwrap().list(None, None).unwrap().is_empty(), "no entry was recorded");
+    psql(&db_url, "DROP TRIGGER payup_test_full ON payup_journal");
+    let v = client.call_json("payup.keyin.approve", &keyin(&order, "4111111111111111")).unwrap();
+    assert!(v.get("replayed").is_none(), "{v}");
+    assert_eq!(approvals(&sb, &order), 1);
+    drop(client);
+    psql(&url(), &format!("DROP DATABASE {db} WITH (FORCE)"));
+}
