@@ -641,6 +641,27 @@ pub fn next_day_query(entry: &Entry, query: &Request, live_secs: i64) -> Option<
     })
 }
 
+/// A later cancel or refund of approval `entry` that went through or whose outcome is not known (pending,
+/// ambiguous, unresolved, approved), among `entries`: same gateway and merchant, and the approval's order
+/// number or transaction id. `payup recover` must not call such an approval `approved` on the strength of a
+/// result query alone (a refunded Payple payment may still be reported by it): a refund that went through
+/// makes it `cancelled`, one in doubt leaves it for a person.
+pub fn cancel_of<'a>(entry: &Entry, entries: &'a [Entry]) -> Option<&'a Entry> {
+    let approval = Operation::from_name(&entry.operation).is_some_and(is_approval);
+    if !approval {
+        return None;
+    }
+    let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+    entries.iter().find(|c| {
+        c.id > entry.id
+            && c.gateway == entry.gateway
+            && c.merchant == entry.merchant
+            && Operation::from_name(&c.operation).is_some_and(|o| is_journaled(o) && !is_approval(o))
+            && (same(&c.order_number, &entry.order_number) || same(&c.transaction_id, &entry.transaction_id))
+            && matches!(c.status, Status::Pending | Status::Ambiguous | Status::Unresolved | Status::Approved)
+    })
+}
+
 /// How long after its intent a pending entry may still be live in the process that wrote it: `payup
 /// recover` leaves younger pending entries alone (`still_pending`).
 pub fn live_window_secs(connect_timeout_ms: u64, read_timeout_ms: u64) -> i64 {
