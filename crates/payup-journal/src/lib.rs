@@ -1,5 +1,6 @@
 //! payup's durable payment journal (issue 17): the storage of `payup_core::journal`'s intents and outcomes.
-//! SQLite (bundled) by default; see README.md for the schema, what is fsynced when, and the guard.
+//! SQLite (bundled) or PostgreSQL (`pg.rs`: TLS by the URL's sslmode, a pool of connections); see
+//! README.md for the schema, what is fsynced when, and the guard.
 //!
 //! The pure decisions (what an intent holds, which orders are guarded, what the guard decides, what an
 //! outcome is recorded as) are in `payup_core::journal`; this crate only stores them, and takes each guard

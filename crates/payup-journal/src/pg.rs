@@ -1,6 +1,7 @@
-//! The PostgreSQL journal (`--features postgres`): the same tables as SQLite's, the guard as a primary
-//! key taken with `INSERT … ON CONFLICT DO NOTHING` in the intent's transaction, its holder read with
-//! `SELECT … FOR UPDATE` — race-free across connections and machines.
+//! The PostgreSQL journal (payup-journal's default `postgres` feature): the same tables as SQLite's, the
+//! guard as a primary key taken with `INSERT … ON CONFLICT DO NOTHING` in the intent's statement or
+//! transaction, its holder read with `SELECT … FOR UPDATE` — race-free across connections and machines.
+//! TLS by the URL's `sslmode` over rustls (libpq's meanings: README.md).
 
 use crate::{Begin, db_text, now_unix};
 use payup_core::Error;
