@@ -1,5 +1,5 @@
 //! The payment journal's cost (issue 17): Payup keyin approvals through the client with no journal, the
-//! SQLite journal or the PostgreSQL journal (a build with `--features postgres`), sequential or with N
+//! SQLite journal or the PostgreSQL journal, sequential or with N
 //! concurrent callers sharing one client.
 //!
 //!     bench-journal CONFIG CALLS WARMUP none|sqlite:PATH|postgres:URL CALLERS [POOL]

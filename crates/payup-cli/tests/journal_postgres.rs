@@ -1,7 +1,10 @@
-//! The PostgreSQL journal (issue 17) against a real server (`scripts/postgres start`, its URL in
-//! PAYUP_TEST_POSTGRES): 8 processes racing one order, two "servers" (two configurations) racing one order,
-//! a `pg_dump` holding no card data or key, a dead server (config, nothing sent). Built with
-//! `--features postgres`; run by scripts/test.
+//! The PostgreSQL journal (issue 17) against real servers (`scripts/postgres start`): 8 processes racing one
+//! order, two "servers" (two configurations) racing one order, 16 threads on one pool, a `pg_dump` holding no
+//! card data or key, a dead server, a server dying under a running client, a server refusing the intent's
+//! write (config, nothing sent), and TLS (`scripts/postgres start DIR tls`). The URL of the plain cluster is
+//! PAYUP_TEST_POSTGRES, the TLS cluster's directory PAYUP_TEST_POSTGRES_TLS, a directory for a cluster a test
+//! starts and stops itself PAYUP_TEST_POSTGRES_SCRATCH. Compiled with payup-cli's `--features postgres` (it
+//! only turns these tests on: the PostgreSQL journal is in every build); run by scripts/test.
 #![cfg(feature = "postgres")]
 
 use payup_sandbox::{Sandbox, SandboxConfig};
