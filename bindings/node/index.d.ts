@@ -287,6 +287,8 @@ export interface SandboxKakaopayOrder {
   transactionId: string | null
   createdAt: string
   updatedAt: string
+  /** The order's spec deviations (sandbox README "Warnings", W4/W5), carried to its approval's entry; null when none. */
+  warnings: SandboxWarning[] | null
   [key: string]: unknown
 }
 

@@ -19,17 +19,32 @@ const ERROR_CODES = Object.freeze({
 
 // ---- names ---------------------------------------------------------------------------------------
 
-function snakeKey(k) {
+// Converted names, remembered: a call converts the same dozen names every time, and the regular
+// expressions were the largest JS cost of a call (bench/README.md). Bounded, because the names come
+// from the caller's objects.
+const NAME_CACHE_LIMIT = 4096
+
+function remembered(convert) {
+  const cache = new Map()
+  return (k) => {
+    let v = cache.get(k)
+    if (v === undefined) {
+      v = convert(k)
+      if (cache.size < NAME_CACHE_LIMIT) cache.set(k, v)
+    }
+    return v
+  }
+}
+
+const snakeKey = remembered((k) => {
   // The catalogue's names the plain conversion would miss (paramOpt1 → param_opt_1), generated from the schema.
   if (Object.prototype.hasOwnProperty.call(generated.SNAKE_NAMES, k)) return generated.SNAKE_NAMES[k]
   // Only camelCase names are converted; PCD_* and snake_case names pass through unchanged.
   if (!/^[a-z][a-zA-Z0-9]*$/.test(k)) return k
   return k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
-}
+})
 
-function camelKey(k) {
-  return k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
-}
+const camelKey = remembered((k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()))
 
 function isPlainObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype
@@ -40,7 +55,8 @@ function isPlainObject(v) {
 function toRequestDocument(req) {
   if (!isPlainObject(req)) return req
   const out = {}
-  for (const [k, v] of Object.entries(req)) {
+  for (const k of Object.keys(req)) {
+    const v = req[k]
     if (v === undefined) continue
     const key = snakeKey(k)
     out[key] = key === 'order' ? toRequestDocument(v) : v
@@ -239,12 +255,19 @@ class Client extends generated.Operations {
 
   /** Any operation with payup's own request document (snake_case, as `payup call` takes it). */
   async call(operation, request = {}, options = undefined) {
+    return this.#call(operation, request, options, false)
+  }
+
+  // `camel`: the result with camelCase names (the typed methods); the addon writes them so (`camel_json`),
+  // or toCamel does for the envelope of `onExchange`.
+  async #call(operation, request, options, camel) {
     const text = documentText('request', request)
     const optionsText = callOptionsText(options)
-    if (this.#onExchange) return this.#callWithEvents(String(operation), text, optionsText)
+    const name = String(operation)
+    if (this.#onExchange) return this.#callWithEvents(name, text, optionsText, camel)
     let out
     try {
-      out = await this.#native.call(String(operation), text, optionsText)
+      out = await this.#native.call(name, text, optionsText, camel)
     } catch (err) {
       throw convert(err)
     }
@@ -253,7 +276,7 @@ class Client extends generated.Operations {
 
   // With onExchange: the events of the call's exchanges reach it on this thread, in order, before the call
   // settles; an exception thrown by onExchange is reported as a warning and never changes the call's outcome.
-  async #callWithEvents(operation, text, optionsText) {
+  async #callWithEvents(operation, text, optionsText, camel) {
     const envelope = JSON.parse(await this.#native.callWithEvents(operation, text, optionsText))
     for (const e of envelope.events) {
       try {
@@ -262,7 +285,7 @@ class Client extends generated.Operations {
         process.emitWarning(`payup: onExchange threw: ${err && err.message}`, 'PayupWarning')
       }
     }
-    if (envelope.ok) return envelope.result
+    if (envelope.ok) return camel ? toCamel(envelope.result) : envelope.result
     const err = new PayupError(envelope.error)
     Error.captureStackTrace(err, Client.prototype.call)
     throw err
@@ -290,7 +313,9 @@ class Client extends generated.Operations {
 
   async [generated.TYPED](operation, request, options) {
     try {
-      return toCamel(await this.call(operation, toRequestDocument(request), options))
+      // A subclass that overrides call() still sees every typed call through it, as before.
+      if (this.call !== Client.prototype.call) return toCamel(await this.call(operation, toRequestDocument(request), options))
+      return await this.#call(operation, toRequestDocument(request), options, true)
     } catch (err) {
       throw camelFields(err)
     }

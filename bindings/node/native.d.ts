@@ -20,11 +20,12 @@ export declare class NativeClient {
    */
   callWithEvents(operation: string, request: string, options?: string | undefined | null): Promise<string>
   /**
-   * Runs `operation` with the JSON request document on the libuv pool; resolves to the result
-   * document as JSON text, rejects with the error document. `options`: the call options document
-   * (`{"timeout_ms": N}`) as JSON text, or none.
+   * Runs `operation` with the JSON request document on one of the addon's worker threads (`pool.rs`);
+   * resolves to the result document as JSON text, rejects with the error document. `options`: the call
+   * options document (`{"timeout_ms": N}`) as JSON text, or none. `camel`: the result's names in
+   * camelCase, as `index.js`'s `toCamel` would write them (the typed methods), saving it a pass.
    */
-  call(operation: string, request: string, options?: string | undefined | null): Promise<string>
+  call(operation: string, request: string, options?: string | undefined | null, camel?: boolean | undefined | null): Promise<string>
   /**
    * Resolves the payment journal's open entries (`payup recover`) on the libuv pool; resolves to the
    * summary as JSON text, rejects with the error document.

@@ -6,10 +6,13 @@
 //! card numbers included): it reaches payup-core's validation, which names the field and never the value.
 //!
 //! Failures are thrown (or rejected) as a plain `Error` whose message is the `{"error": {...}}` document
-//! of payup-core; `index.js` turns it into a `PayupError`. Network calls are `AsyncTask`s on the libuv
-//! pool (the transport is blocking); pure calls are synchronous.
+//! of payup-core; `index.js` turns it into a `PayupError`. A client's network calls run on the addon's own
+//! worker threads (`pool.rs`; the transport is blocking) and settle their Promise on the JS thread;
+//! `recover` and the simulated person are `AsyncTask`s on the libuv pool; pure calls are synchronous.
 
-use napi::bindgen_prelude::AsyncTask;
+mod pool;
+
+use napi::bindgen_prelude::{AsyncTask, Object};
 use napi::{Env, Task};
 use napi_derive::napi;
 use payup_core::{Error, Operation, OperationClass};
@@ -34,38 +37,59 @@ fn parse_doc(field: &str, text: &str) -> Result<Value, Error> {
 /// A payup client: one keep-alive pool, shared by every call (clones are cheap and thread-safe).
 #[napi]
 pub struct NativeClient {
-    inner: payup_transport::Client,
+    /// Shared with the calls in flight: an `Arc` clone per call, not a `Client` clone (which copies the
+    /// configuration and its credentials).
+    inner: std::sync::Arc<payup_transport::Client>,
+    /// Settles this client's calls on the JS thread (`pool.rs`).
+    completer: pool::Completer,
 }
 
 #[napi]
 impl NativeClient {
     /// `config`: the configuration document as JSON text (README "The configuration document").
     #[napi(constructor)]
-    pub fn new(config: String) -> napi::Result<Self> {
+    pub fn new(env: Env, config: String) -> napi::Result<Self> {
         let inner = payup_transport::Client::from_json(&config).map_err(|e| thrown(&e))?;
         inner.set_event_listener(Some(std::sync::Arc::new(CapturedEvents)));
-        Ok(NativeClient { inner })
+        Ok(NativeClient { inner: std::sync::Arc::new(inner), completer: pool::Completer::new(env.raw())? })
     }
 
     /// `call` for a client with `onExchange`: always resolves, to the envelope
     /// `{"ok": true, "result": {...}, "events": [...]}` or `{"ok": false, "error": {...}, "events": [...]}`, so
     /// that `index.js` hands each exchange's event to `onExchange` on the JS thread before settling the call.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn call_with_events(
+    pub fn call_with_events<'env>(
         &self,
+        env: &'env Env,
         operation: String,
         request: String,
         options: Option<String>,
-    ) -> AsyncTask<EventsCallTask> {
-        AsyncTask::new(EventsCallTask { client: self.inner.clone(), operation, request, options })
+    ) -> napi::Result<Object<'env>> {
+        let client = self.inner.clone();
+        let promise =
+            self.completer.spawn(env.raw(), move || Ok(call_with_events(&client, &operation, &request, options)))?;
+        Ok(Object::from_raw(env.raw(), promise))
     }
 
-    /// Runs `operation` with the JSON request document on the libuv pool; resolves to the result
-    /// document as JSON text, rejects with the error document. `options`: the call options document
-    /// (`{"timeout_ms": N}`) as JSON text, or none.
+    /// Runs `operation` with the JSON request document on one of the addon's worker threads (`pool.rs`);
+    /// resolves to the result document as JSON text, rejects with the error document. `options`: the call
+    /// options document (`{"timeout_ms": N}`) as JSON text, or none. `camel`: the result's names in
+    /// camelCase, as `index.js`'s `toCamel` would write them (the typed methods), saving it a pass.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn call(&self, operation: String, request: String, options: Option<String>) -> AsyncTask<CallTask> {
-        AsyncTask::new(CallTask { client: self.inner.clone(), operation, request, options })
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        operation: String,
+        request: String,
+        options: Option<String>,
+        camel: Option<bool>,
+    ) -> napi::Result<Object<'env>> {
+        let client = self.inner.clone();
+        let camel = camel.unwrap_or(false);
+        let promise = self.completer.spawn(env.raw(), move || {
+            call(&client, &operation, &request, options.as_deref(), camel).map_err(|e| e.to_json().to_string())
+        })?;
+        Ok(Object::from_raw(env.raw(), promise))
     }
 
     /// Resolves the payment journal's open entries (`payup recover`) on the libuv pool; resolves to the
@@ -88,36 +112,94 @@ impl NativeClient {
     }
 }
 
-pub struct CallTask {
-    client: payup_transport::Client,
-    operation: String,
-    request: String,
-    options: Option<String>,
+/// One call on a worker thread: the result document as JSON text, or the error.
+fn call(
+    client: &payup_transport::Client,
+    operation: &str,
+    request: &str,
+    options: Option<&str>,
+    camel: bool,
+) -> Result<String, Error> {
+    let run = || {
+        let req = parse_doc("request", request)?;
+        let options = call_options(options)?;
+        let result = client.call_with(operation, &req, &options)?;
+        Ok(if camel { camel_json(&result) } else { result.to_string() })
+    };
+    // A panic must not take the worker thread (or the Promise) with it.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .unwrap_or_else(|_| Err(Operation::internal_failure(operation)))
 }
 
-impl Task for CallTask {
-    type Output = String;
-    type JsValue = String;
+/// `v` as JSON text with every object's names in camelCase (`_x` → `X` for a lowercase letter or digit
+/// `x`), except inside a `details` member, which is written as it is: exactly what `toCamel(JSON.parse(..))`
+/// in `index.js` makes of `v.to_string()`.
+fn camel_json(v: &Value) -> String {
+    let mut out = Vec::with_capacity(512);
+    write_camel(&mut out, v);
+    // Only JSON text was written: valid UTF-8.
+    String::from_utf8(out).unwrap_or_default()
+}
 
-    fn compute(&mut self) -> napi::Result<String> {
-        let run = || {
-            let req = parse_doc("request", &self.request).map_err(|e| thrown(&e))?;
-            let options = call_options(self.options.as_deref()).map_err(|e| thrown(&e))?;
-            self.client.call_with(&self.operation, &req, &options).map(|v| v.to_string()).map_err(|e| thrown(&e))
-        };
-        // napi runs compute() inside an extern "C" callback: a panic would abort the whole Node process.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-            .unwrap_or_else(|_| Err(thrown(&Operation::internal_failure(&self.operation))))
+fn write_camel(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Object(m) => {
+            out.push(b'{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_key(out, &camel_key(k));
+                out.push(b':');
+                if k == "details" { write_json(out, x) } else { write_camel(out, x) }
+            }
+            out.push(b'}');
+        }
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_camel(out, x);
+            }
+            out.push(b']');
+        }
+        other => write_json(out, other),
     }
+}
 
-    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
-        Ok(output)
+// Serializing a string or a `Value` into memory cannot fail.
+fn write_json(out: &mut Vec<u8>, v: &Value) {
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+fn write_key(out: &mut Vec<u8>, k: &str) {
+    let _ = serde_json::to_writer(&mut *out, k);
+}
+
+/// `index.js`'s `camelKey`: `k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())`.
+fn camel_key(k: &str) -> std::borrow::Cow<'_, str> {
+    if !k.contains('_') {
+        return std::borrow::Cow::Borrowed(k);
     }
+    let mut s = String::with_capacity(k.len());
+    let mut chars = k.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&n) if c == '_' && (n.is_ascii_lowercase() || n.is_ascii_digit()) => {
+                s.push(n.to_ascii_uppercase());
+                chars.next();
+            }
+            _ => s.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(s)
 }
 
 thread_local! {
-    /// The events of the call running on this libuv thread, while `call_with_events` runs it (`None` otherwise:
-    /// then nothing is built).
+    /// The events of the call running on this worker thread, while `call_with_events` runs it (`None`
+    /// otherwise: then nothing is built).
     static CAPTURED: std::cell::RefCell<Option<Vec<Value>>> = const { std::cell::RefCell::new(None) };
 }
 
@@ -138,13 +220,6 @@ impl payup_transport::EventListener for CapturedEvents {
     }
 }
 
-pub struct EventsCallTask {
-    client: payup_transport::Client,
-    operation: String,
-    request: String,
-    options: Option<String>,
-}
-
 /// The call options document (`{"timeout_ms": N}`) as JSON text, or none.
 fn call_options(text: Option<&str>) -> Result<payup_transport::CallOptions, payup_core::Error> {
     match text {
@@ -153,33 +228,30 @@ fn call_options(text: Option<&str>) -> Result<payup_transport::CallOptions, payu
     }
 }
 
-impl Task for EventsCallTask {
-    type Output = String;
-    type JsValue = String;
-
-    fn compute(&mut self) -> napi::Result<String> {
-        CAPTURED.with(|c| *c.borrow_mut() = Some(Vec::new()));
-        let run = || {
-            let req = parse_doc("request", &self.request)?;
-            self.client.call_with(&self.operation, &req, &call_options(self.options.as_deref())?)
-        };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-            .unwrap_or_else(|_| Err(Operation::internal_failure(&self.operation)));
-        let events = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
-        let envelope = match result {
-            Ok(v) => json!({"ok": true, "result": v, "events": events}),
-            Err(e) => json!({"ok": false, "error": e.to_json()["error"], "events": events}),
-        };
-        Ok(envelope.to_string())
-    }
-
-    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
-        Ok(output)
-    }
+/// One `call_with_events` on a worker thread: the envelope as JSON text.
+fn call_with_events(
+    client: &payup_transport::Client,
+    operation: &str,
+    request: &str,
+    options: Option<String>,
+) -> String {
+    CAPTURED.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let run = || {
+        let req = parse_doc("request", request)?;
+        client.call_with(operation, &req, &call_options(options.as_deref())?)
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .unwrap_or_else(|_| Err(Operation::internal_failure(operation)));
+    let events = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    let envelope = match result {
+        Ok(v) => json!({"ok": true, "result": v, "events": events}),
+        Err(e) => json!({"ok": false, "error": e.to_json()["error"], "events": events}),
+    };
+    envelope.to_string()
 }
 
 pub struct RecoverTask {
-    client: payup_transport::Client,
+    client: std::sync::Arc<payup_transport::Client>,
 }
 
 impl Task for RecoverTask {

@@ -69,6 +69,29 @@ test('many concurrent calls on one client, all results correct', async () => {
   for (const id of ids) assert.equal(ledgerFor(sandbox, id).length, 1, id)
 })
 
+test('more calls at once than libuv has pool threads: a quick call is not held behind 6 delayed ones', async () => {
+  // libuv's pool has 4 threads: with the calls there, the KCP approval below waited for 4 of the delayed
+  // Payup approvals to end. On the addon's own threads it runs beside them. Ordering only, no timing bound:
+  // the delay (3 s) is far longer than any call.
+  const client = sandbox.client({ readMs: 10000 })
+  const delayed = 6
+  sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: 3000, times: delayed })
+  let settled = 0
+  const slow = []
+  for (let i = 0; i < delayed; i++) {
+    const o = order('PD')
+    slow.push(client.payupKeyinApprove(keyin(o)).then((r) => {
+      settled += 1
+      assert.equal(r.orderNumber, o)
+    }))
+  }
+  const r = await client.kcpKeyinApprove(kcp(order('PK')))
+  assert.equal(r.resCd, '0000')
+  assert.equal(settled, 0, 'the KCP approval settled before every delayed one')
+  await Promise.all(slow)
+  assert.equal(settled, delayed)
+})
+
 test('a per-call { timeoutMs } applies to that call only, and is checked before sending', async () => {
   const client = sandbox.client({ readMs: 10000 })
   sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: 1500 })

@@ -49,6 +49,29 @@ test('payup keyin through the generic call takes and gives snake_case documents'
   assert.equal(r.response_code, '0000')
 })
 
+test('a typed result is the generic result with camelCase names, nulls, numbers and Korean text intact', async () => {
+  // The addon writes typed results in camelCase itself (camel_json in src/lib.rs): the same names, order and
+  // values as the snake_case document converted key by key.
+  const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+  for (const [name, typed, doc] of [
+    ['payup.keyin.approve', (o) => client.payupKeyinApprove(keyin(o, CARD_OK, 1500)),
+      (o) => ({ order_number: o, card_no: CARD_OK, expire_month: '12', expire_year: '30', birthday: '890302',
+        card_pw: '12', amount: 1500, quota: 0, item_name: '테스트 상품', user_name: '홍길동' })],
+    ['kcp.keyin.approve', (o) => client.kcpKeyinApprove(kcp(o, CARD_OK, 1500)),
+      (o) => ({ ordr_idxx: o, good_name: '테스트 상품', buyr_name: '홍길동', amount: 1500, card_no: CARD_OK, card_expiry: '3012' })],
+  ]) {
+    const t = await typed(order('CT'))
+    const g = await client.call(name, doc(order('CG')))
+    assert.deepEqual(Object.keys(t), Object.keys(g).map(camel), name)
+    for (const [k, v] of Object.entries(g)) {
+      const tv = t[camel(k)]
+      assert.equal(typeof tv, typeof v, `${name} ${k}`)
+      if (v === null || typeof v === 'number' || typeof v === 'boolean') assert.equal(tv, v, `${name} ${k}`)
+    }
+    assert.ok(Object.values(t).some((v) => typeof v === 'string' && /[가-힣]/.test(v)), `${name}: Korean text`)
+  }
+})
+
 test('payup kakaopay: order, window (WM), the person pays by card, approve, cancel', async () => {
   const o = order('KP')
   const ordered = await client.payupKakaopayOrder({

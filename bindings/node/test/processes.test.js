@@ -63,6 +63,32 @@ test('worker_threads: four workers with clients of their own, against the main t
   check(results, 100)
 })
 
+test('worker_threads ended while their calls are in flight: the process goes on, later calls work', async () => {
+  // The calls' threads outlive the workers' environments: their completions must find the environment gone
+  // and drop the result (src/pool.rs), not touch freed memory.
+  const config = sandbox.clientConfig()
+  sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: 1500, times: 4 })
+  const exits = [0, 1, 2, 3].map(() => new Promise((resolve, reject) => {
+    const w = new Worker(`
+      const payup = require(${JSON.stringify(pkg)})
+      const { parentPort, workerData } = require('node:worker_threads')
+      const { order, keyin } = require(${JSON.stringify(path.join(__dirname, 'helpers.js'))})
+      const client = new payup.Client(workerData)
+      client.payupKeyinApprove(keyin(order('WT'))).catch(() => {})
+      parentPort.postMessage('started')
+    `, { eval: true, workerData: config })
+    w.once('message', () => setTimeout(() => w.terminate(), 200))
+    w.once('error', reject)
+    w.once('exit', resolve)
+  }))
+  await Promise.all(exits)
+  // Past the delay: every held call has answered into a gone environment.
+  await new Promise((resolve) => setTimeout(resolve, 2000))
+  const o = order('AFTER')
+  const r = await sandbox.client().payupKeyinApprove(require('./helpers').keyin(o))
+  assert.equal(r.orderNumber, o)
+})
+
 test('cluster-style worker processes (fork + exec of node): each its own client', async () => {
   // A client used first in the primary: its pool never reaches the workers, which are new processes.
   const client = sandbox.client()

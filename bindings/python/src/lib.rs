@@ -1,7 +1,8 @@
 //! `payup._payup`: the native half of the Python package `payup`.
 //!
-//! The boundary is deliberately narrow: JSON documents (the same ones `payup call` reads and prints) go
-//! in and out as `str`, and a failure comes back as the `{"error": {...}}` document, never as a native
+//! The boundary is deliberately narrow: the documents of `payup call` go in and out — a client's calls as
+//! Python objects, the request converted straight to core's `serde_json::Value` (`convert.rs`) and the typed
+//! result straight to a dict (`ser.rs`), with no JSON text (issue 21); the rest as JSON `str` — and a failure comes back as the `{"error": {...}}` document, never as a native
 //! exception, so that the exception classes live in Python (`payup/_errors.py`). Every network call
 //! runs inside `py.detach`, i.e. without the GIL: other Python threads keep running meanwhile, and
 //! one `Client` may be shared between threads (the Rust client is `Send + Sync` with one pool).
@@ -11,16 +12,31 @@ use payup_sandbox::person::{self, KakaoChoice, PaypleCard};
 use payup_sandbox::{Sandbox, SandboxConfig};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use serde_json::Value;
+use std::cell::Cell;
 use std::sync::Mutex;
 
-/// `(True, result_json)` or `(False, error_json)`: what every fallible entry point returns.
+mod convert;
+mod ser;
+
+/// `(True, result_json)` or `(False, error_json)`: what the pure entry points return.
 type Outcome = (bool, String);
 
 fn outcome(r: Result<Value, Error>) -> Outcome {
     match r {
         Ok(v) => (true, v.to_string()),
         Err(e) => (false, e.to_json().to_string()),
+    }
+}
+
+/// `(True, result)` or `(False, error)`, both documents as Python objects (a dict): what a client's calls return.
+type PyOutcome<'py> = (bool, Bound<'py, PyAny>);
+
+fn py_outcome<'py>(py: Python<'py>, r: Result<Value, Error>) -> PyResult<PyOutcome<'py>> {
+    match r {
+        Ok(v) => Ok((true, convert::to_py(py, &v)?)),
+        Err(e) => Ok((false, convert::to_py(py, &e.to_json())?)),
     }
 }
 
@@ -33,43 +49,145 @@ fn parse(what: &str, text: &str) -> Result<Value, Error> {
     serde_json::from_str(text).map_err(|e| invalid_json(what, &e))
 }
 
+thread_local! {
+    /// Whether the call running on this thread wants exchange events (`payup` logger at DEBUG): set by the
+    /// entry point from its `events` argument (the Python caller's `logger.isEnabledFor(DEBUG)`, asked once per
+    /// call with the GIL held) and read by `PyEventSink::enabled` without the GIL, once per exchange.
+    static EVENTS_WANTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets `EVENTS_WANTED` for the call running on this thread and puts the previous value back when dropped (a
+/// panic included; a log handler may make a call of its own in the middle of another).
+struct EventsWanted(bool);
+
+impl EventsWanted {
+    fn set(wanted: bool) -> EventsWanted {
+        EventsWanted(EVENTS_WANTED.with(|c| c.replace(wanted)))
+    }
+}
+
+impl Drop for EventsWanted {
+    fn drop(&mut self) {
+        EVENTS_WANTED.with(|c| c.set(self.0));
+    }
+}
+
+/// A request document converted while the GIL was held (`document`, `document_fields`): `AsyncClient` builds it
+/// on the event loop, so that the caller's dict may change afterwards, and runs it on a pool thread.
+#[pyclass(frozen, module = "payup._payup", name = "Document")]
+struct Document {
+    value: Value,
+}
+
+#[pymethods]
+impl Document {
+    fn __repr__(&self) -> String {
+        // Never the content: it holds card data.
+        "<payup._payup.Document>".to_string()
+    }
+}
+
 /// A configured client (`payup_transport::Client`): thread-safe, one keep-alive pool.
 #[pyclass(frozen, module = "payup._payup", name = "NativeClient")]
 struct NativeClient {
     inner: payup_transport::Client,
 }
 
-#[pymethods]
 impl NativeClient {
-    /// Runs one operation without the GIL; `timeout_ms` is the per-call read timeout (a call option).
-    #[pyo3(signature = (operation, request_json, timeout_ms=None))]
-    fn call(&self, py: Python<'_>, operation: String, request_json: String, timeout_ms: Option<u64>) -> Outcome {
+    /// Runs one operation without the GIL (the request already converted); the typed result is converted with
+    /// it, straight to Python objects (`ser.rs`).
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        request: &Value,
+        timeout_ms: Option<u64>,
+        events: bool,
+    ) -> PyResult<PyOutcome<'py>> {
         let client = &self.inner;
         let options = payup_transport::CallOptions { timeout_ms };
-        py.detach(move || {
-            let run = || parse("request", &request_json).and_then(|r| client.call_with(&operation, &r, &options));
+        let result = py.detach(move || {
+            let _wanted = EventsWanted::set(events);
+            let run = || client.call_response(operation, request, &options);
             // A panic must not cross into Python as a bare PanicException: it is an unknown outcome.
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-                .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure(&operation)));
-            outcome(result)
-        })
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+                .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure(operation)))
+        });
+        match result {
+            Ok(response) => Ok((true, ser::to_py(py, &response)?)),
+            // The error document's inner object (`error_from_document` takes either).
+            Err(e) => Ok((false, ser::to_py(py, &e)?)),
+        }
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    /// Runs one operation: `request` is a dict (converted here, no JSON text) or a `Document`. `timeout_ms` is
+    /// the per-call read timeout (a call option); `events` whether to build exchange events for the `payup`
+    /// logger (the caller's `isEnabledFor(DEBUG)`, asked once per call with the GIL held).
+    #[pyo3(signature = (operation, request, timeout_ms=None, events=false))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        request: &Bound<'py, PyAny>,
+        timeout_ms: Option<u64>,
+        events: bool,
+    ) -> PyResult<PyOutcome<'py>> {
+        if let Ok(doc) = request.cast::<Document>() {
+            return self.run(py, operation, &doc.get().value, timeout_ms, events);
+        }
+        // Only a dict is an object to `json`, as before: another Mapping is refused the way it refused it.
+        let converted = if request.cast::<PyDict>().is_ok() {
+            convert::document(request)
+        } else {
+            Err(convert::Refused::Encoder(format!(
+                "Object of type {} is not JSON serializable",
+                request.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            )))
+        };
+        match converted {
+            Ok(value) => self.run(py, operation, &value, timeout_ms, events),
+            Err(refused) => Ok((false, refused.to_py(py, "request")?)),
+        }
     }
 
-    /// Sends each exchange's redacted event (issue 20) as a JSON `str` to `emit`, on the calling thread with
-    /// the GIL held, when `enabled()` says so (asked first: nothing is built otherwise). `payup._client`
-    /// passes `logging.getLogger("payup").isEnabledFor(DEBUG)` and a function that logs one record.
-    fn set_event_sink(&self, enabled: Py<PyAny>, emit: Py<PyAny>) {
-        self.inner.set_event_listener(Some(std::sync::Arc::new(PyEventSink { enabled, emit })));
+    /// The typed methods' call: the request's field names and values as two tuples of the same length (a
+    /// `None` value is a field not given). Otherwise as `call`.
+    #[pyo3(signature = (operation, names, values, timeout_ms=None, events=false))]
+    fn call_fields<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        names: &Bound<'py, PyTuple>,
+        values: &Bound<'py, PyTuple>,
+        timeout_ms: Option<u64>,
+        events: bool,
+    ) -> PyResult<PyOutcome<'py>> {
+        match convert::fields(names, values) {
+            Ok(value) => self.run(py, operation, &value, timeout_ms, events),
+            Err(refused) => Ok((false, refused.to_py(py, "request")?)),
+        }
+    }
+
+    /// Sends each exchange's redacted event (issue 20) as a dict to `emit`, on the calling thread with the GIL
+    /// held, during calls made with `events=True` (nothing is built otherwise). `payup._client` passes a
+    /// function that logs one record on the `payup` logger.
+    fn set_event_sink(&self, emit: Py<PyAny>) {
+        self.inner.set_event_listener(Some(std::sync::Arc::new(PyEventSink { emit })));
     }
 
     /// Resolves the payment journal's open entries without the GIL (`payup recover`).
-    fn recover(&self, py: Python<'_>) -> Outcome {
+    #[pyo3(signature = (events=false))]
+    fn recover<'py>(&self, py: Python<'py>, events: bool) -> PyResult<PyOutcome<'py>> {
         let client = &self.inner;
-        py.detach(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| client.recover()))
-                .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure("recover")));
-            outcome(result)
-        })
+        let result = py.detach(move || {
+            let _wanted = EventsWanted::set(events);
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| client.recover()))
+                .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure("recover")))
+        });
+        py_outcome(py, result)
     }
 
     /// Drops a keep-alive pool that another process filled (called after `os.fork()` in the child; calls
@@ -83,28 +201,53 @@ impl NativeClient {
     }
 }
 
-/// The Python side of a client's exchange events: two callables (see `NativeClient::set_event_sink`).
+/// `(True, Document)` or `(False, error)`: a request document converted now (see `Document`).
+#[pyfunction]
+fn document<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<PyOutcome<'py>> {
+    let converted = if request.cast::<PyDict>().is_ok() {
+        convert::document(request)
+    } else {
+        Err(convert::Refused::Encoder(format!(
+            "Object of type {} is not JSON serializable",
+            request.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        )))
+    };
+    match converted {
+        Ok(value) => Ok((true, Bound::new(py, Document { value })?.into_any())),
+        Err(refused) => Ok((false, refused.to_py(py, "request")?)),
+    }
+}
+
+/// `document` for the typed methods' two tuples (see `NativeClient::call_fields`).
+#[pyfunction]
+fn document_fields<'py>(
+    py: Python<'py>,
+    names: &Bound<'py, PyTuple>,
+    values: &Bound<'py, PyTuple>,
+) -> PyResult<PyOutcome<'py>> {
+    match convert::fields(names, values) {
+        Ok(value) => Ok((true, Bound::new(py, Document { value })?.into_any())),
+        Err(refused) => Ok((false, refused.to_py(py, "request")?)),
+    }
+}
+
+/// The Python side of a client's exchange events: one callable (see `NativeClient::set_event_sink`).
 struct PyEventSink {
-    enabled: Py<PyAny>,
     emit: Py<PyAny>,
 }
 
 impl payup_transport::EventListener for PyEventSink {
+    /// The flag the entry point set for this thread's call: no GIL, no Python call per exchange.
     fn enabled(&self) -> bool {
-        Python::attach(|py| match self.enabled.call0(py).and_then(|r| r.bind(py).is_truthy()) {
-            Ok(b) => b,
-            Err(e) => {
-                e.write_unraisable(py, None);
-                false
-            }
-        })
+        EVENTS_WANTED.with(Cell::get)
     }
 
     fn on_exchange(&self, event: &payup_transport::Event) {
-        let json = event.to_json().to_string();
+        let doc = event.to_json();
         Python::attach(|py| {
             // A failing log handler must not change the payment's outcome: report it as unraisable.
-            if let Err(e) = self.emit.call1(py, (json,)) {
+            let sent = convert::to_py(py, &doc).and_then(|d| self.emit.call1(py, (d,)));
+            if let Err(e) = sent {
                 e.write_unraisable(py, None);
             }
         })
@@ -348,6 +491,9 @@ fn payup_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("FAULTS", payup_sandbox::FAULTS.to_vec())?;
     m.add_class::<NativeClient>()?;
     m.add_class::<NativeSandbox>()?;
+    m.add_class::<Document>()?;
+    m.add_function(wrap_pyfunction!(document, m)?)?;
+    m.add_function(wrap_pyfunction!(document_fields, m)?)?;
     m.add_function(wrap_pyfunction!(client_new, m)?)?;
     m.add_function(wrap_pyfunction!(person_kakaopay_mobile, m)?)?;
     m.add_function(wrap_pyfunction!(person_kakaopay_pc, m)?)?;

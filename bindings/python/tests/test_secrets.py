@@ -224,7 +224,7 @@ def test_exchange_events_are_not_built_unless_debug_is_enabled(
     client = sandbox.client()
     client.call("payup.keyin.approve", canary_keyin("EV-6"))
     assert not any(hasattr(rec, "payup_event") for rec in caplog.records)
-    built: List[str] = []
+    built: List[Dict[str, Any]] = []
     original = payup._client._log_event
     payup._client._log_event = built.append  # type: ignore[assignment]
     try:
@@ -233,6 +233,16 @@ def test_exchange_events_are_not_built_unless_debug_is_enabled(
         assert built == [], "isEnabledFor(DEBUG) is false: no event is built or delivered"
         caplog.set_level(logging.DEBUG, logger="payup")
         client2.call("payup.keyin.approve", canary_keyin("EV-8"))
-        assert len(built) == 1 and json.loads(built[0])["status"] == 200
+        assert len(built) == 1 and built[0]["status"] == 200
     finally:
         payup._client._log_event = original
+
+
+def test_a_converted_document_shows_nothing(client: payup.Client) -> None:
+    """Issue 21: AsyncClient's native document (converted on the loop) holds the card data: its repr does not."""
+    ok, document = payup._payup.document(canary_keyin("DOC-1"))
+    assert ok
+    assert_clean(document)
+    ok, fields = payup._payup.document_fields(("card_no", "birthday", "card_pw"), (CARD, BIRTH, PW))
+    assert ok and repr(fields) == "<payup._payup.Document>" and PW not in repr(fields)
+    assert_clean(fields)

@@ -138,11 +138,12 @@ fn sandbox_command_prints_its_url_and_stops_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("payup-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let state = dir.join("state.json");
+    let log = dir.join("stderr.log");
     let mut child = Command::new(PAYUP)
         .args(["sandbox", "--addr", "127.0.0.1:0", "--state", state.to_str().unwrap(), "--client-config"])
         .arg(dir.join("client.json"))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -161,12 +162,45 @@ fn sandbox_command_prints_its_url_and_stops_on_sigterm() {
     assert_eq!(code, 0, "{v}");
     let (code, v, _) = call(&written, "kcp.cancel", &json!({"tno": v["tno"], "mod_desc": "test"}));
     assert_eq!(code, 0, "{v}");
+    // The sandbox's own output holds no canary (card number, birth date, a key a merchant sent in a body):
+    // an approval with the canary card, and raw requests a merchant's code could send (README "Warnings").
+    let (code, v, _) = call(&written, "payup.keyin.approve", &keyin("SBX-3", CANARY_PAN));
+    assert_eq!(code, 0, "{v}");
+    let raw = [
+        (
+            "/ep/api/kakao/tester/order",
+            json!({"orderNumber": "SBX-4", "userAgent": "WP", "amount": "1000", "itemName": "i",
+            "userName": "u", "returnUrl": "test", "timestamp": "20261130120000", "signature": "0".repeat(64),
+            "apiCertKey": "CANARYKEY0123456789abcdef"}),
+        ),
+        (
+            "/gw/hub/v1/payment",
+            json!({"site_cd": "T0000", "card_no": CANARY_PAN, "card_taxno": "731205", "card_pwd": "47"}),
+        ),
+        ("/php/auth.php", json!({"cst_id": "test", "custKey": "CANARYKEY0123456789abcdef"})),
+    ];
+    for (path, body) in raw {
+        let (status, _) = payup_sandbox::person::request(
+            "POST",
+            &format!("{base}{path}"),
+            "application/json",
+            body.to_string().as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{path}");
+    }
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
     let saved = std::fs::read_to_string(&state).unwrap();
-    assert!(saved.contains("SBX-1") && !saved.contains("4111111111111111"));
+    assert!(saved.contains("SBX-1") && saved.contains("SBX-3") && !saved.contains("4111111111111111"));
+    let printed = std::fs::read_to_string(&log).unwrap();
+    assert!(printed.contains("dashboard at") && printed.contains("stopped"), "{printed}");
+    for canary in [CANARY_PAN, "731205", "CANARYKEY0123456789abcdef"] {
+        assert!(!printed.contains(canary) && !saved.contains(canary), "{canary} in: {printed}");
+    }
+    assert_eq!(printed.lines().count(), 2, "the sandbox prints only its start and stop lines: {printed}");
 }
 
 /// `payup sandbox --strict`: a spec deviation the real gateway accepts (README "Warnings", W1) is refused.

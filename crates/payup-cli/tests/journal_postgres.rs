@@ -57,6 +57,15 @@ fn keyin(order: &str, card: &str) -> Value {
            "birthday": "640217", "card_pw": "93", "amount": 1000, "quota": 0, "item_name": "book", "user_name": "Hong"})
 }
 
+/// Whether `text` holds `digits` with no digit right before or after it.
+fn holds_number(text: &str, digits: &str) -> bool {
+    text.match_indices(digits).any(|(i, _)| {
+        let before = text[..i].chars().next_back().is_some_and(|c| c.is_ascii_digit());
+        let after = text[i + digits.len()..].chars().next().is_some_and(|c| c.is_ascii_digit());
+        !before && !after
+    })
+}
+
 fn approvals(sb: &Sandbox, order: &str) -> usize {
     let all = sb.transactions()["transactions"].as_array().cloned().unwrap_or_default();
     all.iter().filter(|t| t["order_number"] == order && t["status"] == "approved").count()
@@ -129,7 +138,8 @@ fn recover_and_list_work_on_postgres_and_pg_dump_holds_no_card_data() {
     for canary in [card, &card[6..], key] {
         assert!(!text.contains(canary), "pg_dump holds {canary}");
     }
-    assert!(!text.contains(birthday), "pg_dump holds the birth date");
+    // As a number of its own: six digits also turn up inside the sandbox's random 8-digit auth numbers.
+    assert!(!holds_number(&text, birthday), "pg_dump holds the birth date");
     assert!(!text.contains(&format!("card_pw\":\"{pw}")), "pg_dump holds the password digits");
 }
 

@@ -132,8 +132,16 @@ impl Error {
 
     /// An `invalid` error listing every broken field. Panics on an empty list (a bug).
     pub fn invalid(fields: Vec<FieldError>) -> Self {
+        Self::invalid_and_more(fields, 0)
+    }
+
+    /// An `invalid` error naming `fields` and counting `more` broken fields it does not name.
+    pub fn invalid_and_more(fields: Vec<FieldError>, more: usize) -> Self {
         assert!(!fields.is_empty(), "Error::invalid needs at least one field");
-        let message = fields.iter().map(|f| format!("{}: {}", f.field, f.rule)).collect::<Vec<_>>().join("; ");
+        let mut message = fields.iter().map(|f| format!("{}: {}", f.field, f.rule)).collect::<Vec<_>>().join("; ");
+        if more > 0 {
+            message.push_str(&format!("; and {more} more"));
+        }
         let mut e = Self::base(ErrorKind::Invalid, None, format!("invalid request: {message}"));
         e.field = Some(fields[0].field.clone());
         e.fields = fields;

@@ -53,21 +53,30 @@ pub fn describe(read: impl FnOnce()) -> Vec<Field> {
 
 static EMPTY_OBJECT: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
-/// Collects broken fields.
+/// Collects broken fields: the first [`Problems::LISTED`] by name, the rest counted. A document of 100,000
+/// unknown keys then costs one pass, not a quadratic de-duplication and a message of megabytes.
 #[derive(Debug, Default)]
-pub struct Problems(pub Vec<FieldError>);
+pub struct Problems(pub Vec<FieldError>, pub usize);
 
 impl Problems {
+    /// How many broken fields an error names; more are counted in its message.
+    pub const LISTED: usize = 64;
+
     pub fn push(&mut self, field: &str, rule: impl Into<String>) {
-        if !self.has(field) {
+        if self.has(field) {
+            return;
+        }
+        if self.0.len() < Self::LISTED {
             self.0.push(FieldError { field: field.to_string(), rule: rule.into() });
+        } else {
+            self.1 += 1;
         }
     }
     pub fn has(&self, field: &str) -> bool {
         self.0.iter().any(|f| f.field == field)
     }
     pub fn into_result(self) -> Result<(), Error> {
-        if self.0.is_empty() { Ok(()) } else { Err(Error::invalid(self.0)) }
+        if self.0.is_empty() { Ok(()) } else { Err(Error::invalid_and_more(self.0, self.1)) }
     }
 
     /// Runs a request's checks: `invalid` listing every broken field, or Ok.
@@ -444,5 +453,21 @@ mod tests {
         assert!(!text.contains("4111"), "{text}");
         assert_eq!(p.0[0].rule, "must be a string, not a number");
         assert_eq!(p.0[1].field, "b");
+    }
+
+    #[test]
+    fn a_document_of_many_unknown_keys_is_one_error_naming_the_first_and_counting_the_rest() {
+        let mut v = serde_json::Map::new();
+        for i in 0..100_000 {
+            v.insert(format!("extra_{i}"), serde_json::json!(i));
+        }
+        let v = Value::Object(v);
+        let mut d = Doc::new(&v).unwrap();
+        let _ = d.str("a");
+        let e = d.finish().into_result().unwrap_err();
+        assert_eq!(e.fields.len(), Problems::LISTED);
+        assert_eq!(e.field.as_deref(), Some("a"));
+        assert!(e.message().ends_with(&format!("and {} more", 100_000 + 1 - Problems::LISTED)), "{}", e.message());
+        assert!(e.message().len() < 4096);
     }
 }

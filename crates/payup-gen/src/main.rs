@@ -418,16 +418,17 @@ fn python(ops: &[Op]) -> String {
 
     body.push_str(
         "\n\nclass Operations:\n    \"\"\"The typed methods of :class:`payup.Client`: one per operation of the catalogue, keyword \
-         arguments\n    in, the result TypedDict out. Each builds the request document (``None`` = not given) and runs\n    \
-         :meth:`payup.Client.call`.\"\"\"\n\n    __slots__ = ()\n\n    if TYPE_CHECKING:\n\n        def call(\n            self, \
-         operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None\n        ) -> Dict[str, Any]: ...\n",
+         arguments\n    in, the result TypedDict out. Each passes its fields (``None`` = not given) to\n    \
+         ``payup.Client._call_fields``, which runs it as :meth:`payup.Client.call` does.\"\"\"\n\n    __slots__ = ()\n\n    \
+         if TYPE_CHECKING:\n\n        def _call_fields(\n            self, operation: str, names: Tuple[str, ...], values: \
+         Tuple[Any, ...], timeout_ms: Optional[int]\n        ) -> Any: ...\n",
     );
     py_methods(&mut body, ops, false);
     body.push_str(
         "\n\nclass AsyncOperations:\n    \"\"\"The typed coroutine methods of :class:`payup.AsyncClient`, the same as \
-         :class:`Operations`' but\n    awaited: each builds the request document and awaits :meth:`payup.AsyncClient.call`.\"\"\"\n\n    \
-         __slots__ = ()\n\n    if TYPE_CHECKING:\n\n        async def call(\n            self, \
-         operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None\n        ) -> Dict[str, Any]: ...\n",
+         :class:`Operations`' but\n    awaited: each awaits ``payup.AsyncClient._call_fields``, as :meth:`payup.AsyncClient.call` runs.\"\"\"\n\n    \
+         __slots__ = ()\n\n    if TYPE_CHECKING:\n\n        async def _call_fields(\n            self, operation: str, \
+         names: Tuple[str, ...], values: Tuple[Any, ...], timeout_ms: Optional[int]\n        ) -> Any: ...\n",
     );
     py_methods(&mut body, ops, true);
 
@@ -449,6 +450,7 @@ fn python(ops: &[Op]) -> String {
         "Mapping",
         "Optional",
         "Sequence",
+        "Tuple",
         "TypedDict",
         "Union",
         "cast",
@@ -457,7 +459,7 @@ fn python(ops: &[Op]) -> String {
         .iter()
         .copied()
         .filter(|t| {
-            matches!(*t, "TYPE_CHECKING" | "Any" | "Dict" | "Mapping" | "Optional" | "TypedDict" | "cast")
+            matches!(*t, "TYPE_CHECKING" | "Any" | "Optional" | "Tuple" | "TypedDict" | "cast")
                 || contains_word(&body, t)
         })
         .collect();
@@ -466,9 +468,7 @@ fn python(ops: &[Op]) -> String {
     for e in &exported {
         writeln!(out, "    {},", py_str(e)).unwrap();
     }
-    out.push_str("]\n\n\ndef _doc(**fields: Any) -> Dict[str, Any]:\n    \"\"\"A request document from keyword arguments: \
-                  ``None`` means \"not given\" and is left out.\"\"\"\n    return {k: v for k, v in fields.items() if v \
-                  is not None}\n");
+    out.push_str("]\n");
     out.push_str(&body);
     out
 }
@@ -508,25 +508,32 @@ fn py_methods(body: &mut String, ops: &[Op], coroutine: bool) {
              in place of the\n                configuration's ``timeouts.read_ms`` (1–600000)\n        ",
         );
         writeln!(body, "        \"\"\"{}\"\"\"", py_doc(&doc)).unwrap();
-        writeln!(body, "        doc = _doc(").unwrap();
-        for f in &op.request {
-            let value = match (f.ty.as_str(), f.required) {
-                ("object", true) => format!("dict({})", f.name),
-                ("object", false) => format!("dict({0}) if {0} is not None else None", f.name),
-                ("array", true) => format!("list({})", f.name),
-                ("array", false) => format!("list({0}) if {0} is not None else None", f.name),
-                _ => f.name.clone(),
-            };
-            writeln!(body, "            {}={value},", f.name).unwrap();
+        // Two tuples, names (constants) and values, in the schema's order: the native module builds core's
+        // document from them (a `None` value is a field not given), with no dict or JSON text in between.
+        writeln!(body, "        return cast(\n            {},\n            {wait}self._call_fields(", op.result_type)
+            .unwrap();
+        writeln!(body, "                {},", py_str(&op.name)).unwrap();
+        if op.request.is_empty() {
+            writeln!(body, "                (),\n                (),").unwrap();
+        } else {
+            body.push_str("                (\n");
+            for f in &op.request {
+                writeln!(body, "                    {},", py_str(&f.name)).unwrap();
+            }
+            body.push_str("                ),\n                (\n");
+            for f in &op.request {
+                let value = match (f.ty.as_str(), f.required) {
+                    ("object", true) => format!("dict({})", f.name),
+                    ("object", false) => format!("dict({0}) if {0} is not None else None", f.name),
+                    ("array", true) => format!("list({})", f.name),
+                    ("array", false) => format!("list({0}) if {0} is not None else None", f.name),
+                    _ => f.name.clone(),
+                };
+                writeln!(body, "                    {value},").unwrap();
+            }
+            body.push_str("                ),\n");
         }
-        writeln!(body, "        )").unwrap();
-        writeln!(
-            body,
-            "        return cast({}, {wait}self.call({}, doc, timeout_ms=timeout_ms))",
-            op.result_type,
-            py_str(&op.name)
-        )
-        .unwrap();
+        body.push_str("                timeout_ms,\n            ),\n        )\n");
     }
 }
 
@@ -1347,7 +1354,8 @@ mod tests {
         let py = file(&after, "bindings/python/python/payup/_generated.py");
         assert!(py.contains("        refund_note_2: Optional[str] = None,\n"));
         assert!(py.contains("            refund_note_2: A note. — at most 40 bytes\n"));
-        assert!(py.contains("            refund_note_2=refund_note_2,\n"));
+        assert!(py.contains("                    \"refund_note_2\",\n"));
+        assert!(py.contains("                    refund_note_2,\n"));
         let ts = file(&after, "bindings/node/generated.d.ts");
         assert!(ts.contains("  /** A note. — at most 40 bytes */\n  refundNote2?: string\n"));
         let js = file(&after, "bindings/node/generated.js");

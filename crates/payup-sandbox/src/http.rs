@@ -163,7 +163,17 @@ fn serve_threads(listener: TcpListener, shared: &Arc<Shared>, spawned: &Arc<Spaw
 }
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n")
+    // From one `\r` to the next rather than a 4-byte comparison at every offset (`windows(4)` was ~40%
+    // of parsing a request under callgrind).
+    let mut from = 0;
+    while let Some(i) = buf[from..].iter().position(|&b| b == b'\r') {
+        let at = from + i;
+        if buf.get(at..at + 4) == Some(b"\r\n\r\n") {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn find_crlf(buf: &[u8], from: usize) -> Option<usize> {
@@ -444,6 +454,9 @@ mod event_loop {
     fn worker(me: usize, listener: &TcpListener, shared: &Arc<Shared>, spawned: &Arc<Spawned>, counts: &[AtomicUsize]) {
         let mut conns: Vec<Conn> = Vec::new();
         let mut fds: Vec<libc::pollfd> = Vec::new();
+        // Every read goes through this one buffer (a 16 KiB array on the stack was zeroed per request:
+        // 11% of a keyin approval's instructions under callgrind).
+        let mut scratch = vec![0u8; 16 * 1024];
         while !shared.stop.load(Ordering::SeqCst) {
             // New connections go to the worker with the fewest: this one polls the listener only while
             // it is (one of) those.
@@ -470,7 +483,7 @@ mod event_loop {
                 if fds[first_conn + i].revents == 0 {
                     continue;
                 }
-                match service(&mut conns[i], shared, stopping) {
+                match service(&mut conns[i], shared, stopping, &mut scratch) {
                     Next::Keep => {}
                     Next::Drop => {
                         conns.swap_remove(i);
@@ -533,7 +546,7 @@ mod event_loop {
     }
 
     /// The connection is ready: write what is pending, read what arrived, answer every whole request.
-    fn service(c: &mut Conn, shared: &Shared, stopping: bool) -> Next {
+    fn service(c: &mut Conn, shared: &Shared, stopping: bool, tmp: &mut [u8]) -> Next {
         match flush(c) {
             Ok(true) => {}
             Ok(false) => return Next::Keep,
@@ -543,10 +556,9 @@ mod event_loop {
             let _ = c.stream.shutdown(std::net::Shutdown::Write);
             return Next::Drop;
         }
-        let mut tmp = [0u8; 16 * 1024];
         let mut eof = false;
         loop {
-            match c.stream.read(&mut tmp) {
+            match c.stream.read(tmp) {
                 Ok(0) => {
                     eof = true;
                     break;
@@ -638,6 +650,21 @@ mod event_loop {
             }
             Ok(_) => Next::Keep,
             Err(_) => Next::Drop,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_head_end;
+
+    #[test]
+    fn head_end() {
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nbody"), Some(23));
+        assert_eq!(find_head_end(b"\r\n\r\n"), Some(0));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: \r\r\n\r\n"), Some(20));
+        for partial in [&b""[..], b"\r", b"\r\n", b"\r\n\r", b"GET / HTTP/1.1\r\nHost: x\r\n", b"a\r\r\r\n\r"] {
+            assert_eq!(find_head_end(partial), None, "{partial:?}");
         }
     }
 }

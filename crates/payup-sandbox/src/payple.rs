@@ -78,11 +78,7 @@ fn deviate(
     evidence: &str,
     refusal: impl FnOnce() -> Response,
 ) -> Result<(), Response> {
-    if sh.config.strict {
-        return Err(refusal());
-    }
-    warnings.push(Warning { rule: rule.into(), field: field.into(), evidence: evidence.into() });
-    Ok(())
+    crate::fields::deviate(sh.config.strict, warnings, rule, field, evidence, refusal)
 }
 
 fn cst_token(cst_id: &str) -> String {

@@ -4,7 +4,9 @@ use payup_core::codes::{Gateway, lookup};
 use serde_json::{Map, json};
 
 use crate::Shared;
-use crate::fields::{Dialect, Fields, birth_or_business, card_number, digits_exact, digits_max, max_bytes, month, tri};
+use crate::fields::{
+    Dialect, Fields, birth_or_business, card_number, deviate, digits_exact, digits_max, max_bytes, month, tri,
+};
 use crate::http::{Request, Response};
 use crate::state::{KakaopayOrder, Tx};
 use crate::util::{self, CardOutcome};
@@ -260,15 +262,33 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
     tri!(f.check("amount", digits_max(12)));
     tri!(f.check("itemName", max_bytes(100)));
     tri!(f.check("userName", max_bytes(50)));
-    tri!(f.check("returnUrl", |s| s.len() <= 200 && (s.starts_with("http://") || s.starts_with("https://"))));
+    tri!(f.check("returnUrl", max_bytes(200)));
     tri!(f.check("userEmail", max_bytes(50)));
     tri!(f.check("signature", hex_64));
-    tri!(f.check("timestamp", digits_exact(14)));
+    // "YYYYMMDDHHMMI24SS 형식", 14 (§3.1); public clients sign and send other digit strings (W5).
+    tri!(f.check("timestamp", digits_max(20)));
     tri!(f.check("cashbillYn", |s| s == "Y" || s == "N"));
     tri!(f.check("mobileNumber", digits_max(11)));
     let user_agent = f.get("userAgent").unwrap_or("WM");
     if user_agent == "WM" && !mobile_user_agent(req.header("user-agent").unwrap_or("")) {
         return err("6002", Some("userAgent"));
+    }
+    let mut warnings = Vec::new();
+    if f.s("timestamp").len() != 14 {
+        tri!(deviate(sh.config.strict, &mut warnings, RULE_TIMESTAMP, "timestamp", EVIDENCE_TIMESTAMP, || {
+            err("6002", Some("timestamp"))
+        }));
+    }
+    // returnUrl is where the window posts the authentication data (§3.1 "인증데이터 리턴 URL"). The mobile
+    // (WM) window does post there, so it must be a URL; the PC (WP) window hands the data to the page's
+    // m_Completepayment instead, and merchants send any text (W4).
+    if !is_http_url(f.s("returnUrl")) {
+        if user_agent == "WM" {
+            return err("6002", Some("returnUrl"));
+        }
+        tri!(deviate(sh.config.strict, &mut warnings, RULE_RETURN_URL, "returnUrl", EVIDENCE_WP_RETURN_URL, || {
+            err("6002", Some("returnUrl"))
+        }));
     }
     let amount: u64 = f.s("amount").parse().unwrap_or(0);
     if !sig_ok(
@@ -282,7 +302,12 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
     let approval_key = util::random_alnum("approval_key", 48);
     let ordr_idxx = {
         let mut st = sh.state();
-        let id = st.next_payup_id(now.unix());
+        // KakaoPay transaction numbers carry KK where keyin ones carry ST: the public answers
+        // `ordr_idxx=20230601110421KK0277`, `transactionId=20230601151001KK0644` (seog2/bob, README W4).
+        let id = st.next_payup_id(now.unix()).replacen("ST", "KK", 1);
+        if !warnings.is_empty() {
+            st.log_warnings("payup.kakaopay.order", &id, &warnings, &now);
+        }
         st.insert_order(KakaopayOrder {
             ordr_idxx: id.clone(),
             merchant_id: mid.into(),
@@ -300,6 +325,7 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
             transaction_id: None,
             created_at: now.iso(),
             updated_at: now.iso(),
+            warnings: Some(warnings).filter(|w| !w.is_empty()),
         });
         id
     };
@@ -318,8 +344,25 @@ pub fn kakao_order(sh: &Shared, mid: &str, req: &Request) -> Response {
         "good_name": f.s("itemName"),
         "approval_key": approval_key,
         "pay_url": format!("{base}/kcp/mobile/pay"),
+        // In every public answer (seog2/bob PaymentService.java, README "Answer fields").
+        "affiliaterCode": "0005",
     }))
 }
+
+fn is_http_url(s: &str) -> bool {
+    s.starts_with("http://") || s.starts_with("https://")
+}
+
+const RULE_RETURN_URL: &str = "payup-kakaopay-kcp.txt §3.1: returnUrl is the URL that receives the authentication \
+     data (인증데이터 리턴 URL)";
+const EVIDENCE_WP_RETURN_URL: &str = "seog2/bob version1.0_230623/bookShop01/src/main/java/com/bookshop01/payment/\
+     service/PaymentService.java (a WP order with returnUrl \"test\", \"이거는 아무값이나 넣어도 됩니다\", and its \
+     printed answer responseCode 0000, Ret_URL=test)";
+
+const RULE_TIMESTAMP: &str = "payup-kakaopay-kcp.txt §3.1: timestamp is YYYYMMDDHHMMI24SS, 14 digits";
+const EVIDENCE_TIMESTAMP: &str = "the himedia course's public KakaoPay clients: com.bookshop01.test.TestController \
+     kakaoOrder (timestamp \"1000\", its printed answer responseCode=0000, ordr_idxx=20221014100929KK0905) and \
+     com.standout.sopang.order.controller.EasyPayPopup (timestamp \"2023020400000000\", 16 digits)";
 
 /// The card KakaoPay "pays with" in the sandbox (the person never types one).
 const KAKAO_CARD: &str = "4111111111111111";
@@ -372,6 +415,7 @@ pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
         order_number: order.order_number.clone(),
         card: if card { payup_core::mask_card_number(KAKAO_CARD) } else { String::new() },
         details,
+        warnings: order.warnings.clone().unwrap_or_default(),
         ..Tx::approved("payup", "payup.kakaopay.approve", mid, &order.ordr_idxx, order.amount, &now)
     });
     if let Some(o) = st.order_mut(ordr) {
@@ -380,9 +424,10 @@ pub fn kakao_pay(sh: &Shared, mid: &str, req: &Request) -> Response {
         o.updated_at = now.iso();
     }
     drop(st);
+    // §3.3 prints no message; every public approval answer says 정상처리 (seog2/bob PaymentService.java).
     let mut out = json!({
         "responseCode": "0000",
-        "responseMsg": "성공",
+        "responseMsg": "정상처리",
         "transactionId": order.ordr_idxx,
         "orderNumber": order.order_number,
         "type": tok.method,

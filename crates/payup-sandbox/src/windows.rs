@@ -81,7 +81,12 @@ fn window_result(sh: &Shared, ordr_idxx: &str, choice: &str) -> Result<Value, St
     };
     order.issued.push(tok.clone());
     order.status = "authenticated".into();
+    // `ordr_chk` ("주문정보 검증 관련 정보 : 표준웹 에서 설정하는 정보", §3.2.2) is `ordr_idxx|good_mny` in the
+    // window results public merchant code prints (KakaoController2.java, PaymentController2.java of the
+    // himedia course: `ordr_chk=20230601145519KK0639|100`).
+    let ordr_chk = format!("{ordr_idxx}|{}", order.amount);
     Ok(json!({
+        "ordr_chk": ordr_chk,
         "res_cd": "0000",
         "res_msg": "정상처리",
         "enc_info": tok.enc_info,

@@ -251,9 +251,15 @@ fn order_codes_and_pc_window() {
     assert_eq!(post_json(base, &path, &b)["responseCode"], "2001");
     let b = order_body("K-4", "50", Some("WP"), "https://shop.example/r");
     assert_eq!(post_json(base, &path, &b)["responseCode"], "5001");
-    let b = order_body("K-4", "1000", Some("WP"), "javascript:alert(1)");
-    assert_eq!(post_json(base, &path, &b)["responseMsg"], "returnUrl이 잘못되었습니다.");
+    // The mobile window posts to returnUrl: it must be a URL. The PC window never uses it (README W4).
+    let b = order_body("K-4", "1000", None, "javascript:alert(1)");
+    let r = post_json_h(base, &path, &b, &[("User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)")]);
+    assert_eq!(r["responseMsg"], "returnUrl이 잘못되었습니다.");
     assert_eq!(post_json(base, "/ep/api/kakao/nobody/order", &b)["responseCode"], "1001");
+    let b = order_body("K-5", "1000", Some("WP"), "javascript:alert(1)");
+    assert_eq!(post_json(base, &path, &b)["responseCode"], "0000");
+    let strict = Sandbox::start(SandboxConfig { strict: true, ..SandboxConfig::default() }).unwrap();
+    assert_eq!(post_json(strict.base_url(), &path, &b)["responseMsg"], "returnUrl이 잘못되었습니다.");
 
     // WP: the script defines KCP_Pay_Execute and GetField and calls m_Completepayment.
     let js = get(base, "/plugin/payplus_web.jsp");

@@ -223,6 +223,16 @@ impl Client {
 
     /// `payup call`: a request document in, a result document out.
     pub fn call_json(&self, operation: &str, request: &Value) -> Result<Value, Error> {
+        self.call_response(operation, request, &CallOptions::default()).map(|r| r.to_json())
+    }
+
+    /// [`Client::call_with`] that returns the typed [`Response`] instead of its document: for a binding that
+    /// converts it straight into its own objects (`Response` is `Serialize`; `to_json` is its document), with
+    /// no `Value` built in between (issue 21).
+    pub fn call_response(&self, operation: &str, request: &Value, options: &CallOptions) -> Result<Response, Error> {
+        if options != &CallOptions::default() {
+            return self.with_options(options)?.call_response(operation, request, &CallOptions::default());
+        }
         let op = Operation::from_name(operation).ok_or_else(|| Operation::unknown(operation))?;
         let mut request = Request::from_json(op, request)?;
         if let Request::PayupKakaopayWindow(w) = &mut request
@@ -230,7 +240,7 @@ impl Client {
         {
             w.kcp_script_url = self.config.kcp_script_url.clone();
         }
-        self.execute(request).map(|r| r.to_json())
+        self.execute(request)
     }
 
     /// Runs one operation with every safety of this crate: core decides what to check, undo and recover

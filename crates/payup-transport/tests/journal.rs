@@ -128,8 +128,8 @@ fn recover_resolves_a_payple_payment_by_its_result_query_and_refunds_a_wrong_amo
     // one approved at the gateway with the amount asked, one with another amount, one never sent. The
     // sandbox clock is set, so that the result query's date (PCD_PAY_DATE) does not depend on when the test
     // runs (CI once ran it between 00:00 and 01:00 KST, when "an hour ago" was yesterday).
-    sb.set_clock("2026-11-30T12:00:00+09:00").unwrap();
-    let noon = 1_796_007_600; // 2026-11-30 12:00 KST
+    sb.set_clock("2025-11-30T12:00:00+09:00").unwrap();
+    let noon = 1_764_471_600; // 2025-11-30 12:00 KST
     let cfg = config_for(sb.base_url(), &db, 5000);
     let mut intents = Vec::new();
     for (total, pay, month) in [(1000u64, true, "10"), (2000, true, "11"), (3000, false, "11")] {
@@ -188,12 +188,12 @@ fn recover_finds_a_payment_that_crossed_midnight_kst() {
     let (sb, c, db) = setup(5000);
     let payer_id = sb.register_payple_card(CARD_OK, "1");
     // The intent is recorded at 23:59:58 KST; the gateway pays it at 00:00:03 of the next day.
-    sb.set_clock("2026-12-01T00:00:03+09:00").unwrap();
+    sb.set_clock("2025-12-01T00:00:03+09:00").unwrap();
     let oid = order("M");
     let req = json!({"payer_id": payer_id, "pay_goods": "g", "pay_total": 1000, "pay_oid": oid,
                      "pay_year": "2026", "pay_month": "11"});
     unjournaled(&config_for(sb.base_url(), &db, 5000)).call_json("payple.billing.pay", &req).unwrap();
-    let id = begin_payple_intent(&c, &req, 1_796_050_798); // 2026-11-30 23:59:58 KST
+    let id = begin_payple_intent(&c, &req, 1_764_514_798); // 2025-11-30 23:59:58 KST (a fixed past instant: the test passes whenever it runs)
     let summary = c.recover().unwrap();
     assert_eq!(summary["resolved"][0]["status"], "approved", "{summary}");
     assert_eq!(c.journal().unwrap().get(id).unwrap().unwrap().status, Status::Approved);

@@ -40,6 +40,13 @@ fn keyin(order_number: &str, card: &str, amount: u64) -> Value {
 const CARD_OK: &str = "4111111111111111";
 const CARD_DECLINED: &str = "4000000000000002";
 
+/// The SDK drew no warning (README "Warnings"): none logged, none on any ledger entry.
+fn assert_no_warnings(sb: &Sandbox) {
+    let l = sb.transactions();
+    assert_eq!(l["warnings"], json!([]));
+    assert!(l["transactions"].as_array().unwrap().iter().all(|t| t["warnings"] == json!([])), "{l}");
+}
+
 fn ledger(sb: &Sandbox) -> Vec<Value> {
     sb.transactions()["transactions"].as_array().cloned().unwrap_or_default()
 }
@@ -68,6 +75,7 @@ fn payup_keyin_approve_then_cancel() {
     assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("1005")));
     let e = c.call_json("payup.keyin.cancel", &json!({"transaction_id": "20000101000000ST9999"})).unwrap_err();
     assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("1004")));
+    assert_no_warnings(&sb);
 }
 
 #[test]
@@ -123,6 +131,7 @@ fn kcp_keyin_certified_and_uncertified() {
     declined["card_no"] = json!(CARD_DECLINED);
     let e = c.call_json("kcp.keyin.approve", &declined).unwrap_err();
     assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("8101")));
+    assert_no_warnings(&sb);
 }
 
 #[test]
@@ -277,6 +286,10 @@ fn kakaopay_order_window_approve_cancel_and_its_codes() {
             "user_name": "u", "return_url": "https://shop.example/r", "http_user_agent": "Mozilla/5.0 (Windows NT 10.0)"}))
         .unwrap_err();
     assert_eq!((e.kind(), e.field()), (ErrorKind::Invalid, Some("http_user_agent")));
+    assert_no_warnings(&sb);
+    // KakaoPay numbers carry KK (README "KakaoPay window decision"); the SDK takes them as any other.
+    let paid = ledger(&sb).into_iter().filter(|t| t["operation"] == "payup.kakaopay.approve").collect::<Vec<_>>();
+    assert!(!paid.is_empty() && paid.iter().all(|t| &t["id"].as_str().unwrap()[14..16] == "KK"), "{paid:?}");
 }
 
 #[test]
@@ -605,7 +618,7 @@ fn kcp_approve(c: &Client, amount: u64) -> String {
 
 #[test]
 fn kcp_full_and_partial_cancels() {
-    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let sb = Sandbox::start(SandboxConfig { strict: true, ..SandboxConfig::default() }).unwrap();
     let c = kcp_client(&sb, payup_sandbox::KCP_TEST_KEY_PEM);
     // Full cancel, then a cancel of the cancelled payment (8202).
     let tno = kcp_approve(&c, 1000);
@@ -629,6 +642,7 @@ fn kcp_full_and_partial_cancels() {
     // Over-cancelling is caught before sending.
     let e = c.call_json("kcp.cancel", &part(5000, 2000)).unwrap_err();
     assert_eq!((e.kind(), e.field()), (ErrorKind::Invalid, Some("mod_mny")));
+    assert_no_warnings(&sb);
 }
 
 #[test]

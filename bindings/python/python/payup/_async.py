@@ -21,7 +21,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Dict, Mapping, Optional, Tuple, Type
 
-from ._client import Client, _dumps, _timeout, logger
+from . import _payup
+from ._client import Client, _mapping, _timeout, logger
 from ._errors import error_from_document
 from ._generated import AsyncOperations
 
@@ -53,7 +54,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-Outcome = Tuple[bool, str, float]
+Outcome = Tuple[bool, Any, float]
 
 
 def _log_after_cancel(operation: str, future: "Future[Outcome]") -> None:
@@ -124,8 +125,21 @@ class AsyncClient(AsyncOperations):
         ``timeout_ms`` is a call option: this call's read timeout in milliseconds, in place of the
         configuration's ``timeouts.read_ms``.
         """
-        # Checked here, on the loop, so a bad document raises before anything is queued.
-        text = _dumps("request", request)
+        _mapping("request", request)
+        return await self._submit(operation, _payup.document(request), timeout_ms)
+
+    async def _call_fields(
+        self, operation: str, names: Tuple[str, ...], values: Tuple[Any, ...], timeout_ms: Optional[int]
+    ) -> Any:
+        """The typed methods' call (payup._generated): field names and values, ``None`` = not given."""
+        return await self._submit(operation, _payup.document_fields(names, values), timeout_ms)
+
+    async def _submit(self, operation: str, converted: Tuple[bool, Any], timeout_ms: Optional[int]) -> Dict[str, Any]:
+        # Converted here, on the loop (the caller's dict may change once this awaits), so a bad document
+        # raises before anything is queued; the pool thread gets the native document.
+        ok, document = converted
+        if not ok:
+            raise error_from_document(document)
         timeout = _timeout(timeout_ms)
         loop = asyncio.get_running_loop()
         waiter: "asyncio.Future[Outcome]" = loop.create_future()
@@ -146,7 +160,7 @@ class AsyncClient(AsyncOperations):
                 pass
 
         # Not asyncio.wrap_future: cancelling it would cancel the call too. This future is never cancelled.
-        running = _executor().submit(self._client._run, operation, text, timeout)
+        running = _executor().submit(self._client._run, operation, document, timeout)
         running.add_done_callback(wake)
         try:
             ok, out, ms = await waiter

@@ -1,4 +1,8 @@
-"""payup.Client: every operation of the catalogue, generic (:meth:`Client.call`) and typed."""
+"""payup.Client: every operation of the catalogue, generic (:meth:`Client.call`) and typed.
+
+Documents cross into the native module as Python objects (dicts), converted in Rust straight to core's
+document and back: no JSON text on the call path (issue 21; bench/README.md has the figures).
+"""
 
 from __future__ import annotations
 
@@ -21,17 +25,10 @@ __all__ = ["Client", "logger"]
 #: digits, birth dates, keys and tokens never appear. Events are built only when DEBUG is enabled for it.
 logger = logging.getLogger("payup")
 
-#: One encoder for every call: `json.dumps` with any non-default argument builds a new JSONEncoder per call
-#: (callgrind: 41,000 instructions per keyin request against 33,000 through this one; bench/README.md).
-_ENCODER = json.JSONEncoder(allow_nan=False)
+_DEBUG = logging.DEBUG
 
 
-def _events_enabled() -> bool:
-    return logger.isEnabledFor(logging.DEBUG)
-
-
-def _log_event(event_json: str) -> None:
-    event = json.loads(event_json)
+def _log_event(event: Dict[str, Any]) -> None:
     outcome = event["outcome"]
     logger.debug(
         "%s %s %s -> %s %s in %s ms",
@@ -46,19 +43,27 @@ def _log_event(event_json: str) -> None:
 
 
 def _install_event_sink(native: "_payup.NativeClient") -> None:
-    """Routes a native client's exchange events to :data:`logger` (every client kind calls this)."""
-    native.set_event_sink(_events_enabled, _log_event)
+    """Routes a native client's exchange events to :data:`logger` (every client kind calls this). Events are
+    built only for calls made while the logger is enabled for DEBUG (each call asks it once)."""
+    native.set_event_sink(_log_event)
+
 
 def _dumps(what: str, document: Any) -> str:
+    """The configuration's JSON text (read once per client: not on the call path)."""
     if not isinstance(document, Mapping):
         raise TypeError(f"the {what} must be a mapping (a dict), not {type(document).__name__}")
     try:
         # ASCII escapes: a lone surrogate becomes a JSON escape the core refuses by position, instead of a
         # UnicodeEncodeError that would carry the whole document (card data, keys) in its .object.
-        return _ENCODER.encode(document)
+        return json.dumps(document, allow_nan=False)
     except (TypeError, ValueError) as e:
         # json's message names the offending type ("Object of type X is not JSON serializable"), not the value.
         raise InvalidRequestError(f"the {what} is not a JSON document: {e}", field=what) from None
+
+
+def _mapping(what: str, document: Any) -> None:
+    if not isinstance(document, Mapping):
+        raise TypeError(f"the {what} must be a mapping (a dict), not {type(document).__name__}")
 
 
 #: Every live client of this process, for the after-fork hook below.
@@ -120,19 +125,40 @@ class Client(Operations):
         ``timeout_ms`` is a call option (never a request field): this call's read timeout in milliseconds,
         in place of the configuration's ``timeouts.read_ms`` (1–600000).
         """
-        ok, out, ms = self._run(operation, _dumps("request", request), _timeout(timeout_ms))
+        _mapping("request", request)
+        ok, out, ms = self._run(operation, request, _timeout(timeout_ms))
         return self._result(operation, ok, out, ms)
 
-    def _run(self, operation: str, request_text: str, timeout_ms: Optional[int]) -> Tuple[bool, str, float]:
-        """The native call (the GIL released inside): ``(ok, document, milliseconds)``. Any thread."""
-        started = time.perf_counter()
-        ok, out = self._native.call(operation, request_text, timeout_ms)
-        return ok, out, (time.perf_counter() - started) * 1000.0
+    def _call_fields(
+        self, operation: str, names: Tuple[str, ...], values: Tuple[Any, ...], timeout_ms: Optional[int]
+    ) -> Any:
+        """The typed methods' call (payup._generated): field names and values, ``None`` = not given. The
+        conversion to core's document is native (no JSON text); the logger is asked once per call."""
+        if timeout_ms is not None:
+            timeout_ms = _timeout(timeout_ms)
+        if logger.isEnabledFor(_DEBUG):
+            started = time.perf_counter()
+            ok, out = self._native.call_fields(operation, names, values, timeout_ms, True)
+            return self._result(operation, ok, out, (time.perf_counter() - started) * 1000.0)
+        ok, out = self._native.call_fields(operation, names, values, timeout_ms, False)
+        if ok:
+            return out
+        raise error_from_document(out)
 
-    def _result(self, operation: str, ok: bool, out: str, ms: float) -> Dict[str, Any]:
+    def _run(self, operation: str, request: Any, timeout_ms: Optional[int]) -> Tuple[bool, Any, float]:
+        """The native call (the GIL released inside): ``(ok, document, milliseconds)``; ``request`` is a dict
+        or a :class:`payup._payup.Document`. Any thread. The duration is only measured for the DEBUG log."""
+        if logger.isEnabledFor(_DEBUG):
+            started = time.perf_counter()
+            ok, out = self._native.call(operation, request, timeout_ms, True)
+            return ok, out, (time.perf_counter() - started) * 1000.0
+        ok, out = self._native.call(operation, request, timeout_ms, False)
+        return ok, out, 0.0
+
+    def _result(self, operation: str, ok: bool, out: Any, ms: float) -> Dict[str, Any]:
         if ok:
             logger.debug("%s: ok in %.1f ms", operation, ms)
-            return cast(Dict[str, Any], json.loads(out))
+            return cast(Dict[str, Any], out)
         error = error_from_document(out)
         logger.debug("%s: %s %s in %.1f ms", operation, error.kind, error.code or "", ms)
         raise error
@@ -142,9 +168,9 @@ class Client(Operations):
         as ``payup recover`` does: ``{"resolved": [...], "unresolved": [...], "still_pending": [...]}`` with
         the entries' ids. Entries left unresolved or pending are in the arrays, not raised; a configuration
         without a journal raises :class:`payup.ConfigError`."""
-        ok, out = self._native.recover()
+        ok, out = self._native.recover(logger.isEnabledFor(_DEBUG))
         if ok:
-            return cast(Dict[str, Any], json.loads(out))
+            return cast(Dict[str, Any], out)
         raise error_from_document(out)
 
 

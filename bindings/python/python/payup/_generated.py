@@ -10,7 +10,7 @@ gateway did not send them. Field names are the gateway's own in snake_case, ``PC
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Literal, Mapping, Optional, TypedDict, Union, cast
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Optional, Tuple, TypedDict, Union, cast
 
 __all__ = [
     "PayupKeyinApproved",
@@ -28,11 +28,6 @@ __all__ = [
     "KcpKeyinApproved",
     "KcpCancelled",
 ]
-
-
-def _doc(**fields: Any) -> Dict[str, Any]:
-    """A request document from keyword arguments: ``None`` means "not given" and is left out."""
-    return {k: v for k, v in fields.items() if v is not None}
 
 
 class PayupKeyinApproved(TypedDict):
@@ -388,16 +383,16 @@ class KcpCancelled(TypedDict):
 
 class Operations:
     """The typed methods of :class:`payup.Client`: one per operation of the catalogue, keyword arguments
-    in, the result TypedDict out. Each builds the request document (``None`` = not given) and runs
-    :meth:`payup.Client.call`."""
+    in, the result TypedDict out. Each passes its fields (``None`` = not given) to
+    ``payup.Client._call_fields``, which runs it as :meth:`payup.Client.call` does."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
 
-        def call(
-            self, operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None
-        ) -> Dict[str, Any]: ...
+        def _call_fields(
+            self, operation: str, names: Tuple[str, ...], values: Tuple[Any, ...], timeout_ms: Optional[int]
+        ) -> Any: ...
 
     def payup_keyin_approve(
         self,
@@ -442,25 +437,49 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            quota=quota,
-            order_number=order_number,
-            card_no=card_no,
-            expire_month=expire_month,
-            expire_year=expire_year,
-            birthday=birthday,
-            card_pw=card_pw,
-            amount=amount,
-            item_name=item_name,
-            user_name=user_name,
-            mobile_number=mobile_number,
-            kakao_send=kakao_send,
-            user_email=user_email,
-            tax_flag=tax_flag,
-            tax_amount=tax_amount,
-            free_amount=free_amount,
+        return cast(
+            PayupKeyinApproved,
+            self._call_fields(
+                "payup.keyin.approve",
+                (
+                    "quota",
+                    "order_number",
+                    "card_no",
+                    "expire_month",
+                    "expire_year",
+                    "birthday",
+                    "card_pw",
+                    "amount",
+                    "item_name",
+                    "user_name",
+                    "mobile_number",
+                    "kakao_send",
+                    "user_email",
+                    "tax_flag",
+                    "tax_amount",
+                    "free_amount",
+                ),
+                (
+                    quota,
+                    order_number,
+                    card_no,
+                    expire_month,
+                    expire_year,
+                    birthday,
+                    card_pw,
+                    amount,
+                    item_name,
+                    user_name,
+                    mobile_number,
+                    kakao_send,
+                    user_email,
+                    tax_flag,
+                    tax_amount,
+                    free_amount,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayupKeyinApproved, self.call("payup.keyin.approve", doc, timeout_ms=timeout_ms))
 
     def payup_keyin_cancel(
         self,
@@ -475,10 +494,19 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            transaction_id=transaction_id,
+        return cast(
+            PayupCancelled,
+            self._call_fields(
+                "payup.keyin.cancel",
+                (
+                    "transaction_id",
+                ),
+                (
+                    transaction_id,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayupCancelled, self.call("payup.keyin.cancel", doc, timeout_ms=timeout_ms))
 
     def payup_kakaopay_order(
         self,
@@ -513,20 +541,39 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            user_agent=user_agent,
-            order_number=order_number,
-            http_user_agent=http_user_agent,
-            app_url=app_url,
-            amount=amount,
-            item_name=item_name,
-            user_name=user_name,
-            return_url=return_url,
-            user_email=user_email,
-            cashbill_yn=cashbill_yn,
-            mobile_number=mobile_number,
+        return cast(
+            KakaopayOrdered,
+            self._call_fields(
+                "payup.kakaopay.order",
+                (
+                    "user_agent",
+                    "order_number",
+                    "http_user_agent",
+                    "app_url",
+                    "amount",
+                    "item_name",
+                    "user_name",
+                    "return_url",
+                    "user_email",
+                    "cashbill_yn",
+                    "mobile_number",
+                ),
+                (
+                    user_agent,
+                    order_number,
+                    http_user_agent,
+                    app_url,
+                    amount,
+                    item_name,
+                    user_name,
+                    return_url,
+                    user_email,
+                    cashbill_yn,
+                    mobile_number,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KakaopayOrdered, self.call("payup.kakaopay.order", doc, timeout_ms=timeout_ms))
 
     def payup_kakaopay_window(
         self,
@@ -551,15 +598,29 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            order=dict(order),
-            user_agent=user_agent,
-            kcp_script_url=kcp_script_url,
-            param_opt_1=param_opt_1,
-            param_opt_2=param_opt_2,
-            param_opt_3=param_opt_3,
+        return cast(
+            KakaopayWindow,
+            self._call_fields(
+                "payup.kakaopay.window",
+                (
+                    "order",
+                    "user_agent",
+                    "kcp_script_url",
+                    "param_opt_1",
+                    "param_opt_2",
+                    "param_opt_3",
+                ),
+                (
+                    dict(order),
+                    user_agent,
+                    kcp_script_url,
+                    param_opt_1,
+                    param_opt_2,
+                    param_opt_3,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KakaopayWindow, self.call("payup.kakaopay.window", doc, timeout_ms=timeout_ms))
 
     def payup_kakaopay_approve(
         self,
@@ -586,16 +647,31 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            res_cd=res_cd,
-            enc_info=enc_info,
-            enc_data=enc_data,
-            tran_cd=tran_cd,
-            card_pay_method=card_pay_method,
-            ordr_idxx=ordr_idxx,
-            amount=amount,
+        return cast(
+            KakaopayApproved,
+            self._call_fields(
+                "payup.kakaopay.approve",
+                (
+                    "res_cd",
+                    "enc_info",
+                    "enc_data",
+                    "tran_cd",
+                    "card_pay_method",
+                    "ordr_idxx",
+                    "amount",
+                ),
+                (
+                    res_cd,
+                    enc_info,
+                    enc_data,
+                    tran_cd,
+                    card_pay_method,
+                    ordr_idxx,
+                    amount,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KakaopayApproved, self.call("payup.kakaopay.approve", doc, timeout_ms=timeout_ms))
 
     def payup_kakaopay_cancel(
         self,
@@ -612,11 +688,21 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            transaction_id=transaction_id,
-            cancel_reason=cancel_reason,
+        return cast(
+            PayupCancelled,
+            self._call_fields(
+                "payup.kakaopay.cancel",
+                (
+                    "transaction_id",
+                    "cancel_reason",
+                ),
+                (
+                    transaction_id,
+                    cancel_reason,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayupCancelled, self.call("payup.kakaopay.cancel", doc, timeout_ms=timeout_ms))
 
     def payple_auth(
         self,
@@ -641,15 +727,29 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            pay_type=pay_type,
-            pay_work=pay_work,
-            reguler_flag=reguler_flag,
-            simple_flag=simple_flag,
-            paycancel_flag=paycancel_flag,
-            paychk_flag=paychk_flag,
+        return cast(
+            PaypleAuth,
+            self._call_fields(
+                "payple.auth",
+                (
+                    "pay_type",
+                    "pay_work",
+                    "reguler_flag",
+                    "simple_flag",
+                    "paycancel_flag",
+                    "paychk_flag",
+                ),
+                (
+                    pay_type,
+                    pay_work,
+                    reguler_flag,
+                    simple_flag,
+                    paycancel_flag,
+                    paychk_flag,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PaypleAuth, self.call("payple.auth", doc, timeout_ms=timeout_ms))
 
     def payple_card_confirm(
         self,
@@ -674,15 +774,29 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            auth_key=auth_key,
-            pay_reqkey=pay_reqkey,
-            payer_id=payer_id,
-            pay_cofurl=pay_cofurl,
-            pay_oid=pay_oid,
-            amount=amount,
+        return cast(
+            PayplePayment,
+            self._call_fields(
+                "payple.card.confirm",
+                (
+                    "auth_key",
+                    "pay_reqkey",
+                    "payer_id",
+                    "pay_cofurl",
+                    "pay_oid",
+                    "amount",
+                ),
+                (
+                    auth_key,
+                    pay_reqkey,
+                    payer_id,
+                    pay_cofurl,
+                    pay_oid,
+                    amount,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayplePayment, self.call("payple.card.confirm", doc, timeout_ms=timeout_ms))
 
     def payple_billing_pay(
         self,
@@ -723,23 +837,45 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            payer_id=payer_id,
-            payer_no=payer_no,
-            payer_hp=payer_hp,
-            payer_email=payer_email,
-            pay_goods=pay_goods,
-            pay_total=pay_total,
-            pay_istax=pay_istax,
-            pay_taxtotal=pay_taxtotal,
-            pay_oid=pay_oid,
-            pay_year=pay_year,
-            pay_month=pay_month,
-            simple_flag=simple_flag,
-            user_define1=user_define1,
-            user_define2=user_define2,
+        return cast(
+            PayplePayment,
+            self._call_fields(
+                "payple.billing.pay",
+                (
+                    "payer_id",
+                    "payer_no",
+                    "payer_hp",
+                    "payer_email",
+                    "pay_goods",
+                    "pay_total",
+                    "pay_istax",
+                    "pay_taxtotal",
+                    "pay_oid",
+                    "pay_year",
+                    "pay_month",
+                    "simple_flag",
+                    "user_define1",
+                    "user_define2",
+                ),
+                (
+                    payer_id,
+                    payer_no,
+                    payer_hp,
+                    payer_email,
+                    pay_goods,
+                    pay_total,
+                    pay_istax,
+                    pay_taxtotal,
+                    pay_oid,
+                    pay_year,
+                    pay_month,
+                    simple_flag,
+                    user_define1,
+                    user_define2,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayplePayment, self.call("payple.billing.pay", doc, timeout_ms=timeout_ms))
 
     def payple_billing_info(
         self,
@@ -756,11 +892,21 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            payer_no=payer_no,
-            payer_id=payer_id,
+        return cast(
+            PaypleBillingInfo,
+            self._call_fields(
+                "payple.billing.info",
+                (
+                    "payer_no",
+                    "payer_id",
+                ),
+                (
+                    payer_no,
+                    payer_id,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PaypleBillingInfo, self.call("payple.billing.info", doc, timeout_ms=timeout_ms))
 
     def payple_billing_delete(
         self,
@@ -777,11 +923,21 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            payer_no=payer_no,
-            payer_id=payer_id,
+        return cast(
+            PaypleBillingDeleted,
+            self._call_fields(
+                "payple.billing.delete",
+                (
+                    "payer_no",
+                    "payer_id",
+                ),
+                (
+                    payer_no,
+                    payer_id,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PaypleBillingDeleted, self.call("payple.billing.delete", doc, timeout_ms=timeout_ms))
 
     def payple_cancel(
         self,
@@ -808,16 +964,31 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            pay_oid=pay_oid,
-            pay_date=pay_date,
-            reguler_flag=reguler_flag,
-            pay_year=pay_year,
-            pay_month=pay_month,
-            refund_total=refund_total,
-            pay_taxtotal=pay_taxtotal,
+        return cast(
+            PaypleCancelled,
+            self._call_fields(
+                "payple.cancel",
+                (
+                    "pay_oid",
+                    "pay_date",
+                    "reguler_flag",
+                    "pay_year",
+                    "pay_month",
+                    "refund_total",
+                    "pay_taxtotal",
+                ),
+                (
+                    pay_oid,
+                    pay_date,
+                    reguler_flag,
+                    pay_year,
+                    pay_month,
+                    refund_total,
+                    pay_taxtotal,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PaypleCancelled, self.call("payple.cancel", doc, timeout_ms=timeout_ms))
 
     def payple_status(
         self,
@@ -840,14 +1011,27 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            pay_oid=pay_oid,
-            pay_date=pay_date,
-            reguler_flag=reguler_flag,
-            pay_year=pay_year,
-            pay_month=pay_month,
+        return cast(
+            PayplePayment,
+            self._call_fields(
+                "payple.status",
+                (
+                    "pay_oid",
+                    "pay_date",
+                    "reguler_flag",
+                    "pay_year",
+                    "pay_month",
+                ),
+                (
+                    pay_oid,
+                    pay_date,
+                    reguler_flag,
+                    pay_year,
+                    pay_month,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayplePayment, self.call("payple.status", doc, timeout_ms=timeout_ms))
 
     def payple_result(
         self,
@@ -864,11 +1048,21 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            form=form,
-            fields=dict(fields) if fields is not None else None,
+        return cast(
+            PayplePayment,
+            self._call_fields(
+                "payple.result",
+                (
+                    "form",
+                    "fields",
+                ),
+                (
+                    form,
+                    dict(fields) if fields is not None else None,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayplePayment, self.call("payple.result", doc, timeout_ms=timeout_ms))
 
     def kcp_keyin_approve(
         self,
@@ -909,23 +1103,45 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            quota=quota,
-            card_tx_type=card_tx_type,
-            ordr_idxx=ordr_idxx,
-            good_name=good_name,
-            buyr_name=buyr_name,
-            buyr_mail=buyr_mail,
-            buyr_tel2=buyr_tel2,
-            amount=amount,
-            currency=currency,
-            card_no=card_no,
-            card_expiry=card_expiry,
-            card_taxno=card_taxno,
-            card_pwd=card_pwd,
-            cust_ip=cust_ip,
+        return cast(
+            KcpKeyinApproved,
+            self._call_fields(
+                "kcp.keyin.approve",
+                (
+                    "quota",
+                    "card_tx_type",
+                    "ordr_idxx",
+                    "good_name",
+                    "buyr_name",
+                    "buyr_mail",
+                    "buyr_tel2",
+                    "amount",
+                    "currency",
+                    "card_no",
+                    "card_expiry",
+                    "card_taxno",
+                    "card_pwd",
+                    "cust_ip",
+                ),
+                (
+                    quota,
+                    card_tx_type,
+                    ordr_idxx,
+                    good_name,
+                    buyr_name,
+                    buyr_mail,
+                    buyr_tel2,
+                    amount,
+                    currency,
+                    card_no,
+                    card_expiry,
+                    card_taxno,
+                    card_pwd,
+                    cust_ip,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KcpKeyinApproved, self.call("kcp.keyin.approve", doc, timeout_ms=timeout_ms))
 
     def kcp_cancel(
         self,
@@ -948,27 +1164,40 @@ class Operations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            tno=tno,
-            mod_type=mod_type,
-            mod_desc=mod_desc,
-            mod_mny=mod_mny,
-            rem_mny=rem_mny,
+        return cast(
+            KcpCancelled,
+            self._call_fields(
+                "kcp.cancel",
+                (
+                    "tno",
+                    "mod_type",
+                    "mod_desc",
+                    "mod_mny",
+                    "rem_mny",
+                ),
+                (
+                    tno,
+                    mod_type,
+                    mod_desc,
+                    mod_mny,
+                    rem_mny,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KcpCancelled, self.call("kcp.cancel", doc, timeout_ms=timeout_ms))
 
 
 class AsyncOperations:
     """The typed coroutine methods of :class:`payup.AsyncClient`, the same as :class:`Operations`' but
-    awaited: each builds the request document and awaits :meth:`payup.AsyncClient.call`."""
+    awaited: each awaits ``payup.AsyncClient._call_fields``, as :meth:`payup.AsyncClient.call` runs."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
 
-        async def call(
-            self, operation: str, request: Mapping[str, Any], *, timeout_ms: Optional[int] = None
-        ) -> Dict[str, Any]: ...
+        async def _call_fields(
+            self, operation: str, names: Tuple[str, ...], values: Tuple[Any, ...], timeout_ms: Optional[int]
+        ) -> Any: ...
 
     async def payup_keyin_approve(
         self,
@@ -1013,25 +1242,49 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            quota=quota,
-            order_number=order_number,
-            card_no=card_no,
-            expire_month=expire_month,
-            expire_year=expire_year,
-            birthday=birthday,
-            card_pw=card_pw,
-            amount=amount,
-            item_name=item_name,
-            user_name=user_name,
-            mobile_number=mobile_number,
-            kakao_send=kakao_send,
-            user_email=user_email,
-            tax_flag=tax_flag,
-            tax_amount=tax_amount,
-            free_amount=free_amount,
+        return cast(
+            PayupKeyinApproved,
+            await self._call_fields(
+                "payup.keyin.approve",
+                (
+                    "quota",
+                    "order_number",
+                    "card_no",
+                    "expire_month",
+                    "expire_year",
+                    "birthday",
+                    "card_pw",
+                    "amount",
+                    "item_name",
+                    "user_name",
+                    "mobile_number",
+                    "kakao_send",
+                    "user_email",
+                    "tax_flag",
+                    "tax_amount",
+                    "free_amount",
+                ),
+                (
+                    quota,
+                    order_number,
+                    card_no,
+                    expire_month,
+                    expire_year,
+                    birthday,
+                    card_pw,
+                    amount,
+                    item_name,
+                    user_name,
+                    mobile_number,
+                    kakao_send,
+                    user_email,
+                    tax_flag,
+                    tax_amount,
+                    free_amount,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayupKeyinApproved, await self.call("payup.keyin.approve", doc, timeout_ms=timeout_ms))
 
     async def payup_keyin_cancel(
         self,
@@ -1046,10 +1299,19 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            transaction_id=transaction_id,
+        return cast(
+            PayupCancelled,
+            await self._call_fields(
+                "payup.keyin.cancel",
+                (
+                    "transaction_id",
+                ),
+                (
+                    transaction_id,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayupCancelled, await self.call("payup.keyin.cancel", doc, timeout_ms=timeout_ms))
 
     async def payup_kakaopay_order(
         self,
@@ -1084,20 +1346,39 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            user_agent=user_agent,
-            order_number=order_number,
-            http_user_agent=http_user_agent,
-            app_url=app_url,
-            amount=amount,
-            item_name=item_name,
-            user_name=user_name,
-            return_url=return_url,
-            user_email=user_email,
-            cashbill_yn=cashbill_yn,
-            mobile_number=mobile_number,
+        return cast(
+            KakaopayOrdered,
+            await self._call_fields(
+                "payup.kakaopay.order",
+                (
+                    "user_agent",
+                    "order_number",
+                    "http_user_agent",
+                    "app_url",
+                    "amount",
+                    "item_name",
+                    "user_name",
+                    "return_url",
+                    "user_email",
+                    "cashbill_yn",
+                    "mobile_number",
+                ),
+                (
+                    user_agent,
+                    order_number,
+                    http_user_agent,
+                    app_url,
+                    amount,
+                    item_name,
+                    user_name,
+                    return_url,
+                    user_email,
+                    cashbill_yn,
+                    mobile_number,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KakaopayOrdered, await self.call("payup.kakaopay.order", doc, timeout_ms=timeout_ms))
 
     async def payup_kakaopay_window(
         self,
@@ -1122,15 +1403,29 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            order=dict(order),
-            user_agent=user_agent,
-            kcp_script_url=kcp_script_url,
-            param_opt_1=param_opt_1,
-            param_opt_2=param_opt_2,
-            param_opt_3=param_opt_3,
+        return cast(
+            KakaopayWindow,
+            await self._call_fields(
+                "payup.kakaopay.window",
+                (
+                    "order",
+                    "user_agent",
+                    "kcp_script_url",
+                    "param_opt_1",
+                    "param_opt_2",
+                    "param_opt_3",
+                ),
+                (
+                    dict(order),
+                    user_agent,
+                    kcp_script_url,
+                    param_opt_1,
+                    param_opt_2,
+                    param_opt_3,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KakaopayWindow, await self.call("payup.kakaopay.window", doc, timeout_ms=timeout_ms))
 
     async def payup_kakaopay_approve(
         self,
@@ -1157,16 +1452,31 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            res_cd=res_cd,
-            enc_info=enc_info,
-            enc_data=enc_data,
-            tran_cd=tran_cd,
-            card_pay_method=card_pay_method,
-            ordr_idxx=ordr_idxx,
-            amount=amount,
+        return cast(
+            KakaopayApproved,
+            await self._call_fields(
+                "payup.kakaopay.approve",
+                (
+                    "res_cd",
+                    "enc_info",
+                    "enc_data",
+                    "tran_cd",
+                    "card_pay_method",
+                    "ordr_idxx",
+                    "amount",
+                ),
+                (
+                    res_cd,
+                    enc_info,
+                    enc_data,
+                    tran_cd,
+                    card_pay_method,
+                    ordr_idxx,
+                    amount,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KakaopayApproved, await self.call("payup.kakaopay.approve", doc, timeout_ms=timeout_ms))
 
     async def payup_kakaopay_cancel(
         self,
@@ -1183,11 +1493,21 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            transaction_id=transaction_id,
-            cancel_reason=cancel_reason,
+        return cast(
+            PayupCancelled,
+            await self._call_fields(
+                "payup.kakaopay.cancel",
+                (
+                    "transaction_id",
+                    "cancel_reason",
+                ),
+                (
+                    transaction_id,
+                    cancel_reason,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayupCancelled, await self.call("payup.kakaopay.cancel", doc, timeout_ms=timeout_ms))
 
     async def payple_auth(
         self,
@@ -1212,15 +1532,29 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            pay_type=pay_type,
-            pay_work=pay_work,
-            reguler_flag=reguler_flag,
-            simple_flag=simple_flag,
-            paycancel_flag=paycancel_flag,
-            paychk_flag=paychk_flag,
+        return cast(
+            PaypleAuth,
+            await self._call_fields(
+                "payple.auth",
+                (
+                    "pay_type",
+                    "pay_work",
+                    "reguler_flag",
+                    "simple_flag",
+                    "paycancel_flag",
+                    "paychk_flag",
+                ),
+                (
+                    pay_type,
+                    pay_work,
+                    reguler_flag,
+                    simple_flag,
+                    paycancel_flag,
+                    paychk_flag,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PaypleAuth, await self.call("payple.auth", doc, timeout_ms=timeout_ms))
 
     async def payple_card_confirm(
         self,
@@ -1245,15 +1579,29 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            auth_key=auth_key,
-            pay_reqkey=pay_reqkey,
-            payer_id=payer_id,
-            pay_cofurl=pay_cofurl,
-            pay_oid=pay_oid,
-            amount=amount,
+        return cast(
+            PayplePayment,
+            await self._call_fields(
+                "payple.card.confirm",
+                (
+                    "auth_key",
+                    "pay_reqkey",
+                    "payer_id",
+                    "pay_cofurl",
+                    "pay_oid",
+                    "amount",
+                ),
+                (
+                    auth_key,
+                    pay_reqkey,
+                    payer_id,
+                    pay_cofurl,
+                    pay_oid,
+                    amount,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayplePayment, await self.call("payple.card.confirm", doc, timeout_ms=timeout_ms))
 
     async def payple_billing_pay(
         self,
@@ -1294,23 +1642,45 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            payer_id=payer_id,
-            payer_no=payer_no,
-            payer_hp=payer_hp,
-            payer_email=payer_email,
-            pay_goods=pay_goods,
-            pay_total=pay_total,
-            pay_istax=pay_istax,
-            pay_taxtotal=pay_taxtotal,
-            pay_oid=pay_oid,
-            pay_year=pay_year,
-            pay_month=pay_month,
-            simple_flag=simple_flag,
-            user_define1=user_define1,
-            user_define2=user_define2,
+        return cast(
+            PayplePayment,
+            await self._call_fields(
+                "payple.billing.pay",
+                (
+                    "payer_id",
+                    "payer_no",
+                    "payer_hp",
+                    "payer_email",
+                    "pay_goods",
+                    "pay_total",
+                    "pay_istax",
+                    "pay_taxtotal",
+                    "pay_oid",
+                    "pay_year",
+                    "pay_month",
+                    "simple_flag",
+                    "user_define1",
+                    "user_define2",
+                ),
+                (
+                    payer_id,
+                    payer_no,
+                    payer_hp,
+                    payer_email,
+                    pay_goods,
+                    pay_total,
+                    pay_istax,
+                    pay_taxtotal,
+                    pay_oid,
+                    pay_year,
+                    pay_month,
+                    simple_flag,
+                    user_define1,
+                    user_define2,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayplePayment, await self.call("payple.billing.pay", doc, timeout_ms=timeout_ms))
 
     async def payple_billing_info(
         self,
@@ -1327,11 +1697,21 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            payer_no=payer_no,
-            payer_id=payer_id,
+        return cast(
+            PaypleBillingInfo,
+            await self._call_fields(
+                "payple.billing.info",
+                (
+                    "payer_no",
+                    "payer_id",
+                ),
+                (
+                    payer_no,
+                    payer_id,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PaypleBillingInfo, await self.call("payple.billing.info", doc, timeout_ms=timeout_ms))
 
     async def payple_billing_delete(
         self,
@@ -1348,11 +1728,21 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            payer_no=payer_no,
-            payer_id=payer_id,
+        return cast(
+            PaypleBillingDeleted,
+            await self._call_fields(
+                "payple.billing.delete",
+                (
+                    "payer_no",
+                    "payer_id",
+                ),
+                (
+                    payer_no,
+                    payer_id,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PaypleBillingDeleted, await self.call("payple.billing.delete", doc, timeout_ms=timeout_ms))
 
     async def payple_cancel(
         self,
@@ -1379,16 +1769,31 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            pay_oid=pay_oid,
-            pay_date=pay_date,
-            reguler_flag=reguler_flag,
-            pay_year=pay_year,
-            pay_month=pay_month,
-            refund_total=refund_total,
-            pay_taxtotal=pay_taxtotal,
+        return cast(
+            PaypleCancelled,
+            await self._call_fields(
+                "payple.cancel",
+                (
+                    "pay_oid",
+                    "pay_date",
+                    "reguler_flag",
+                    "pay_year",
+                    "pay_month",
+                    "refund_total",
+                    "pay_taxtotal",
+                ),
+                (
+                    pay_oid,
+                    pay_date,
+                    reguler_flag,
+                    pay_year,
+                    pay_month,
+                    refund_total,
+                    pay_taxtotal,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PaypleCancelled, await self.call("payple.cancel", doc, timeout_ms=timeout_ms))
 
     async def payple_status(
         self,
@@ -1411,14 +1816,27 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            pay_oid=pay_oid,
-            pay_date=pay_date,
-            reguler_flag=reguler_flag,
-            pay_year=pay_year,
-            pay_month=pay_month,
+        return cast(
+            PayplePayment,
+            await self._call_fields(
+                "payple.status",
+                (
+                    "pay_oid",
+                    "pay_date",
+                    "reguler_flag",
+                    "pay_year",
+                    "pay_month",
+                ),
+                (
+                    pay_oid,
+                    pay_date,
+                    reguler_flag,
+                    pay_year,
+                    pay_month,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayplePayment, await self.call("payple.status", doc, timeout_ms=timeout_ms))
 
     async def payple_result(
         self,
@@ -1435,11 +1853,21 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            form=form,
-            fields=dict(fields) if fields is not None else None,
+        return cast(
+            PayplePayment,
+            await self._call_fields(
+                "payple.result",
+                (
+                    "form",
+                    "fields",
+                ),
+                (
+                    form,
+                    dict(fields) if fields is not None else None,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(PayplePayment, await self.call("payple.result", doc, timeout_ms=timeout_ms))
 
     async def kcp_keyin_approve(
         self,
@@ -1480,23 +1908,45 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            quota=quota,
-            card_tx_type=card_tx_type,
-            ordr_idxx=ordr_idxx,
-            good_name=good_name,
-            buyr_name=buyr_name,
-            buyr_mail=buyr_mail,
-            buyr_tel2=buyr_tel2,
-            amount=amount,
-            currency=currency,
-            card_no=card_no,
-            card_expiry=card_expiry,
-            card_taxno=card_taxno,
-            card_pwd=card_pwd,
-            cust_ip=cust_ip,
+        return cast(
+            KcpKeyinApproved,
+            await self._call_fields(
+                "kcp.keyin.approve",
+                (
+                    "quota",
+                    "card_tx_type",
+                    "ordr_idxx",
+                    "good_name",
+                    "buyr_name",
+                    "buyr_mail",
+                    "buyr_tel2",
+                    "amount",
+                    "currency",
+                    "card_no",
+                    "card_expiry",
+                    "card_taxno",
+                    "card_pwd",
+                    "cust_ip",
+                ),
+                (
+                    quota,
+                    card_tx_type,
+                    ordr_idxx,
+                    good_name,
+                    buyr_name,
+                    buyr_mail,
+                    buyr_tel2,
+                    amount,
+                    currency,
+                    card_no,
+                    card_expiry,
+                    card_taxno,
+                    card_pwd,
+                    cust_ip,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KcpKeyinApproved, await self.call("kcp.keyin.approve", doc, timeout_ms=timeout_ms))
 
     async def kcp_cancel(
         self,
@@ -1519,11 +1969,24 @@ class AsyncOperations:
             timeout_ms: a call option, not a request field: this call's read timeout in milliseconds in place of the
                 configuration's ``timeouts.read_ms`` (1–600000)
         """
-        doc = _doc(
-            tno=tno,
-            mod_type=mod_type,
-            mod_desc=mod_desc,
-            mod_mny=mod_mny,
-            rem_mny=rem_mny,
+        return cast(
+            KcpCancelled,
+            await self._call_fields(
+                "kcp.cancel",
+                (
+                    "tno",
+                    "mod_type",
+                    "mod_desc",
+                    "mod_mny",
+                    "rem_mny",
+                ),
+                (
+                    tno,
+                    mod_type,
+                    mod_desc,
+                    mod_mny,
+                    rem_mny,
+                ),
+                timeout_ms,
+            ),
         )
-        return cast(KcpCancelled, await self.call("kcp.cancel", doc, timeout_ms=timeout_ms))

@@ -1,9 +1,10 @@
 # Stubs of the native module payup._payup (bindings/python/src/lib.rs). Checked against the built module
 # by `python -m mypy.stubtest payup._payup` in scripts/test-python.
 #
-# Documents cross this boundary as JSON text; a failure comes back as (False, '{"error": {...}}').
+# A client's documents cross this boundary as Python objects (dicts, converted in Rust with no JSON text), the
+# others as JSON text; a failure comes back as (False, {"error": {...}}) or (False, '{"error": {...}}').
 
-from typing import Callable, List, Optional, Tuple, final
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union, final
 
 __all__ = [
     "VERSION",
@@ -11,7 +12,10 @@ __all__ = [
     "FAULTS",
     "NativeClient",
     "NativeSandbox",
+    "Document",
     "client_new",
+    "document",
+    "document_fields",
     "person_kakaopay_mobile",
     "person_kakaopay_pc",
     "person_payple_window",
@@ -29,10 +33,28 @@ KCP_TEST_CERT_PEM: str
 FAULTS: List[str]
 
 @final
+class Document:
+    """A request document converted while the GIL was held (AsyncClient converts on the event loop)."""
+
+@final
 class NativeClient:
-    def call(self, operation: str, request_json: str, timeout_ms: Optional[int] = None) -> Tuple[bool, str]: ...
-    def set_event_sink(self, enabled: Callable[[], bool], emit: Callable[[str], None]) -> None: ...
-    def recover(self) -> Tuple[bool, str]: ...
+    def call(
+        self,
+        operation: str,
+        request: Union[Mapping[str, Any], Document],
+        timeout_ms: Optional[int] = None,
+        events: bool = False,
+    ) -> Tuple[bool, Any]: ...
+    def call_fields(
+        self,
+        operation: str,
+        names: Tuple[str, ...],
+        values: Tuple[Any, ...],
+        timeout_ms: Optional[int] = None,
+        events: bool = False,
+    ) -> Tuple[bool, Any]: ...
+    def set_event_sink(self, emit: Callable[[Dict[str, Any]], None]) -> None: ...
+    def recover(self, events: bool = False) -> Tuple[bool, Any]: ...
     def reset_after_fork(self) -> None: ...
 
 @final
@@ -53,6 +75,8 @@ class NativeSandbox:
     def close(self) -> None: ...
 
 def client_new(config_json: str) -> Tuple[Optional[NativeClient], Optional[str]]: ...
+def document(request: Mapping[str, Any]) -> Tuple[bool, Any]: ...
+def document_fields(names: Tuple[str, ...], values: Tuple[Any, ...]) -> Tuple[bool, Any]: ...
 def person_kakaopay_mobile(window_html: str, choice_name: str) -> Tuple[str, List[Tuple[str, str]]]: ...
 def person_kakaopay_pc(sandbox_base: str, ordr_idxx: str, choice_name: str) -> str: ...
 def person_payple_window(
