@@ -1,8 +1,11 @@
 //! The payment journal's cost (issue 17): Payup keyin approvals through the client with no journal, the
-//! SQLite journal or the PostgreSQL journal (a build with `--features postgres`), sequential or with N
+//! SQLite journal or the PostgreSQL journal, sequential or with N
 //! concurrent callers sharing one client.
 //!
-//!     bench-journal CONFIG CALLS WARMUP none|sqlite:PATH|postgres:URL CALLERS
+//!     bench-journal CONFIG CALLS WARMUP none|sqlite:PATH|postgres:URL CALLERS [POOL]
+//!
+//! POOL is the PostgreSQL journal's `"pool"` (its default when absent); the row is then named
+//! `journal-postgres-CALLERS-poolN`.
 
 use payup_core::{Operation, Request, Response};
 use payup_transport::Client;
@@ -29,6 +32,9 @@ fn main() {
         }
         Some(("postgres", url)) => {
             config["journal"] = serde_json::json!({ "postgres": url });
+            if let Some(pool) = a.get(5) {
+                config["journal"]["pool"] = serde_json::json!(pool.parse::<u32>().expect("POOL"));
+            }
             "postgres"
         }
         _ => "none",
@@ -67,6 +73,9 @@ fn main() {
         }
     });
     let total = start.elapsed();
-    let name = if callers == 1 { format!("journal-{kind}-seq") } else { format!("journal-{kind}-{callers}") };
+    let mut name = if callers == 1 { format!("journal-{kind}-seq") } else { format!("journal-{kind}-{callers}") };
+    if let (Some(pool), "postgres") = (a.get(5), kind) {
+        name.push_str(&format!("-pool{pool}"));
+    }
     println!("{}", payup_bench::report(&name, total, &mut lat.into_inner().unwrap()));
 }

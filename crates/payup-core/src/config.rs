@@ -8,7 +8,7 @@
 //!  "payup":  {"merchant_id", "api_cert_key", "base_url"?, "kcp_script_url"?},
 //!  "payple": {"cst_id", "cust_key", "refund_key"?, "base_url"?, "referer"?},
 //!  "kcp":    {"site_cd", "cert_info", "private_key"?, "private_key_password"?, "base_url"?},
-//!  "journal": {"sqlite": "/var/lib/shop/payup.db"} | {"postgres": "postgresql://user:pw@host:port/db"}}
+//!  "journal": {"sqlite": "/var/lib/shop/payup.db"} | {"postgres": "postgresql://user:pw@host:port/db[?sslmode=verify-full&sslrootcert=CA.pem]", "pool": 8}}
 //! ```
 //!
 //! - Secrets by reference: any value in the `payup`, `payple` and `kcp` sections, and `proxy`, may be given

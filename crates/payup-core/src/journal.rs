@@ -19,34 +19,59 @@ use sha2::{Digest, Sha256};
 pub enum JournalConfig {
     /// An SQLite file (created with its directory's permissions; WAL mode).
     Sqlite(String),
-    /// A PostgreSQL connection URL (its password is never shown).
-    Postgres(crate::secret::Secret),
+    /// A PostgreSQL connection URL (its password is never shown) and how many connections a client keeps
+    /// (`"pool"`, 1–64, default [`DEFAULT_POOL`]).
+    Postgres {
+        /// `postgresql://user:pw@host:port/db[?sslmode=…&sslrootcert=…]`
+        url: crate::secret::Secret,
+        /// The most connections one client opens (each caller thread holds one for a transaction).
+        pool: u32,
+    },
 }
+
+/// The PostgreSQL journal's connections per client when `"pool"` is absent: a transaction holds one for a
+/// few round trips, so 8 serve 16 concurrent callers with room (bench-journal's `journal-postgres-16`).
+pub const DEFAULT_POOL: u32 = 8;
 
 impl std::fmt::Debug for JournalConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             JournalConfig::Sqlite(p) => write!(f, "Sqlite({p:?})"),
-            JournalConfig::Postgres(_) => f.write_str("Postgres(***)"),
+            JournalConfig::Postgres { pool, .. } => write!(f, "Postgres(***, pool {pool})"),
         }
     }
 }
 
 impl JournalConfig {
-    /// Reads the `"journal"` section (one key: `sqlite` or `postgres`, a non-empty string).
+    /// Reads the `"journal"` section (one key: `sqlite` or `postgres`, a non-empty string; with `postgres`,
+    /// optionally `"pool"`, an integer 1–64).
     pub fn from_json(v: &Value) -> Result<JournalConfig, Error> {
         let bad = |rule: &str| Error::config(format!("configuration error: journal: {rule}"));
         let m = v.as_object().ok_or_else(|| bad("must be an object: {\"sqlite\": PATH} or {\"postgres\": URL}"))?;
+        let mut m = m.clone();
+        let pool = match m.remove("pool") {
+            None => None,
+            Some(p) => match p.as_u64().filter(|n| (1..=64).contains(n)) {
+                Some(n) => Some(n as u32),
+                None => return Err(bad("pool must be an integer from 1 to 64 (PostgreSQL connections per client)")),
+            },
+        };
         if m.len() != 1 {
-            return Err(bad("must have exactly one key, \"sqlite\" or \"postgres\""));
+            return Err(bad("must have exactly one key, \"sqlite\" or \"postgres\" (and \"pool\" with postgres)"));
         }
         let (k, val) = m.iter().next().expect("one key");
+        if pool.is_some() && k != "postgres" {
+            return Err(bad("pool is for the PostgreSQL journal only (SQLite has one writer at a time)"));
+        }
         let s =
             val.as_str().filter(|s| !s.is_empty()).ok_or_else(|| bad(&format!("{k} must be a non-empty string")))?;
         match k.as_str() {
             "sqlite" => Ok(JournalConfig::Sqlite(s.to_string())),
             "postgres" if s.starts_with("postgres://") || s.starts_with("postgresql://") => {
-                Ok(JournalConfig::Postgres(crate::secret::Secret::opaque(s)))
+                Ok(JournalConfig::Postgres {
+                    url: crate::secret::Secret::opaque(s),
+                    pool: pool.unwrap_or(DEFAULT_POOL),
+                })
             }
             "postgres" => Err(bad("postgres must be a URL postgresql://user:password@host:port/db")),
             _ => Err(bad("the key must be \"sqlite\" or \"postgres\"")),
@@ -616,6 +641,27 @@ pub fn next_day_query(entry: &Entry, query: &Request, live_secs: i64) -> Option<
     })
 }
 
+/// A later cancel or refund of approval `entry` that went through or whose outcome is not known (pending,
+/// ambiguous, unresolved, approved), among `entries`: same gateway and merchant, and the approval's order
+/// number or transaction id. `payup recover` must not call such an approval `approved` on the strength of a
+/// result query alone (a refunded Payple payment may still be reported by it): a refund that went through
+/// makes it `cancelled`, one in doubt leaves it for a person.
+pub fn cancel_of<'a>(entry: &Entry, entries: &'a [Entry]) -> Option<&'a Entry> {
+    let approval = Operation::from_name(&entry.operation).is_some_and(is_approval);
+    if !approval {
+        return None;
+    }
+    let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+    entries.iter().find(|c| {
+        c.id > entry.id
+            && c.gateway == entry.gateway
+            && c.merchant == entry.merchant
+            && Operation::from_name(&c.operation).is_some_and(|o| is_journaled(o) && !is_approval(o))
+            && (same(&c.order_number, &entry.order_number) || same(&c.transaction_id, &entry.transaction_id))
+            && matches!(c.status, Status::Pending | Status::Ambiguous | Status::Unresolved | Status::Approved)
+    })
+}
+
 /// How long after its intent a pending entry may still be live in the process that wrote it: `payup
 /// recover` leaves younger pending entries alone (`still_pending`).
 pub fn live_window_secs(connect_timeout_ms: u64, read_timeout_ms: u64) -> i64 {
@@ -697,5 +743,30 @@ mod tests {
         assert_eq!(v["payer_id"], "***");
         assert_eq!(v["x"][0]["enc_data"], "***");
         assert_eq!(v["tx"], "20261201215828ST0000");
+    }
+
+    #[test]
+    fn journal_config_reads_the_pool_and_refuses_bad_ones() {
+        let url = "postgresql://u:pw@h:5432/db";
+        let pool_of = |v: Value| match JournalConfig::from_json(&v) {
+            Ok(JournalConfig::Postgres { pool, url: u }) => {
+                assert_eq!(u.expose(), url);
+                Ok(pool)
+            }
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(pool_of(json!({"postgres": url})), Ok(DEFAULT_POOL));
+        assert_eq!(pool_of(json!({"postgres": url, "pool": 16})), Ok(16));
+        for bad in [json!(0), json!(65), json!("8"), json!(2.5), json!(-1)] {
+            let e = pool_of(json!({"postgres": url, "pool": bad})).unwrap_err();
+            assert!(e.contains("pool must be an integer from 1 to 64"), "{e}");
+        }
+        let e = JournalConfig::from_json(&json!({"sqlite": "/tmp/x.db", "pool": 4})).unwrap_err().to_string();
+        assert!(e.contains("pool is for the PostgreSQL journal only"), "{e}");
+        let e = JournalConfig::from_json(&json!({"pool": 4})).unwrap_err().to_string();
+        assert!(e.contains("exactly one key"), "{e}");
+        let debug = format!("{:?}", JournalConfig::from_json(&json!({"postgres": url})).unwrap());
+        assert!(!debug.contains("pw") && debug.contains("pool 8"), "{debug}");
     }
 }

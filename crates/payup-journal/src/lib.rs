@@ -1,5 +1,6 @@
 //! payup's durable payment journal (issue 17): the storage of `payup_core::journal`'s intents and outcomes.
-//! SQLite (bundled) by default; see README.md for the schema, what is fsynced when, and the guard.
+//! SQLite (bundled) or PostgreSQL (`pg.rs`: TLS by the URL's sslmode, a pool of connections); see
+//! README.md for the schema, what is fsynced when, and the guard.
 //!
 //! The pure decisions (what an intent holds, which orders are guarded, what the guard decides, what an
 //! outcome is recorded as) are in `payup_core::journal`; this crate only stores them, and takes each guard
@@ -47,15 +48,86 @@ enum Backend {
     #[cfg(feature = "postgres")]
     Postgres {
         url: payup_core::Secret,
-        conn: Mutex<Option<(u32, postgres::Client)>>,
+        pool: Pool,
     },
+}
+
+/// The PostgreSQL journal's connections of this process: at most `max`, opened when a caller finds none
+/// idle; a caller that finds `max` busy waits for one (each is held for one transaction's round trips).
+#[cfg(feature = "postgres")]
+struct Pool {
+    max: usize,
+    state: Mutex<PoolState>,
+    returned: std::sync::Condvar,
+}
+
+#[cfg(feature = "postgres")]
+struct PoolState {
+    /// The process the connections belong to (a forked child opens its own).
+    pid: u32,
+    idle: Vec<pg::PgConn>,
+    /// Idle, in use, and being opened.
+    open: usize,
+}
+
+#[cfg(feature = "postgres")]
+impl Pool {
+    fn take(&self, url: &payup_core::Secret) -> Result<pg::PgConn, Error> {
+        let pid = std::process::id();
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if st.pid != pid {
+                // The parent's sockets are forgotten, not closed (a Terminate message would end its sessions).
+                for old in st.idle.drain(..) {
+                    std::mem::forget(old);
+                }
+                st.pid = pid;
+                st.open = 0;
+            }
+            while let Some(c) = st.idle.pop() {
+                if !c.client.is_closed() {
+                    return Ok(c);
+                }
+                st.open -= 1;
+            }
+            if st.open < self.max {
+                st.open += 1;
+                drop(st);
+                let opened = pg::open(url.expose());
+                if opened.is_err() {
+                    let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                    if st.pid == pid {
+                        st.open -= 1;
+                    }
+                    self.returned.notify_one();
+                }
+                return opened;
+            }
+            st = self.returned.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn give_back(&self, c: pg::PgConn) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st.pid != std::process::id() {
+            std::mem::forget(c);
+            return;
+        }
+        if c.client.is_closed() {
+            st.open -= 1;
+        } else {
+            st.idle.push(c);
+        }
+        drop(st);
+        self.returned.notify_one();
+    }
 }
 
 /// A connection of this process: SQLite's or PostgreSQL's.
 enum Conn<'a> {
     Sqlite(&'a Connection),
     #[cfg(feature = "postgres")]
-    Postgres(&'a mut postgres::Client),
+    Postgres(&'a mut pg::PgConn),
 }
 
 /// A database message, with anything quoted in it dropped (a message may quote a value).
@@ -212,14 +284,19 @@ impl Journal {
                 })
             }
             #[cfg(feature = "postgres")]
-            JournalConfig::Postgres(url) => {
+            JournalConfig::Postgres { url, pool } => {
+                // One connection now: a server that is down or refuses is a `config` error before anything
+                // is sent; the others open when concurrent callers need them.
                 let conn = pg::open(url.expose())?;
-                Ok(Journal {
-                    backend: Backend::Postgres { url: url.clone(), conn: Mutex::new(Some((std::process::id(), conn))) },
-                })
+                let pool = Pool {
+                    max: (*pool).max(1) as usize,
+                    state: Mutex::new(PoolState { pid: std::process::id(), idle: vec![conn], open: 1 }),
+                    returned: std::sync::Condvar::new(),
+                };
+                Ok(Journal { backend: Backend::Postgres { url: url.clone(), pool } })
             }
             #[cfg(not(feature = "postgres"))]
-            JournalConfig::Postgres(_) => Err(Error::config(
+            JournalConfig::Postgres { .. } => Err(Error::config(
                 "this payup is built without the PostgreSQL journal (payup-journal's \"postgres\" feature): use {\"sqlite\": PATH}",
             )),
         }
@@ -242,16 +319,18 @@ impl Journal {
                 f(Conn::Sqlite(&guard.as_ref().expect("opened").1))
             }
             #[cfg(feature = "postgres")]
-            Backend::Postgres { url, conn } => {
-                let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-                if guard.as_ref().is_none_or(|(p, c)| *p != pid || c.is_closed()) {
-                    // The parent's socket is forgotten, not closed (a Terminate message would end its session).
-                    if let Some(old) = guard.take() {
-                        std::mem::forget(old);
+            Backend::Postgres { url, pool } => {
+                // Given back on drop, also when `f` panics (the count of open connections stays right).
+                struct Lease<'p>(&'p Pool, Option<pg::PgConn>);
+                impl Drop for Lease<'_> {
+                    fn drop(&mut self) {
+                        if let Some(c) = self.1.take() {
+                            self.0.give_back(c);
+                        }
                     }
-                    *guard = Some((pid, pg::open(url.expose())?));
                 }
-                f(Conn::Postgres(&mut guard.as_mut().expect("opened").1))
+                let mut lease = Lease(pool, Some(pool.take(url)?));
+                f(Conn::Postgres(lease.1.as_mut().expect("leased")))
             }
         }
     }

@@ -11,6 +11,18 @@
 //!
 //! Fails (exit 1) on any double approval of an order, any approval the client does not know about
 //! (neither a success nor an `ambiguous` error naming it), or any success the ledger does not hold.
+//!
+//! With `--kill` (needs `--journal`; issue 17's soak with kills) the approvals run in worker processes
+//! (this program with `--worker`, a chunk of orders each, several at once) which the driver kills with
+//! SIGKILL at random points (about half of them, at a random moment of their run). An order a killed
+//! worker did not report is given to a later worker (up to 3 attempts) (the merchant's retry: it must replay, be
+//! refused `IN_FLIGHT`, or go through if nothing was sent), except KakaoPay's (its window token is spent).
+//! After the last worker: the recover window is waited out, `payup recover` runs (`--payup PATH`, the CLI;
+//! else `Client::recover` in this process), then the reconciliation of the whole ledger (no order
+//! approved twice), the workers' reports (as above) and the journal (every standing approval known to it,
+//! every approval it holds standing, each reported approval replayed with nothing sent).
+//!
+//!     soak --approvals 10000 --journal target/soak-kill.db --kill [--workers 4] [--chunk 25] [--payup target/release/payup]
 
 use payup_core::ErrorKind;
 use payup_sandbox::person::{self, KakaoChoice};
@@ -48,6 +60,13 @@ fn arg(args: &[String], name: &str, default: u64) -> u64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--worker") {
+        worker(&args);
+        return;
+    }
+    if args.iter().any(|a| a == "--kill") {
+        std::process::exit(kill_soak(&args));
+    }
     let total = arg(&args, "--approvals", 10_000);
     let threads = arg(&args, "--threads", 4).max(1);
     let seed = arg(&args, "--seed", 1);
@@ -357,4 +376,273 @@ fn resend(c: &Client, gateway: &str, order: &str, amount: u64, payer_id: &str) -
         _ => c.call_json("kcp.keyin.approve", &json!({"ordr_idxx": order, "good_name": "soak", "buyr_name": "soak", "amount": amount,
             "card_no": "4111111111111111", "card_expiry": "3012"})),
     }
+}
+
+/// The gateway and amount of order `i` of run `seed`: the same on every attempt (a retry sends the same
+/// request, as a merchant's retry would).
+fn order_of(seed: u64, i: u64) -> (&'static str, String, u64) {
+    let gateway = ["payup", "kakaopay", "payple", "kcp"][(i % 4) as usize];
+    let amount = 1000 + (seed.wrapping_mul(7919).wrapping_add(i.wrapping_mul(104_729)) % 100) * 100;
+    (gateway, format!("SOAK-{seed}-{i}"), amount)
+}
+
+fn operation_of(gateway: &str) -> &'static str {
+    match gateway {
+        "payup" => "payup.keyin.approve",
+        "kakaopay" => "payup.kakaopay.approve",
+        "payple" => "payple.billing.pay",
+        _ => "kcp.keyin.approve",
+    }
+}
+
+fn outcome_json(o: &Outcome) -> Value {
+    match o {
+        Outcome::Approved { amount } => json!({"approved": amount}),
+        Outcome::Undone => json!({"undone": true}),
+        Outcome::Failed(k) => json!({"failed": k.as_str()}),
+        Outcome::Ambiguous(w) => json!({"ambiguous": w}),
+    }
+}
+
+fn outcome_of(v: &Value) -> Option<Outcome> {
+    const KINDS: [ErrorKind; 5] =
+        [ErrorKind::Invalid, ErrorKind::Config, ErrorKind::Declined, ErrorKind::NotSent, ErrorKind::Ambiguous];
+    if let Some(a) = v["approved"].as_u64() {
+        return Some(Outcome::Approved { amount: a });
+    }
+    if v["undone"] == true {
+        return Some(Outcome::Undone);
+    }
+    if let Some(k) = v["failed"].as_str() {
+        return KINDS.iter().find(|x| x.as_str() == k).map(|k| Outcome::Failed(*k));
+    }
+    v["ambiguous"].as_str().map(|w| Outcome::Ambiguous(w.to_string()))
+}
+
+/// `--worker CONFIG BASE_URL PAYER_ID SEED I,J,…`: approves those orders with the journal of CONFIG, arming
+/// a fault (over the sandbox's control API) before about a fifth; one JSON line per finished order on
+/// stdout, written at once (a line is one `write` below PIPE_BUF: a kill never leaves half of one).
+fn worker(args: &[String]) {
+    use std::io::Write;
+    let at = args.iter().position(|a| a == "--worker").expect("--worker");
+    let [config, base, payer_id, seed, orders] = [1, 2, 3, 4, 5].map(|k| args[at + k].clone());
+    let seed: u64 = seed.parse().expect("seed");
+    let client = Client::from_json(&std::fs::read_to_string(&config).expect("config")).expect("client");
+    let sb_faults = format!("{base}/__sandbox/faults");
+    let mut rng = StdRng::seed_from_u64(seed ^ u64::from(std::process::id()).wrapping_mul(0x9e37_79b9));
+    let mut out = std::io::stdout().lock();
+    for i in orders.split(',').filter_map(|i| i.parse::<u64>().ok()) {
+        let (gateway, order, amount) = order_of(seed, i);
+        let mut armed = false;
+        if rng.random_range(0..5) == 0 {
+            let fault = FAULTS[rng.random_range(0..FAULTS.len())];
+            let delay = if rng.random_bool(0.5) { 20 } else { READ_MS + 300 };
+            let body = json!({"operation": operation_of(gateway), "fault": fault, "delay_ms": delay, "times": 1});
+            armed = person::request("POST", &sb_faults, "application/json", body.to_string().as_bytes())
+                .is_ok_and(|(status, _)| status == 200);
+        }
+        let outcome = run_remote(&client, &base, gateway, &order, amount, &payer_id);
+        let line =
+            json!({"i": i, "order": order, "gateway": gateway, "armed": armed, "outcome": outcome_json(&outcome)});
+        let _ = out.write_all(format!("{line}\n").as_bytes());
+        let _ = out.flush();
+    }
+}
+
+/// [`run`] from a worker process: the sandbox is reached by its URL (KakaoPay's buyer window too).
+fn run_remote(c: &Client, base: &str, gateway: &str, order: &str, amount: u64, payer_id: &str) -> Outcome {
+    if gateway != "kakaopay" {
+        let r = resend(c, gateway, order, amount, payer_id);
+        return classify(r, |v| v["amount"].as_u64().or(v["pay_total"].as_u64()).unwrap_or(0));
+    }
+    let ordered = match c.call_json(
+        "payup.kakaopay.order",
+        &json!({"order_number": order, "user_agent": "WP", "amount": amount,
+        "item_name": "soak", "user_name": "soak", "return_url": "https://shop.example/r"}),
+    ) {
+        Ok(o) => o,
+        Err(e) => return Outcome::Failed(e.kind()),
+    };
+    let ordr = ordered["ordr_idxx"].as_str().unwrap_or_default();
+    let f = match person::kakaopay_pc(base, ordr, KakaoChoice::Card) {
+        Ok(f) => f,
+        Err(_) => return Outcome::Failed(ErrorKind::Declined),
+    };
+    let mut req = serde_json::Map::new();
+    for k in ["res_cd", "enc_info", "enc_data", "tran_cd", "card_pay_method", "ordr_idxx"] {
+        req.insert(k.into(), f.get(k).cloned().unwrap_or(Value::Null));
+    }
+    req.insert("amount".into(), json!(amount));
+    classify(c.call_json("payup.kakaopay.approve", &Value::Object(req)), |v| v["amount"].as_u64().unwrap_or(0))
+}
+
+struct Running {
+    child: std::process::Child,
+    orders: Vec<(u64, u32)>,
+    reader: std::thread::JoinHandle<Vec<Value>>,
+    kill_at: Option<Instant>,
+    killed: bool,
+    started: Instant,
+}
+
+/// The driver of `--kill`: see the module's documentation.
+fn kill_soak(args: &[String]) -> i32 {
+    use std::collections::{BTreeSet, VecDeque};
+    use std::io::BufRead;
+    use std::time::Duration;
+    let total = arg(args, "--approvals", 10_000);
+    let workers = arg(args, "--workers", 4).max(1) as usize;
+    let chunk = arg(args, "--chunk", 25).max(1) as usize;
+    let seed = arg(args, "--seed", 1);
+    let Some(journal) = arg_str(args, "--journal") else {
+        eprintln!("--kill needs --journal PATH");
+        return 2;
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{journal}{suffix}"));
+    }
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let mut cfg = sb.client_config();
+    cfg["timeouts"] = json!({"connect_ms": 1000, "read_ms": READ_MS});
+    cfg["journal"] = json!({ "sqlite": journal });
+    let config_path = format!("{journal}.config.json");
+    std::fs::write(&config_path, cfg.to_string()).expect("config file");
+    let client = Client::from_json(&cfg.to_string()).expect("client");
+    let payer_id = sb.register_payple_card("4111111111111111", "1");
+    let exe = std::env::current_exe().expect("this program");
+    let mut rng = StdRng::seed_from_u64(seed);
+
+    let mut queue: VecDeque<(u64, u32)> = (0..total).map(|i| (i, 1)).collect();
+    let mut running: Vec<Running> = Vec::new();
+    let mut outcomes: BTreeMap<String, (String, Outcome)> = BTreeMap::new();
+    let (mut spawned, mut killed, mut retried, mut armed) = (0u64, 0u64, 0u64, 0u64);
+    let mut unreported: BTreeSet<String> = BTreeSet::new();
+    let started = Instant::now();
+    // How long a worker that is not killed runs (a moving average; a first guess of 10 ms an order).
+    let mut run_us: u64 = chunk as u64 * 10_000;
+    while !queue.is_empty() || !running.is_empty() {
+        while running.len() < workers && !queue.is_empty() {
+            let orders: Vec<(u64, u32)> = (0..chunk).filter_map(|_| queue.pop_front()).collect();
+            let list = orders.iter().map(|(i, _)| i.to_string()).collect::<Vec<_>>().join(",");
+            let mut child = std::process::Command::new(&exe)
+                .args(["--worker", &config_path, sb.base_url(), &payer_id, &seed.to_string(), &list])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("a worker");
+            let stdout = child.stdout.take().expect("stdout");
+            let reader = std::thread::spawn(move || {
+                std::io::BufReader::new(stdout)
+                    .lines()
+                    .map_while(Result::ok)
+                    .filter_map(|l| serde_json::from_str(&l).ok())
+                    .collect()
+            });
+            // About half of the workers die by SIGKILL, at a random moment of their run: uniform over
+            // the time a worker that is not killed takes (measured as the soak goes: debug or release).
+            let kill_at = rng
+                .random_bool(0.5)
+                .then(|| Instant::now() + Duration::from_micros(rng.random_range(0..run_us.max(1000))));
+            running.push(Running { child, orders, reader, kill_at, killed: false, started: Instant::now() });
+            spawned += 1;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        let mut k = 0;
+        while k < running.len() {
+            let w = &mut running[k];
+            if !w.killed
+                && w.kill_at.is_some_and(|t| Instant::now() >= t)
+                && w.child.try_wait().ok().flatten().is_none()
+            {
+                // SIGKILL (std's kill): the process ends wherever it is, mid-request or mid-commit.
+                let _ = w.child.kill();
+                w.killed = true;
+                killed += 1;
+            }
+            let Ok(Some(_)) = w.child.try_wait() else {
+                k += 1;
+                continue;
+            };
+            let w = running.swap_remove(k);
+            if !w.killed {
+                run_us = (run_us * 3 + w.started.elapsed().as_micros() as u64) / 4;
+            }
+            let lines = w.reader.join().expect("reader");
+            let mut reported = BTreeSet::new();
+            for l in &lines {
+                let (Some(i), Some(order), Some(gateway), Some(outcome)) =
+                    (l["i"].as_u64(), l["order"].as_str(), l["gateway"].as_str(), outcome_of(&l["outcome"]))
+                else {
+                    continue;
+                };
+                if l["armed"] == true {
+                    armed += 1;
+                }
+                reported.insert(i);
+                unreported.remove(order);
+                outcomes.insert(order.to_string(), (gateway.to_string(), outcome));
+            }
+            for (i, attempt) in w.orders {
+                if reported.contains(&i) {
+                    continue;
+                }
+                let (gateway, order, _) = order_of(seed, i);
+                if !w.killed {
+                    eprintln!("a worker ended without reporting {order}");
+                }
+                if attempt < 3 && gateway != "kakaopay" {
+                    queue.push_back((i, attempt + 1));
+                    retried += 1;
+                } else {
+                    unreported.insert(order);
+                }
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    // The journal's live window: a younger pending entry is `still_pending` for recover (it may be live).
+    let window = payup_core::journal::live_window_secs(1000, READ_MS) as u64 + 1;
+    std::thread::sleep(Duration::from_secs(window));
+    let summary: Value = match arg_str(args, "--payup") {
+        Some(payup) => {
+            let out = std::process::Command::new(payup)
+                .args(["recover", "--config", &config_path])
+                .output()
+                .expect("payup recover");
+            let code = out.status.code().unwrap_or(-1);
+            if code != 0 && code != 1 {
+                eprintln!("payup recover exited {code}: {}", String::from_utf8_lossy(&out.stdout));
+                return 1;
+            }
+            serde_json::from_slice(&out.stdout).expect("recover's JSON")
+        }
+        None => client.recover().expect("recover"),
+    };
+    let n = |k: &str| summary[k].as_array().map(Vec::len).unwrap_or(0);
+    println!(
+        "soak with kills: {total} orders in {:.1} s by {spawned} worker processes, {killed} killed with SIGKILL, {retried} orders retried after a kill, {} never reported (their worker killed)",
+        elapsed.as_secs_f64(),
+        unreported.len()
+    );
+    println!(
+        "  payup recover: {} resolved, {} unresolved (no query API: by hand), {} still pending",
+        n("resolved"),
+        n("unresolved"),
+        n("still_pending")
+    );
+    // The whole ledger: no order approved twice, killed or not.
+    let ledger = sb.transactions();
+    let mut per_order: HashMap<String, usize> = HashMap::new();
+    for t in ledger["transactions"].as_array().into_iter().flatten() {
+        if let Some(o) = t["order_number"].as_str() {
+            *per_order.entry(o.to_string()).or_default() += 1;
+        }
+    }
+    let doubles: Vec<_> = per_order.iter().filter(|(_, n)| **n > 1).collect();
+    println!("  {:<40} {}", "orders in the ledger more than once", doubles.len());
+    let mut code = if doubles.is_empty() { 0 } else { 1 };
+    for d in doubles.iter().take(20) {
+        println!("  double: {d:?}");
+    }
+    code = code.max(reconcile(&sb, &outcomes, armed, elapsed));
+    code.max(reconcile_journal(&client, &sb, &outcomes, payer_id.as_str()))
 }

@@ -310,7 +310,9 @@ impl Client {
         let now = now().0;
         let (mut resolved, mut unresolved, mut still_pending) = (Vec::new(), Vec::new(), Vec::new());
         let open = [Status::Pending, Status::Ambiguous, Status::Unresolved];
-        for entry in journal.list(None, None)?.into_iter().filter(|e| open.contains(&e.status)) {
+        let entries = journal.list(None, None)?;
+        for entry in entries.iter().filter(|e| open.contains(&e.status)) {
+            let entry = entry.clone();
             let id = entry.id;
             if entry.status == Status::Pending && now - entry.created_at < live {
                 still_pending.push(json!({"id": id, "note": format!(
@@ -339,6 +341,26 @@ impl Client {
                         verdict = journal::judge_query(&entry, &next, &answer);
                     }
                     match verdict {
+                        // A refund of this approval was sent after it (the process died around it): the
+                        // result query may still report the payment, so it alone does not decide.
+                        Verdict::Approved(_, _) if let Some(cancel) = journal::cancel_of(&entry, &entries) => {
+                            let cancel_status = journal.get(cancel.id)?.map_or(cancel.status, |c| c.status);
+                            if cancel_status == Status::Approved {
+                                let note = format!("recover: refunded by entry {} ({})", cancel.id, cancel.operation);
+                                journal.transition(id, &open, Status::Cancelled, &note, None, None)?;
+                                resolved.push(json!({"id": id, "status": "cancelled", "note": note}));
+                            } else {
+                                let note = format!(
+                                    "{} reports the payment, but its refund (entry {}, {}) is {}: check the gateway's admin page whether it was refunded, then `payup journal resolve` both",
+                                    query.operation(),
+                                    cancel.id,
+                                    cancel.operation,
+                                    cancel_status.as_str()
+                                );
+                                journal.transition(id, &open, Status::Unresolved, &note, None, None)?;
+                                unresolved.push(json!({"id": id, "note": note}));
+                            }
+                        }
                         Verdict::Approved(doc, tx) => {
                             let note = format!("recover: {} reports the payment", query.operation());
                             journal.transition(id, &open, Status::Approved, &note, Some(&doc), tx.as_deref())?;

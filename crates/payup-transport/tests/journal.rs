@@ -202,6 +202,47 @@ fn recover_finds_a_payment_that_crossed_midnight_kst() {
     assert_eq!(ledger_for(&sb, &oid).len(), 1);
 }
 
+/// A process paid, then refunded (a wrong amount, or the merchant's commit failed) and died before either
+/// outcome was recorded. Payple's result query still reports the refunded payment: recover must not call
+/// it approved while the refund is in doubt, and calls it cancelled once the refund is known to have gone
+/// through. (Found by the soak with kills: an approval "approved" by recover whose refund stood in the ledger.)
+#[test]
+fn recover_does_not_approve_a_payment_whose_refund_was_in_flight() {
+    let (sb, c, db) = setup(5000);
+    let payer_id = sb.register_payple_card(CARD_OK, "1");
+    sb.set_clock("2026-11-30T12:00:00+09:00").unwrap();
+    let noon = 1_796_007_600; // 2026-11-30 12:00 KST
+    let cfg = config_for(sb.base_url(), &db, 5000);
+    let oid = order("R");
+    let req = json!({"payer_id": payer_id, "pay_goods": "g", "pay_total": 1000, "pay_oid": oid,
+                     "pay_year": "2026", "pay_month": "11"});
+    let paid = unjournaled(&cfg).call_json("payple.billing.pay", &req).unwrap();
+    let approval = begin_payple_intent(&c, &req, noon);
+    let date = paid["pay_time"].as_str().unwrap()[..8].to_string();
+    let refund = json!({"pay_oid": oid, "pay_date": date, "refund_total": 1000, "reguler_flag": true,
+                        "pay_year": "2026", "pay_month": "11"});
+    unjournaled(&cfg).call_json("payple.cancel", &refund).unwrap();
+    assert_eq!(ledger_for(&sb, &oid)[0]["status"], "cancelled");
+    let r = payup_core::Request::from_json(payup_core::Operation::PaypleCancel, &refund).unwrap();
+    let intent = payup_core::journal::intent(&r, &c.config().credentials, payup_core::Timestamp(noon + 1)).unwrap();
+    let j = c.journal().unwrap();
+    let payup_journal::Begin::Proceed(cancel) = j.begin(&intent).unwrap() else { panic!("guard") };
+
+    let summary = c.recover().unwrap();
+    let status_of = |id: i64| j.get(id).unwrap().unwrap().status;
+    assert_eq!(status_of(approval), Status::Unresolved, "{summary}");
+    let note = summary["unresolved"].as_array().unwrap().iter().find(|e| e["id"] == approval).unwrap()["note"].clone();
+    assert!(note.as_str().unwrap().contains(&format!("refund (entry {cancel}")), "{summary}");
+    // The order does not replay as a payment meanwhile.
+    let again = c.call_json("payple.billing.pay", &req).unwrap_err();
+    assert_eq!(again.code(), Some("IN_FLIGHT"), "{again:?}");
+    // A person finds the refund at Payple and resolves it: the next recover calls the payment cancelled.
+    assert!(j.transition(cancel, &[Status::Unresolved], Status::Approved, "refund found", None, None).unwrap());
+    let summary = c.recover().unwrap();
+    assert_eq!(status_of(approval), Status::Cancelled, "{summary}");
+    assert_eq!(ledger_for(&sb, &oid).len(), 1, "nothing was sent again");
+}
+
 fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
