@@ -101,6 +101,14 @@ fn a_process_killed_while_its_approval_waits_is_recovered_and_the_order_replays(
         if !p.is_empty() {
             break p;
         }
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "payup ended before its intent showed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         assert!(t.elapsed() < Duration::from_secs(10), "no pending entry");
         std::thread::sleep(Duration::from_millis(5));
     };

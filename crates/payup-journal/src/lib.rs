@@ -226,6 +226,24 @@ fn entry_of(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     })
 }
 
+/// Runs `f` again while SQLite answers busy or locked, for up to [`BUSY_TIMEOUT`].
+fn retry_while_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 fn open_sqlite(path: &str) -> Result<Connection, Error> {
     let c = Connection::open_with_flags(
         path,
@@ -236,8 +254,10 @@ fn open_sqlite(path: &str) -> Result<Connection, Error> {
     .map_err(|e| db_error("cannot open the SQLite journal", &e))?;
     c.busy_timeout(BUSY_TIMEOUT).map_err(|e| db_error("busy_timeout", &e))?;
     // WAL: readers (payup journal list, recover) never block writers; one fsync of the WAL per commit.
-    let mode: String = c
-        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+    // Switching a new file to WAL takes its exclusive lock, and SQLite answers "database is locked" at once,
+    // without the busy handler, when another process opens the same new file at that moment (PHP-FPM
+    // workers starting together): retry within the busy timeout.
+    let mode: String = retry_while_busy(|| c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)))
         .map_err(|e| db_error("cannot set the SQLite journal to WAL", &e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(journal::unwritable(&format!("SQLite refused WAL mode (it is {mode})")));
