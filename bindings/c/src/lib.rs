@@ -369,11 +369,7 @@ pub unsafe extern "C" fn payup_client_call(
             let options = payup_transport::CallOptions::default();
             // SAFETY: checked non-NULL.
             let text = unsafe { arg_str(request_json, "request_json") }?;
-            if let Some(r) = client.try_call_text(op, text, &options) {
-                return r;
-            }
-            let request = json_text(text, "request_json")?;
-            client.call_text(op, &request, &options)
+            client.call_str(op, text, &options)
         })();
         // SAFETY: checked non-NULL.
         unsafe { finish_text(out_json, r) }
@@ -419,11 +415,7 @@ pub unsafe extern "C" fn payup_client_call_with_options(
                     return Err(e);
                 }
             };
-            if let Some(r) = client.try_call_text(op, text, &options) {
-                return r;
-            }
-            let request = json_text(text, "request_json")?;
-            client.call_text(op, &request, &options)
+            client.call_str(op, text, &options)
         })();
         // SAFETY: checked non-NULL.
         unsafe { finish_text(out_json, r) }

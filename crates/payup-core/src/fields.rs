@@ -117,7 +117,7 @@ impl<'a> Doc<'a> {
                         d.docs_opened == 1
                     })
                 });
-                Ok(Doc { map, known: Vec::new(), problems: Problems::default(), recording })
+                Ok(Doc { map, known: Vec::with_capacity(16), problems: Problems::default(), recording })
             }
             other => Err(Error::invalid_field("(request)", format!("must be a JSON object, not {}", type_name(other)))),
         }
@@ -125,7 +125,14 @@ impl<'a> Doc<'a> {
 
     fn get(&mut self, name: &'static str) -> Option<&'a Value> {
         self.known.push(name);
-        self.map.get(name).filter(|v| !v.is_null())
+        // A request has a dozen fields or so: comparing its keys costs less than hashing `name` (SipHash)
+        // for the map's index. Keys are unique either way.
+        let v = if self.map.len() <= 16 {
+            self.map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+        } else {
+            self.map.get(name)
+        };
+        v.filter(|v| !v.is_null())
     }
 
     /// An optional string.
@@ -262,6 +269,31 @@ impl<'a> Doc<'a> {
 // Counting bytes can never let through a value the gateway's column cannot hold; the error message
 // says "bytes" so a merchant sees why a short Korean name is refused.
 
+/// `bytes` as lowercase hex digits (what `hex::encode` gives), without a `char` iterator.
+pub fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0x0F)]);
+    }
+    String::from_utf8(out).expect("hex digits are ASCII")
+}
+
+/// `n` in decimal (what `n.to_string()` gives), written into `buf` without the formatting machinery.
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).expect("decimal digits are ASCII")
+}
+
 pub fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -285,7 +317,14 @@ pub fn check_digits(p: &mut Problems, field: &str, value: &str, min: usize, max:
 /// gateway strips before hashing (payup-card-keyin.txt §2.1.1 "공백제거").
 pub fn check_signable(p: &mut Problems, field: &str, value: &str) {
     note_rule(field, |f| f.pattern = f.pattern.take().or(Some(r"^[^|\s]*$".into())));
-    if value.chars().any(|c| c == '|' || c.is_whitespace() || c.is_control()) {
+    let breaks = if value.is_ascii() {
+        // The same test byte by byte: ASCII's white space (TAB, LF, VT, FF, CR, SPACE) and controls
+        // (0x00–0x1F, DEL) are exactly `< 0x20`, SPACE and 0x7F.
+        value.bytes().any(|b| b == b'|' || b < 0x20 || b == b' ' || b == 0x7F)
+    } else {
+        value.chars().any(|c| c == '|' || c.is_whitespace() || c.is_control())
+    };
+    if breaks {
         p.push(field, "must not contain '|', white space or control characters (they break the signature)");
     }
 }
@@ -376,6 +415,17 @@ impl Loose<'_> {
     }
 }
 
+impl Loose<'_> {
+    /// The value as an owned string ("" when absent), moved out when it was already owned.
+    pub fn into_string(self) -> String {
+        match self.0 {
+            Some(std::borrow::Cow::Owned(s)) => s,
+            Some(std::borrow::Cow::Borrowed(s)) => s.to_owned(),
+            None => String::new(),
+        }
+    }
+}
+
 impl std::fmt::Display for Loose<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -441,6 +491,37 @@ pub fn loose_u64(v: Option<&Value>) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lower_hex_and_decimal_write_what_hex_and_to_string_write() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(lower_hex(&bytes), hex::encode(&bytes));
+        assert_eq!(lower_hex(&[]), "");
+        let mut buf = [0u8; 20];
+        for n in [0, 1, 9, 10, 99, 100, 1004, 999_999_999_999, u64::MAX] {
+            assert_eq!(decimal(n, &mut buf), n.to_string());
+        }
+    }
+
+    #[test]
+    fn check_signable_judges_ascii_and_other_text_alike() {
+        // Every ASCII character alone, and with a non-ASCII one beside it (the `char` path): one verdict.
+        for b in 0u8..0x80 {
+            let ascii = format!("a{}b", b as char);
+            let other = format!("가{}b", b as char);
+            let (mut p, mut q) = (Problems::default(), Problems::default());
+            check_signable(&mut p, "f", &ascii);
+            check_signable(&mut q, "f", &other);
+            let expected = b == b'|' || (b as char).is_whitespace() || (b as char).is_control();
+            assert_eq!(!p.0.is_empty(), expected, "byte {b:#04x}");
+            assert_eq!(!q.0.is_empty(), expected, "byte {b:#04x} beside a Korean syllable");
+        }
+        for s in ["가나다", "a\u{3000}b", "a\u{85}b", "a\u{a0}b"] {
+            let mut p = Problems::default();
+            check_signable(&mut p, "f", s);
+            assert_eq!(!p.0.is_empty(), s.chars().any(|c| c.is_whitespace() || c.is_control()), "{s:?}");
+        }
+    }
     use super::*;
 
     #[test]

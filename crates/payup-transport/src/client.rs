@@ -211,6 +211,23 @@ impl Client {
         Some(response.map(|r| r.to_json_text()))
     }
 
+    /// [`Client::call_text`] with the request as JSON text (the C ABI's `payup_client_call`): read straight
+    /// into core's typed request where [`Client::try_call_text`] can, otherwise parsed and run by
+    /// [`Client::call_text`], whose errors it gives. Text that is not JSON is an `invalid` error naming
+    /// `request_json` with the line and column of the syntax error (never the text around it).
+    pub fn call_str(&self, operation: &str, request: &str, options: &CallOptions) -> Result<String, Error> {
+        if let Some(r) = self.try_call_text(operation, request, options) {
+            return r;
+        }
+        let request: Value = serde_json::from_str(request).map_err(|e| {
+            Error::invalid_field(
+                "request_json",
+                format!("is not valid JSON (line {}, column {})", e.line(), e.column()),
+            )
+        })?;
+        self.call_text(operation, &request, options)
+    }
+
     /// The payment journal, when the configuration has one (`payup journal list/show/resolve`).
     pub fn journal(&self) -> Result<&Journal, Error> {
         match &self.journal {
@@ -399,13 +416,14 @@ impl Client {
 
     fn execute_unjournaled(&self, request: Request) -> Result<Response, Error> {
         // The day the payment was asked for (KST): a recovery query that runs after midnight still looks there.
-        let asked_on = now().kst_date();
+        // Only read after an ambiguous outcome: the date is written then, the clock is read now.
+        let asked_at = now();
         let op = request.operation();
         let result =
             if op.class() == OperationClass::ReadOnly { self.with_retries(&request) } else { self.run(&request) };
         match result {
             Ok(response) => self.checked(&request, response),
-            Err(e) if e.kind() == ErrorKind::Ambiguous => self.recover_outcome(&request, e, &asked_on),
+            Err(e) if e.kind() == ErrorKind::Ambiguous => self.recover_outcome(&request, e, &asked_at.kst_date()),
             Err(e) => Err(e),
         }
     }

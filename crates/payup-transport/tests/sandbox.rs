@@ -774,3 +774,39 @@ fn our_own_payple_answer_with_another_amount_is_refunded() {
     assert_eq!((e.kind(), e.code()), (ErrorKind::Declined, Some("AMOUNT_MISMATCH")), "{e}");
     assert_eq!(ledger_for(&sb, &o)[0]["status"], "cancelled");
 }
+
+/// `call_str` (what the C ABI runs): the typed text reader for a plain approval, the general reader for
+/// anything else, with the general reader's errors; text that is not JSON is refused before anything is sent.
+#[test]
+fn call_str_reads_text_like_call_text_and_gives_its_errors() {
+    let (sb, c) = setup();
+    let options = payup_transport::CallOptions::default();
+    // The plain case (the typed reader) and one the typed reader leaves to the general one (a null field).
+    let plain = keyin(&order("CS"), CARD_OK, 1004);
+    let mut with_null = keyin(&order("CS"), CARD_OK, 1004);
+    with_null["mobile_number"] = Value::Null;
+    for doc in [&plain, &with_null] {
+        let text = c.call_str("payup.keyin.approve", &doc.to_string(), &options).expect("approved");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["order_number"], doc["order_number"]);
+        assert_eq!(v["amount"], 1004);
+        assert_eq!(ledger_for(&sb, doc["order_number"].as_str().unwrap()).len(), 1);
+    }
+    let sent = ledger(&sb).len();
+    // A broken field: the same error as call_text's.
+    let mut broken = keyin(&order("CS"), CARD_OK, 1004);
+    broken["expire_month"] = json!("13");
+    let e = c.call_str("payup.keyin.approve", &broken.to_string(), &options).unwrap_err();
+    let expected = c.call_text("payup.keyin.approve", &broken, &options).unwrap_err();
+    assert_eq!((e.kind(), e.field(), e.message()), (ErrorKind::Invalid, expected.field(), expected.message()));
+    // Not JSON: named as the request's text, with the position only.
+    let e = c.call_str("payup.keyin.approve", "{\"card_no\": \"4111111111111111\",", &options).unwrap_err();
+    assert_eq!((e.kind(), e.field()), (ErrorKind::Invalid, Some("request_json")));
+    assert!(e.message().contains("is not valid JSON (line 1, column"), "{}", e.message());
+    assert!(!e.message().contains("4111"), "{}", e.message());
+    // An unknown operation: call_text's error.
+    let e = c.call_str("payup.nope", &plain.to_string(), &options).unwrap_err();
+    let expected = c.call_text("payup.nope", &plain, &options).unwrap_err();
+    assert_eq!((e.kind(), e.message()), (expected.kind(), expected.message()));
+    assert_eq!(ledger(&sb).len(), sent, "nothing sent for refused requests");
+}

@@ -215,8 +215,9 @@ impl KeyinApproval {
         put("expireYear", &self.expire_year);
         put("birthday", self.birthday.expose());
         put("cardPw", self.card_pw.expose());
-        put("amount", &self.amount.to_string());
-        put("quota", &self.quota.to_string());
+        let mut digits = [0u8; 20];
+        put("amount", fields::decimal(self.amount, &mut digits));
+        put("quota", fields::decimal(u64::from(self.quota), &mut digits));
         put("itemName", &self.item_name);
         put("userName", &self.user_name);
         if let Some(m) = &self.mobile_number {
@@ -307,24 +308,27 @@ impl KeyinApproved {
         if !(200..300).contains(&resp.status) {
             return None;
         }
-        let r: RawKeyinApproved = serde_json::from_slice(&resp.body).ok()?;
+        // One UTF-8 check of the whole body, then a reader that trusts it (`from_slice` checks every string
+        // on its own); a body that is not UTF-8 goes to the general path, which reports it as before.
+        let text = std::str::from_utf8(&resp.body).ok()?;
+        let r: RawKeyinApproved = serde_json::from_str(text).ok()?;
         if r.response_code.as_str() != "0000" || r.transaction_id.as_str().is_empty() {
             return None;
         }
         Some(KeyinApproved {
-            transaction_id: r.transaction_id.to_string(),
-            order_number: r.order_number.to_string(),
+            transaction_id: r.transaction_id.into_string(),
+            order_number: r.order_number.into_string(),
             amount: r.amount.amount()??,
-            auth_number: r.auth_number.to_string(),
-            auth_date_time: r.auth_date_time.to_string(),
-            card_name: r.card_name.to_string(),
-            kakao_result_code: r.kakao_result_code.to_string(),
-            noinf: Some(r.noinf.to_string()).filter(|v| !v.is_empty()),
+            auth_number: r.auth_number.into_string(),
+            auth_date_time: r.auth_date_time.into_string(),
+            card_name: r.card_name.into_string(),
+            kakao_result_code: r.kakao_result_code.into_string(),
+            noinf: Some(r.noinf.into_string()).filter(|v| !v.is_empty()),
             tax_amount: r.tax_amount.amount()?,
             vat_amount: r.vat_amount.amount()?,
             free_amount: r.free_amount.amount()?,
-            response_code: r.response_code.to_string(),
-            response_msg: r.response_msg.to_string(),
+            response_code: r.response_code.into_string(),
+            response_msg: r.response_msg.into_string(),
         })
     }
 

@@ -104,13 +104,23 @@ pub fn sign(parts: &[&str]) -> String {
         if i > 0 {
             h.update(b"|");
         }
-        if part.contains(char::is_whitespace) {
+        if has_white_space(part) {
             h.update(part.chars().filter(|c| !c.is_whitespace()).collect::<String>().as_bytes());
         } else {
             h.update(part.as_bytes());
         }
     }
-    hex::encode(h.finalize())
+    crate::fields::lower_hex(&h.finalize())
+}
+
+/// `s.contains(char::is_whitespace)`, byte by byte for ASCII (the usual case: ids, digits, hex keys).
+fn has_white_space(s: &str) -> bool {
+    if s.is_ascii() {
+        // ASCII's White_Space characters are TAB, LF, VT, FF, CR and SPACE (what `char::is_whitespace` says).
+        s.bytes().any(|b| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' '))
+    } else {
+        s.contains(char::is_whitespace)
+    }
 }
 
 /// Approval / order signature: `merchantId|orderNumber|amount|apiCertKey|timestamp` (§2.1.1).
@@ -121,7 +131,8 @@ pub fn approval_signature(
     api_cert_key: &str,
     timestamp: &str,
 ) -> String {
-    sign(&[merchant_id, order_number, &amount.to_string(), api_cert_key, timestamp])
+    let mut digits = [0u8; 20];
+    sign(&[merchant_id, order_number, crate::fields::decimal(amount, &mut digits), api_cert_key, timestamp])
 }
 
 /// Cancel signature: `merchantId|transactionId|apiCertKey` (§2.2.1).
