@@ -40,12 +40,14 @@ impl JsonBody {
         JsonBody { buf }
     }
 
+    /// A key: one of the gateway's field names, written by this crate's code (plain ASCII names that
+    /// need no escaping, so they are copied as they are: the bytes `serde_json` writes for them).
     fn key(&mut self, k: &str) {
-        if self.buf.len() > 1 {
-            self.buf.push(b',');
-        }
-        self.string(k);
-        self.buf.push(b':');
+        debug_assert!(!needs_escape(k.as_bytes()), "a request field name needs no escaping");
+        let open: &[u8] = if self.buf.len() > 1 { b",\"" } else { b"\"" };
+        self.buf.extend_from_slice(open);
+        self.buf.extend_from_slice(k.as_bytes());
+        self.buf.extend_from_slice(b"\":");
     }
 
     /// `s` as a JSON string, the bytes `serde_json` writes: a string with nothing to escape (no control

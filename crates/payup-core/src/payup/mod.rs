@@ -157,7 +157,14 @@ fn check_transaction_id(p: &mut Problems, value: &str) {
 }
 
 fn path(merchant_id: &str, action: &str) -> Target {
-    Target::Path(format!("/v2/api/payment/{merchant_id}/{action}"))
+    // Without `format!` and its formatting machinery: every call builds one.
+    const PREFIX: &str = "/v2/api/payment/";
+    let mut p = String::with_capacity(PREFIX.len() + merchant_id.len() + 1 + action.len());
+    p.push_str(PREFIX);
+    p.push_str(merchant_id);
+    p.push('/');
+    p.push_str(action);
+    Target::Path(p)
 }
 
 fn kakao_path(merchant_id: &str, action: &str) -> Target {
