@@ -554,7 +554,13 @@ impl Client {
             Error::config(format!("no \"{}\" section in the configuration", http.gateway)).with_gateway(http.gateway)
         })?;
         match &http.target {
-            Target::Path(p) => Ok(format!("{}{}", base.url, p)),
+            Target::Path(p) => {
+                // Without `format!`'s machinery: every exchange builds one.
+                let mut url = String::with_capacity(base.url.len() + p.len());
+                url.push_str(&base.url);
+                url.push_str(p);
+                Ok(url)
+            }
             // Payple hands out the next URL; follow it only to the configured host (a tampered or
             // misconfigured answer must not send tokens and card payments elsewhere).
             Target::Url(u) if base.same_origin(u) => Ok(u.clone()),

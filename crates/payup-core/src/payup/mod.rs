@@ -202,3 +202,31 @@ fn amount_field(obj: &Map<String, Value>, k: &str) -> Result<Option<u64>, Error>
             .ok_or_else(|| Error::ambiguous(Gateway::Payup, format!("the response's {k} is not a number"))),
     }
 }
+
+#[cfg(test)]
+mod sign_tests {
+    use super::sign;
+    use sha2::{Digest, Sha256};
+
+    /// §2.1.1's rule written plainly: the `|`-joined values with white space removed, SHA-256, lowercase hex.
+    fn plain(parts: &[&str]) -> String {
+        let joined: String = parts.join("|").chars().filter(|c| !c.is_whitespace()).collect();
+        hex::encode(Sha256::digest(joined.as_bytes()))
+    }
+
+    #[test]
+    fn sign_gives_the_rules_digest_for_short_long_and_spaced_texts() {
+        let long = "x".repeat(250);
+        let longer = "가".repeat(100);
+        let cases: Vec<Vec<&str>> = vec![
+            vec!["tester", "ZP2017090911", "1004", "25bcd7a82f5b4058818462cc7715964c", "20170910132060"],
+            vec!["a b", "c\td", "상품 명", "\u{3000}x"],
+            vec!["", "", ""],
+            vec![&long, "12345"],
+            vec![&longer, "1"],
+        ];
+        for parts in &cases {
+            assert_eq!(sign(parts), plain(parts), "{parts:?}");
+        }
+    }
+}
