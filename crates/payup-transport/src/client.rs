@@ -211,6 +211,30 @@ impl Client {
         Some(response.map(|r| r.to_json_text()))
     }
 
+    /// [`Client::call_response`] with the request as JSON text: read straight into core's typed request where
+    /// core has a reader of its own for it (`Request::from_json_text`), otherwise parsed by `parse` (the
+    /// binding's, whose error names its own argument) and read as a document. The result and the errors are
+    /// the same either way (issue 21: the Node addon's path; no `Value` for a plain keyin approval).
+    pub fn call_response_str(
+        &self,
+        operation: &str,
+        request: &str,
+        options: &CallOptions,
+        parse: impl FnOnce(&str) -> Result<Value, Error>,
+    ) -> Result<Response, Error> {
+        if let Some(op) = Operation::from_name(operation)
+            && let Some(typed) = Request::from_json_text(op, request)
+        {
+            let typed = self.with_defaults(typed);
+            return if options == &CallOptions::default() {
+                self.execute(typed)
+            } else {
+                self.with_options(options)?.execute(typed)
+            };
+        }
+        self.call_response(operation, &parse(request)?, options)
+    }
+
     /// The payment journal, when the configuration has one (`payup journal list/show/resolve`).
     pub fn journal(&self) -> Result<&Journal, Error> {
         match &self.journal {
