@@ -58,6 +58,8 @@ pub fn submit(job: Job) {
     if st.sleeping > 0 {
         st.sleeping -= 1;
         st.wakeups += 1;
+        // Woken after the lock is let go: a worker woken while it is held would only block on it again.
+        drop(st);
         p.wake.notify_one();
     } else if st.threads < MAX_THREADS {
         st.threads += 1;
