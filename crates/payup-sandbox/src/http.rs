@@ -54,6 +54,23 @@ impl Response {
     pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Response {
         Response { status, content_type, headers: Vec::new(), body: body.into() }
     }
+    /// A JSON object of string values written in `pairs`' order: the bytes `serde_json` writes for the
+    /// same `json!` object (its escaping, no spaces, insertion order with `preserve_order`), without
+    /// building the map: building and serializing it was ~15% of a keyin approval under callgrind.
+    pub fn json_strings(pairs: &[(&str, &str)]) -> Response {
+        let mut out = Vec::with_capacity(32 + pairs.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>());
+        out.push(b'{');
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let _ = serde_json::to_writer(&mut out, k);
+            out.push(b':');
+            let _ = serde_json::to_writer(&mut out, v);
+        }
+        out.push(b'}');
+        Response::new(200, "application/json; charset=utf-8", out)
+    }
     pub fn json(v: &serde_json::Value) -> Response {
         Response::json_status(200, v)
     }
@@ -656,7 +673,19 @@ mod event_loop {
 
 #[cfg(test)]
 mod tests {
-    use super::find_head_end;
+    use super::{Response, find_head_end};
+
+    #[test]
+    fn json_strings_writes_what_serde_json_writes() {
+        let tricky = "\"\\/\u{0}\u{1f}\u{7f}\t\r\n\u{2028}é한글😀<>&";
+        let pairs = [("a", "1"), ("b\"", tricky), ("", ""), ("responseMsg", "성공")];
+        let mut map = serde_json::Map::new();
+        for (k, v) in pairs {
+            map.insert(k.into(), v.into());
+        }
+        assert_eq!(Response::json_strings(&pairs).body, serde_json::to_vec(&map).unwrap());
+        assert_eq!(Response::json_strings(&[]).body, b"{}");
+    }
 
     #[test]
     fn head_end() {

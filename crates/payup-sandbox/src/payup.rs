@@ -2,6 +2,7 @@
 
 use payup_core::codes::{Gateway, lookup};
 use serde_json::{Map, json};
+use sha2::{Digest, Sha256};
 
 use crate::Shared;
 use crate::fields::{
@@ -14,11 +15,10 @@ use crate::util::{self, CardOutcome};
 /// `{"responseCode","responseMsg"}` with the §3.1 message; `{파라미터명}` replaced by `param`.
 pub(crate) fn err(code: &str, param: Option<&str>) -> Response {
     let msg = lookup(Gateway::Payup, code).map(|c| c.message).unwrap_or("관리자에게 문의해주세요.");
-    let msg = match param {
-        Some(p) => msg.replace("{파라미터명}", p),
-        None => msg.to_string(),
-    };
-    Response::json(&json!({ "responseCode": code, "responseMsg": msg }))
+    match param {
+        Some(p) => Response::json_strings(&[("responseCode", code), ("responseMsg", &msg.replace("{파라미터명}", p))]),
+        None => Response::json_strings(&[("responseCode", code), ("responseMsg", msg)]),
+    }
 }
 
 /// A Payup JSON body: "요청 전문구성은 모두 String형 이어야 합니다" (payup-card-keyin.txt §2.0), so any
@@ -30,20 +30,46 @@ static PAYUP: Dialect = Dialect {
     invalid: |k, _| err("6002", Some(k)),
 };
 
-fn parse(req: &Request) -> Result<Fields, Response> {
+fn parse(req: &Request) -> Result<Fields<'_>, Response> {
     Fields::json(&req.body, &PAYUP)
 }
 
-/// sha256 hex of the `|`-joined values with white space removed (§2.1.1 / §2.2.1: "(공백제거)").
-fn signature(parts: &[&str]) -> String {
-    let joined: String = parts.join("|").chars().filter(|c| !c.is_whitespace()).collect();
-    util::sha256_hex(&joined)
+/// sha256 hex of the `|`-joined values with white space removed (§2.1.1 / §2.2.1: "(공백제거)"). The
+/// parts are hashed as they are, between their white space, into a hex string on the stack (joining,
+/// filtering and hex-encoding into three `String`s was ~8% of a keyin approval under callgrind).
+fn signature(parts: &[&str]) -> Signature {
+    let mut h = Sha256::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update(b"|");
+        }
+        for piece in part.split(char::is_whitespace) {
+            h.update(piece.as_bytes());
+        }
+    }
+    let mut hex = [0u8; 64];
+    for (pair, b) in hex.chunks_exact_mut(2).zip(h.finalize()) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 15)];
+    }
+    Signature(hex)
+}
+
+/// A signature in lowercase hex.
+struct Signature([u8; 64]);
+
+impl Signature {
+    #[cfg(test)]
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 /// Lowercase hex, exactly: the specs' samples (§2.1.1, §2.2.1) are lowercase, and a gateway comparing strings
 /// would refuse an uppercase one.
-fn sig_ok(given: &str, expected: &str) -> bool {
-    given == expected
+fn sig_ok(given: &str, expected: &Signature) -> bool {
+    given.as_bytes() == expected.0
 }
 
 fn check_merchant_field(f: &Fields, mid: &str) -> Result<(), Response> {
@@ -161,26 +187,36 @@ pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
     };
     // §3.2: 알림톡 is sent only with kakaoSend Y and a mobileNumber.
     let kakao = if f.get("kakaoSend") == Some("Y") && f.get("mobileNumber").is_some() { "0000" } else { "" };
-    let mut out = json!({
-        "amount": f.s("amount"),
-        "orderNumber": f.s("orderNumber"),
-        "authNumber": auth_number,
-        "authDateTime": now.compact(),
-        "transactionId": tid,
-        "cardName": card_name,
-        "kakaoResultCode": kakao,
-        "noinf": "N",
-        "responseCode": "0000",
-        "responseMsg": "성공",
-    });
+    let auth_date_time = now.compact();
+    let tax_parts;
+    let mut out = [
+        ("amount", f.s("amount")),
+        ("orderNumber", f.s("orderNumber")),
+        ("authNumber", &auth_number),
+        ("authDateTime", &auth_date_time),
+        ("transactionId", &tid),
+        ("cardName", card_name),
+        ("kakaoResultCode", kakao),
+        ("noinf", "N"),
+        ("responseCode", "0000"),
+        ("responseMsg", "성공"),
+        ("", ""),
+        ("", ""),
+        ("", ""),
+    ];
+    let mut n = 10;
     if let Some((t, fr)) = tax {
         // The request's taxAmount includes VAT; the response splits it (VAT = 1/11 of it).
         let supply = (t * 10 + 5) / 11;
-        out["taxAmount"] = json!(supply.to_string());
-        out["vatAmount"] = json!((t - supply).to_string());
-        out["freeAmount"] = json!(fr.to_string());
+        tax_parts = [supply.to_string(), (t - supply).to_string(), fr.to_string()];
+        out[10..].copy_from_slice(&[
+            ("taxAmount", &*tax_parts[0]),
+            ("vatAmount", &*tax_parts[1]),
+            ("freeAmount", &*tax_parts[2]),
+        ]);
+        n = 13;
     }
-    Response::json(&out)
+    Response::json_strings(&out[..n])
 }
 
 /// Shared by keyin cancel (§2.2) and KakaoPay cancel (payup-kakaopay-kcp.txt §3.4: "카카오페이 카드 결제는
@@ -454,11 +490,24 @@ mod tests {
     fn spec_signature_vectors() {
         // payup-card-keyin.txt §2.1.1 and §2.2.1.
         assert_eq!(
-            signature(&["tester", "ZP2017090911", "1004", "25bcd7a82f5b4058818462cc7715964c", "20170910132060"]),
+            signature(&["tester", "ZP2017090911", "1004", "25bcd7a82f5b4058818462cc7715964c", "20170910132060"])
+                .as_str(),
+            "d186b8fedccffd291e0619fbf8b247c3f283e3769571eb57b68a50b46af23b75"
+        );
+        // White space inside a part is removed before hashing ("(공백제거)").
+        assert_eq!(
+            signature(&[
+                "tester",
+                " ZP2017\t0909 11",
+                "1004",
+                "25bcd7a82f5b4058818462cc7715964c",
+                "20170910132060\u{3000}"
+            ])
+            .as_str(),
             "d186b8fedccffd291e0619fbf8b247c3f283e3769571eb57b68a50b46af23b75"
         );
         assert_eq!(
-            signature(&["tester", "20170912142746ST0020", "25bcd7a82f5b4058818462cc7715964c"]),
+            signature(&["tester", "20170912142746ST0020", "25bcd7a82f5b4058818462cc7715964c"]).as_str(),
             "db890c12b64c1e1de7127c0c07489fe18859139413acdac420a6f548ba518a3a"
         );
     }
