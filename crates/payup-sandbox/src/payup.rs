@@ -1,7 +1,7 @@
 //! Payup card keyin (payup-card-keyin.txt §2) and Payup KakaoPay via NHN KCP (payup-kakaopay-kcp.txt §3).
 
 use payup_core::codes::{Gateway, lookup};
-use serde_json::{Map, json};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::Shared;
@@ -168,21 +168,24 @@ pub fn keyin_approve(sh: &Shared, mid: &str, req: &Request) -> Response {
     let (card_name, _) = util::issuer(card_no);
     let now = sh.now();
     let auth_number = util::random_digits("payup-auth", 8);
+    // The ledger entry is built before the ledger lock is taken (only its id is drawn under it).
+    let mut details = Map::with_capacity(5);
+    details.insert("kind".into(), Value::String("keyin".into()));
+    details.insert("card_name".into(), Value::String(card_name.into()));
+    details.insert("auth_number".into(), Value::String(auth_number.clone()));
+    details.insert("quota".into(), Value::String(f.s("quota").into()));
+    details.insert("item_name".into(), Value::String(f.s("itemName").into()));
+    let mut tx = Tx {
+        order_number: f.s("orderNumber").into(),
+        card: payup_core::mask_card_number(card_no),
+        details,
+        ..Tx::approved("payup", "payup.keyin.approve", mid, "", amount, &now)
+    };
     let tid = {
         let mut st = sh.state();
         let tid = st.next_payup_id(now.unix());
-        let mut details = Map::new();
-        details.insert("kind".into(), json!("keyin"));
-        details.insert("card_name".into(), json!(card_name));
-        details.insert("auth_number".into(), json!(auth_number));
-        details.insert("quota".into(), json!(f.s("quota")));
-        details.insert("item_name".into(), json!(f.s("itemName")));
-        st.insert_tx(Tx {
-            order_number: f.s("orderNumber").into(),
-            card: payup_core::mask_card_number(card_no),
-            details,
-            ..Tx::approved("payup", "payup.keyin.approve", mid, &tid, amount, &now)
-        });
+        tx.id.push_str(&tid);
+        st.insert_tx(tx);
         tid
     };
     // §3.2: 알림톡 is sent only with kakaoSend Y and a mobileNumber.
