@@ -25,14 +25,38 @@ pub struct Request {
     pub path: String,
     /// Raw query string (after `?`), possibly empty.
     pub query: String,
-    /// Header names in lower case.
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub body: Vec<u8>,
+}
+
+/// A request's headers: names in lower case and values trimmed, in the order sent, kept in one `String`
+/// (two allocations per request instead of a `String` per name and per value).
+#[derive(Default)]
+pub struct Headers {
+    text: String,
+    /// Each header's name `text[start..mid]` and value `text[mid..end]`.
+    spans: Vec<(usize, usize, usize)>,
+}
+
+impl Headers {
+    fn push(&mut self, name: &str, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(name);
+        self.text[start..].make_ascii_lowercase();
+        let mid = self.text.len();
+        self.text.push_str(value);
+        self.spans.push((start, mid, self.text.len()));
+    }
+
+    /// The first value of `name` (lower case).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.spans.iter().find(|&&(s, m, _)| &self.text[s..m] == name).map(|&(_, m, e)| &self.text[m..e])
+    }
 }
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
     /// `http://HOST` from the Host header (falls back to the listening address).
     pub fn base_url(&self, fallback: &str) -> String {
@@ -278,13 +302,13 @@ fn parse_request(buf: &[u8]) -> Parsed {
     let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
         return Parsed::Bad(400, "bad request line");
     };
-    let mut headers = Vec::new();
+    let mut headers = Headers { text: String::with_capacity(head.len()), spans: Vec::with_capacity(8) };
     for line in lines {
         if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            headers.push(k.trim(), v.trim());
         }
     }
-    let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let get = |name: &str| headers.get(name);
     let conn_hdr = get("connection").unwrap_or("").to_ascii_lowercase();
     let keep_alive = if version == "HTTP/1.0" { conn_hdr.contains("keep-alive") } else { !conn_hdr.contains("close") };
     let chunked = get("transfer-encoding").map(|t| t.to_ascii_lowercase().contains("chunked")).unwrap_or(false);
