@@ -346,6 +346,15 @@ mod tests {
     }
 
     #[test]
+    fn digits() {
+        for (v, width, text) in [(0, 4, "0000"), (7, 2, "07"), (2026, 4, "2026"), (9999, 4, "9999"), (59, 2, "59")] {
+            let mut s = String::from("x");
+            push_digits(&mut s, v, width);
+            assert_eq!(s, format!("x{text}"));
+        }
+    }
+
+    #[test]
     fn rfc3339() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2026-12-01T09:00:00+09:00"), parse_rfc3339("2026-12-01T00:00:00Z"));
