@@ -153,6 +153,18 @@ function convert(err) {
   return err
 }
 
+function rejectConverted(err) {
+  throw convert(err)
+}
+
+function rejectConvertedCamel(err) {
+  throw camelFields(convert(err))
+}
+
+function rejectCamel(err) {
+  throw camelFields(err)
+}
+
 // Typed methods name fields as their callers wrote them (cardNo, order.goodMny).
 function camelFields(err) {
   if (err instanceof PayupError) {
@@ -258,20 +270,20 @@ class Client extends generated.Operations {
     return this.#call(operation, request, options, false)
   }
 
-  // `camel`: the result with camelCase names (the typed methods); the addon writes them so (`camel_json`),
-  // or toCamel does for the envelope of `onExchange`.
-  async #call(operation, request, options, camel) {
+  // A Promise of the result; throws (synchronously) for a request or options that are no JSON document.
+  // `camel`: the result with camelCase names and failures naming camelCase fields (the typed methods); the
+  // addon writes the names so (`camel_text` in src/lib.rs), or toCamel does for the envelope of `onExchange`.
+  // Not an async function: the addon's Promise chained once (issue 21: each `await` layer is a Promise and
+  // a microtask more per call).
+  #call(operation, request, options, camel) {
     const text = documentText('request', request)
     const optionsText = callOptionsText(options)
     const name = String(operation)
-    if (this.#onExchange) return this.#callWithEvents(name, text, optionsText, camel)
-    let out
-    try {
-      out = await this.#native.call(name, text, optionsText, camel)
-    } catch (err) {
-      throw convert(err)
+    if (this.#onExchange) {
+      const settled = this.#callWithEvents(name, text, optionsText, camel)
+      return camel ? settled.then(undefined, rejectCamel) : settled
     }
-    return JSON.parse(out)
+    return this.#native.call(name, text, optionsText, camel).then(JSON.parse, camel ? rejectConvertedCamel : rejectConverted)
   }
 
   // With onExchange: the events of the call's exchanges reach it on this thread, in order, before the call
@@ -311,13 +323,15 @@ class Client extends generated.Operations {
     return JSON.parse(sync(() => this.#native.callPure(String(operation), text)))
   }
 
-  async [generated.TYPED](operation, request, options) {
+  [generated.TYPED](operation, request, options) {
     try {
       // A subclass that overrides call() still sees every typed call through it, as before.
-      if (this.call !== Client.prototype.call) return toCamel(await this.call(operation, toRequestDocument(request), options))
-      return await this.#call(operation, toRequestDocument(request), options, true)
+      if (this.call !== Client.prototype.call) {
+        return Promise.resolve(this.call(operation, toRequestDocument(request), options)).then(toCamel, rejectCamel)
+      }
+      return this.#call(operation, toRequestDocument(request), options, true)
     } catch (err) {
-      throw camelFields(err)
+      return Promise.reject(camelFields(err))
     }
   }
 

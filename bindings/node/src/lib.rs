@@ -112,7 +112,10 @@ impl NativeClient {
     }
 }
 
-/// One call on a worker thread: the result document as JSON text, or the error.
+/// One call on a worker thread: the result document as JSON text, or the error. The request text goes
+/// straight into core's typed request where core can read it so (`Client::call_response_str`, issue 21),
+/// and the typed result is written straight to text (camelCase for the typed methods): no `Value` either
+/// way for a plain keyin approval.
 fn call(
     client: &payup_transport::Client,
     operation: &str,
@@ -121,61 +124,112 @@ fn call(
     camel: bool,
 ) -> Result<String, Error> {
     let run = || {
-        let req = parse_doc("request", request)?;
-        let options = call_options(options)?;
-        let result = client.call_with(operation, &req, &options)?;
-        Ok(if camel { camel_json(&result) } else { result.to_string() })
+        let options = match call_options(options) {
+            Ok(o) => o,
+            Err(e) => {
+                // A request that is not JSON is reported before bad options, as always.
+                parse_doc("request", request)?;
+                return Err(e);
+            }
+        };
+        let response = client.call_response_str(operation, request, &options, |t| parse_doc("request", t))?;
+        Ok(if camel { camel_text(&response) } else { response.to_json_text() })
     };
     // A panic must not take the worker thread (or the Promise) with it.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
         .unwrap_or_else(|_| Err(Operation::internal_failure(operation)))
 }
 
-/// `v` as JSON text with every object's names in camelCase (`_x` → `X` for a lowercase letter or digit
-/// `x`), except inside a `details` member, which is written as it is: exactly what `toCamel(JSON.parse(..))`
-/// in `index.js` makes of `v.to_string()`.
-fn camel_json(v: &Value) -> String {
+/// `value` as compact JSON text with every object's names in camelCase (`_x` → `X` for a lowercase letter
+/// or digit `x`), except inside a `details` member, which is written as it is: exactly what
+/// `toCamel(JSON.parse(..))` in `index.js` makes of its snake_case text.
+fn camel_text(value: &impl serde::Serialize) -> String {
     let mut out = Vec::with_capacity(512);
-    write_camel(&mut out, v);
-    // Only JSON text was written: valid UTF-8.
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, CamelKeys::default());
+    // Results and documents always serialize (core's `to_json` relies on it too).
+    let _ = value.serialize(&mut ser);
+    // serde_json writes UTF-8, and names are only changed in their ASCII letters.
     String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_camel(out: &mut Vec<u8>, v: &Value) {
-    match v {
-        Value::Object(m) => {
-            out.push(b'{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_key(out, &camel_key(k));
-                out.push(b':');
-                if k == "details" { write_json(out, x) } else { write_camel(out, x) }
-            }
-            out.push(b'}');
-        }
-        Value::Array(a) => {
-            out.push(b'[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_camel(out, x);
-            }
-            out.push(b']');
-        }
-        other => write_json(out, other),
+/// serde_json's compact format with object names camelCased as they are written (`camel_text`).
+#[derive(Default)]
+struct CamelKeys {
+    /// Objects open around the value being written.
+    depth: usize,
+    /// The depth of the object whose `details` member is being written: names deeper than it are kept.
+    raw_from: Option<usize>,
+    /// A name is being written (between `begin_object_key` and `end_object_key`), collected in `key`.
+    in_key: bool,
+    key: Vec<u8>,
+    /// The name held an escape: written as it came.
+    key_escaped: bool,
+}
+
+impl CamelKeys {
+    fn raw(&self) -> bool {
+        self.raw_from.is_some_and(|d| self.depth > d)
     }
 }
 
-// Serializing a string or a `Value` into memory cannot fail.
-fn write_json(out: &mut Vec<u8>, v: &Value) {
-    let _ = serde_json::to_writer(&mut *out, v);
-}
-
-fn write_key(out: &mut Vec<u8>, k: &str) {
-    let _ = serde_json::to_writer(&mut *out, k);
+impl serde_json::ser::Formatter for CamelKeys {
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        w.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.raw_from == Some(self.depth) {
+            self.raw_from = None;
+        }
+        self.depth -= 1;
+        w.write_all(b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if self.raw_from == Some(self.depth) {
+            self.raw_from = None; // the member after `details`
+        }
+        self.in_key = true;
+        self.key.clear();
+        self.key_escaped = false;
+        if first { Ok(()) } else { w.write_all(b",") }
+    }
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.in_key = false;
+        if self.key == b"details" && !self.raw() {
+            self.raw_from = Some(self.depth);
+        }
+        Ok(())
+    }
+    fn write_string_fragment<W: ?Sized + std::io::Write>(&mut self, w: &mut W, fragment: &str) -> std::io::Result<()> {
+        if self.in_key {
+            self.key.extend_from_slice(fragment.as_bytes());
+            Ok(())
+        } else {
+            w.write_all(fragment.as_bytes())
+        }
+    }
+    fn write_char_escape<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        escape: serde_json::ser::CharEscape,
+    ) -> std::io::Result<()> {
+        use serde_json::ser::CompactFormatter;
+        if self.in_key {
+            self.key_escaped = true;
+            CompactFormatter.write_char_escape(&mut self.key, escape)
+        } else {
+            CompactFormatter.write_char_escape(w, escape)
+        }
+    }
+    fn end_string<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.in_key {
+            match std::str::from_utf8(&self.key) {
+                Ok(k) if !self.key_escaped && !self.raw() => w.write_all(camel_key(k).as_bytes())?,
+                _ => w.write_all(&self.key)?,
+            }
+        }
+        w.write_all(b"\"")
+    }
 }
 
 /// `index.js`'s `camelKey`: `k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())`.

@@ -50,7 +50,7 @@ test('payup keyin through the generic call takes and gives snake_case documents'
 })
 
 test('a typed result is the generic result with camelCase names, nulls, numbers and Korean text intact', async () => {
-  // The addon writes typed results in camelCase itself (camel_json in src/lib.rs): the same names, order and
+  // The addon writes typed results in camelCase itself (camel_text in src/lib.rs): the same names, order and
   // values as the snake_case document converted key by key.
   const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
   for (const [name, typed, doc] of [

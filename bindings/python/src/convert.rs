@@ -182,8 +182,12 @@ fn value(obj: &Bound<'_, PyAny>, depth: usize, field: Option<&str>) -> Result<Va
     Err(Refused::Encoder(format!("Object of type {} is not JSON serializable", type_name(obj))))
 }
 
-/// A request document from a Python object (a `dict` for any operation's request).
-pub fn document(obj: &Bound<'_, PyAny>) -> Result<Value, Refused> {
+/// A request document from a Python object: only a `dict` is an object to `json`, as before (another
+/// Mapping is refused the way `json` refused it).
+pub fn dict_document(obj: &Bound<'_, PyAny>) -> Result<Value, Refused> {
+    if obj.cast::<pyo3::types::PyDict>().is_err() {
+        return Err(Refused::Encoder(format!("Object of type {} is not JSON serializable", type_name(obj))));
+    }
     value(obj, 0, None)
 }
 

@@ -12,7 +12,7 @@ use payup_sandbox::person::{self, KakaoChoice, PaypleCard};
 use payup_sandbox::{Sandbox, SandboxConfig};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyTuple;
 use serde_json::Value;
 use std::cell::Cell;
 use std::sync::Mutex;
@@ -138,16 +138,7 @@ impl NativeClient {
         if let Ok(doc) = request.cast::<Document>() {
             return self.run(py, operation, &doc.get().value, timeout_ms, events);
         }
-        // Only a dict is an object to `json`, as before: another Mapping is refused the way it refused it.
-        let converted = if request.cast::<PyDict>().is_ok() {
-            convert::document(request)
-        } else {
-            Err(convert::Refused::Encoder(format!(
-                "Object of type {} is not JSON serializable",
-                request.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-            )))
-        };
-        match converted {
+        match convert::dict_document(request) {
             Ok(value) => self.run(py, operation, &value, timeout_ms, events),
             Err(refused) => Ok((false, refused.to_py(py, "request")?)),
         }
@@ -204,15 +195,7 @@ impl NativeClient {
 /// `(True, Document)` or `(False, error)`: a request document converted now (see `Document`).
 #[pyfunction]
 fn document<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<PyOutcome<'py>> {
-    let converted = if request.cast::<PyDict>().is_ok() {
-        convert::document(request)
-    } else {
-        Err(convert::Refused::Encoder(format!(
-            "Object of type {} is not JSON serializable",
-            request.get_type().name().map(|n| n.to_string()).unwrap_or_default()
-        )))
-    };
-    match converted {
+    match convert::dict_document(request) {
         Ok(value) => Ok((true, Bound::new(py, Document { value })?.into_any())),
         Err(refused) => Ok((false, refused.to_py(py, "request")?)),
     }

@@ -9,12 +9,14 @@
 //! - by field name ([`crate::secret::wire_secret_kind`]): card numbers masked 6+4, password digits, birth
 //!   dates, keys, tokens, signatures, `kcp_cert_info` / `kcp_sign_data` elided;
 //! - by pattern: any run of 12–19 digits that passes the Luhn check is masked 6+4 wherever it appears (a
-//!   gateway message, a body that is not JSON, a number value).
+//!   gateway message, a body that is not JSON, a number value), except in an answer's own transaction
+//!   numbers, approval numbers and times ([`crate::secret::wire_identifier`]: one in ten of them passes the
+//!   Luhn check by chance, and a support desk looks payments up by them).
 
 use crate::catalog::Operation;
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::secret::{SecretKind, mask_card_number_if_full, wire_secret_kind};
+use crate::secret::{SecretKind, mask_card_number_if_full, wire_identifier, wire_secret_kind};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -99,7 +101,8 @@ impl Event {
             status: response.map(|r| r.status),
             duration_ms,
             request_body: redact_body(&request.body, request.header("Content-Type")),
-            response_body: response.map_or(Value::Null, |r| redact_body(&r.body, header(&r.headers, "Content-Type"))),
+            response_body: response
+                .map_or(Value::Null, |r| redact_answer_body(&r.body, header(&r.headers, "Content-Type"))),
             outcome,
         }
     }
@@ -131,19 +134,40 @@ pub fn redact_url(url: &str) -> String {
     format!("{}?{}", redact_text(base), pairs.join("&"))
 }
 
+/// Whether the gateway's own identifiers and times ([`wire_identifier`]) are kept readable: in answers only.
+/// A request's `transactionId` comes from merchant code (a cancel), and stays masked where it looks like a
+/// card number.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Identifiers {
+    Masked,
+    Kept,
+}
+
 /// A body as a redacted JSON value: JSON as it is, a form-encoded body as an object, anything else as a
 /// string (pattern-redacted, cut at [`MAX_TEXT_BODY_CHARS`]); an empty body is `null`.
 pub fn redact_body(body: &[u8], content_type: Option<&str>) -> Value {
+    redact_body_with(body, content_type, Identifiers::Masked)
+}
+
+/// [`redact_body`] for a gateway's answer: its transaction numbers, approval numbers and times
+/// ([`wire_identifier`]) are kept as they are, never pattern-masked (one 14-digit time or transaction number
+/// in ten passes the Luhn check by chance: `authDateTime` 20180212000000 of payup-card-keyin.txt §2.1 does).
+/// Every secret field is still masked by name, and every other value by pattern.
+pub fn redact_answer_body(body: &[u8], content_type: Option<&str>) -> Value {
+    redact_body_with(body, content_type, Identifiers::Kept)
+}
+
+fn redact_body_with(body: &[u8], content_type: Option<&str>, ids: Identifiers) -> Value {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Value::Null;
     }
     if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        return redact_value(v);
+        return redact_value_with(v, ids);
     }
     let text = String::from_utf8_lossy(body);
     let is_form = content_type.is_some_and(|c| c.to_ascii_lowercase().contains("x-www-form-urlencoded"));
     if is_form && let Ok(map) = crate::payple::parse_form(&text) {
-        return redact_value(Value::Object(map));
+        return redact_value_with(Value::Object(map), ids);
     }
     let redacted = redact_text(&redact_quoted_fields(&text));
     let n = redacted.chars().count();
@@ -156,9 +180,13 @@ pub fn redact_body(body: &[u8], content_type: Option<&str>) -> Value {
 
 /// Redacts a JSON value: secret fields by name (at any depth), every other string and number by pattern.
 pub fn redact_value(v: Value) -> Value {
+    redact_value_with(v, Identifiers::Masked)
+}
+
+fn redact_value_with(v: Value, ids: Identifiers) -> Value {
     match v {
-        Value::Object(map) => Value::Object(redact_object(map)),
-        Value::Array(items) => Value::Array(items.into_iter().map(redact_value).collect()),
+        Value::Object(map) => Value::Object(redact_object(map, ids)),
+        Value::Array(items) => Value::Array(items.into_iter().map(|x| redact_value_with(x, ids)).collect()),
         Value::String(s) => Value::String(redact_text(&s)),
         Value::Number(n) => {
             let s = n.to_string();
@@ -168,16 +196,21 @@ pub fn redact_value(v: Value) -> Value {
     }
 }
 
-fn redact_object(map: Map<String, Value>) -> Map<String, Value> {
+fn redact_object(map: Map<String, Value>, ids: Identifiers) -> Map<String, Value> {
     map.into_iter()
         .map(|(k, v)| {
             let v = match (wire_secret_kind(&k), v) {
                 (_, Value::Null) => Value::Null,
                 (Some(kind), Value::String(s)) => Value::String(mask(kind, &s)),
                 (Some(kind), Value::Number(n)) => Value::String(mask(kind, &n.to_string())),
-                (Some(SecretKind::CardNumber), other) => redact_value(other),
+                (Some(SecretKind::CardNumber), other) => redact_value_with(other, ids),
                 (Some(SecretKind::Opaque), _) => Value::String("***".into()),
-                (None, other) => redact_value(other),
+                (None, v @ (Value::String(_) | Value::Number(_)))
+                    if ids == Identifiers::Kept && wire_identifier(&k) =>
+                {
+                    v
+                }
+                (None, other) => redact_value_with(other, ids),
             };
             (k, v)
         })
@@ -343,6 +376,27 @@ mod tests {
         assert!(glued.starts_with("A455673******") && !glued.contains("4556737586899855"), "{glued}");
         assert_eq!(redact_value(json!(4556737586899855u64)), json!("455673******9855"));
         assert_eq!(redact_text("4111 1111 1111 1111"), "4111 11** **** 1111");
+    }
+
+    #[test]
+    fn an_answer_keeps_the_gateway_identifiers_and_times() {
+        // payup-card-keyin.txt §2.1's own sample answer: its authDateTime passes the Luhn check.
+        let answer = json!({"authNumber": "00308225", "authDateTime": "20180212000000",
+            "transactionId": "20180212000000ST0000", "cardNo": "9490191412341234", "res_msg": "20180212000000",
+            "tno": 20180212000000u64, "PCD_PAY_TIME": "20180212000000", "PCD_PAY_CARDTRADENUM": "20180212000000"});
+        let r = redact_answer_body(answer.to_string().as_bytes(), Some("application/json"));
+        assert_eq!(
+            r,
+            json!({"authNumber": "00308225", "authDateTime": "20180212000000",
+            "transactionId": "20180212000000ST0000", "cardNo": "949019******1234", "res_msg": "20180******000",
+            "tno": 20180212000000u64, "PCD_PAY_TIME": "20180212000000", "PCD_PAY_CARDTRADENUM": "20180212000000"})
+        );
+        // A request (a cancel's transactionId comes from merchant code) is masked by pattern as before.
+        let request = redact_body(br#"{"transactionId": "4556737586899855"}"#, Some("application/json"));
+        assert_eq!(request, json!({"transactionId": "455673******9855"}));
+        // An identifier's name never shields a nested value.
+        let nested = redact_answer_body(br#"{"tno": {"x": "4556737586899855"}}"#, None);
+        assert_eq!(nested, json!({"tno": {"x": "455673******9855"}}));
     }
 
     #[test]

@@ -120,18 +120,47 @@ const WIRE_SECRETS: &[(&str, SecretKind)] = &[
     ("encdata", SecretKind::Opaque),
 ];
 
-/// The kind of secret a wire or document field `name` holds, if it holds one (see [`WIRE_SECRETS`]).
-pub fn wire_secret_kind(name: &str) -> Option<SecretKind> {
+/// The gateways' own identifiers and times in their answers: digits that by the spec's definition of the
+/// field are no card number, which exchange events keep readable ([`crate::event::redact_answer_body`]).
+/// Compared as [`WIRE_SECRETS`] are.
+const WIRE_IDENTIFIERS: &[&str] = &[
+    // payup-card-keyin.txt §2.1 / §2.2 and payup-kakaopay-kcp.txt §3.3: transactionId, authNumber,
+    // authDateTime, cancelDateTime.
+    "transactionid",
+    "authnumber",
+    "authdatetime",
+    "canceldatetime",
+    // kcp-keyin.txt (the approval's answer): tno, app_no, app_time.
+    "tno",
+    "appno",
+    "apptime",
+    // payple-card.txt: PCD_PAY_TIME, PCD_CARDTRADENUM (PCD_PAY_CARDTRADENUM in current answers).
+    "paytime",
+    "cardtradenum",
+    "paycardtradenum",
+];
+
+/// `name` as the tables above hold names: lowercase, without `_` / `-` and Payple's `PCD_` prefix.
+fn wire_key(name: &str) -> Option<String> {
     if name.len() > 40 {
         return None;
     }
-    let mut key: String = name.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect();
-    if let Some(rest) = key.strip_prefix("pcd")
-        && !rest.is_empty()
-    {
-        key = rest.to_string();
-    }
+    let key: String = name.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect();
+    Some(match key.strip_prefix("pcd") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => key,
+    })
+}
+
+/// The kind of secret a wire or document field `name` holds, if it holds one (see [`WIRE_SECRETS`]).
+pub fn wire_secret_kind(name: &str) -> Option<SecretKind> {
+    let key = wire_key(name)?;
     WIRE_SECRETS.iter().find(|(n, _)| *n == key).map(|(_, k)| *k)
+}
+
+/// Whether `name` is one of the gateways' own identifiers or times (see [`WIRE_IDENTIFIERS`]).
+pub fn wire_identifier(name: &str) -> bool {
+    wire_key(name).is_some_and(|key| WIRE_IDENTIFIERS.contains(&key.as_str()))
 }
 
 /// Masks a card number: at most the first 6 and the last 4 digits stay and at least 6 are hidden

@@ -361,29 +361,46 @@ const FAST_OUTCOME: &str = "WITH lazy AS (SELECT set_config('synchronous_commit'
      UPDATE payup_journal SET status = $1, transaction_id = COALESCE($2, transaction_id), \
      result = $3, error = $4, updated_at = $5 FROM lazy WHERE id = $6 AND status NOT IN ('approved', 'cancelled')";
 
+/// The values of an intent's columns that are not stored as the intent holds them.
+struct IntentColumns {
+    operation: &'static str,
+    gateway: &'static str,
+    amount: Option<i64>,
+    recovery: String,
+}
+
+impl IntentColumns {
+    /// [`FAST_INTENT`]'s and [`INSERT_INTENT`]'s parameters `$1`…`$11`, in their order.
+    fn params<'a>(&'a self, intent: &'a Intent) -> [&'a (dyn postgres::types::ToSql + Sync); 11] {
+        [
+            &self.operation,
+            &self.gateway,
+            &intent.merchant,
+            &intent.order_number,
+            &intent.transaction_id,
+            &self.amount,
+            &intent.fingerprint,
+            &intent.guard_key,
+            &self.recovery,
+            &intent.asked_on,
+            &intent.created_at.0,
+        ]
+    }
+}
+
 /// The intent and its guard in one transaction; PostgreSQL's commit is durable (synchronous_commit on).
 /// First [`FAST_INTENT`] (a free key: one round trip); a held key goes the long way, in a transaction that
 /// reads and locks its holder.
 pub(crate) fn begin(c: &mut PgConn, intent: &Intent) -> Result<Begin, Error> {
+    let columns = IntentColumns {
+        operation: intent.operation.name(),
+        gateway: intent.gateway.as_str(),
+        amount: intent.amount.map(|a| a as i64),
+        recovery: intent.recovery.to_string(),
+    };
     let fast = (|| -> Result<Option<i64>, postgres::Error> {
         let st = c.statement(FAST_INTENT)?;
-        let amount = intent.amount.map(|a| a as i64);
-        let rows = c.client.query(
-            &st,
-            &[
-                &intent.operation.name(),
-                &intent.gateway.as_str(),
-                &intent.merchant,
-                &intent.order_number,
-                &intent.transaction_id,
-                &amount,
-                &intent.fingerprint,
-                &intent.guard_key,
-                &intent.recovery.to_string(),
-                &intent.asked_on,
-                &intent.created_at.0,
-            ],
-        )?;
+        let rows = c.client.query(&st, &columns.params(intent))?;
         Ok(rows.first().map(|r| r.get(0)))
     })()
     .map_err(|e| err("cannot record the intent", &e))?;
@@ -397,26 +414,7 @@ pub(crate) fn begin(c: &mut PgConn, intent: &Intent) -> Result<Begin, Error> {
     let [insert_intent, take_guard, guard_holder] = statements;
     let mut tx = c.client.transaction().map_err(|e| err("cannot record the intent", &e))?;
     let decided = (|| -> Result<Begin, postgres::Error> {
-        let now = intent.created_at.0;
-        let amount = intent.amount.map(|a| a as i64);
-        let id: i64 = tx
-            .query_one(
-                &insert_intent,
-                &[
-                    &intent.operation.name(),
-                    &intent.gateway.as_str(),
-                    &intent.merchant,
-                    &intent.order_number,
-                    &intent.transaction_id,
-                    &amount,
-                    &intent.fingerprint,
-                    &intent.guard_key,
-                    &intent.recovery.to_string(),
-                    &intent.asked_on,
-                    &now,
-                ],
-            )?
-            .get(0);
+        let id: i64 = tx.query_one(&insert_intent, &columns.params(intent))?.get(0);
         let Some(key) = &intent.guard_key else { return Ok(Begin::Proceed(id)) };
         let taken = tx.execute(&take_guard, &[key, &id])?;
         if taken == 1 {

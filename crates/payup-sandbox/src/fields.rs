@@ -2,7 +2,12 @@
 //! NHN KCP). What differs between them is a [`Dialect`]: whether every value must be a JSON string, and
 //! how a missing or malformed field is answered.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Number, Value};
 
 use crate::http::Response;
 use crate::state::Warning;
@@ -24,53 +29,194 @@ pub(crate) struct Dialect {
 /// The rule named when `strings_only` refuses a value.
 const NOT_A_STRING: &str = "문자열이어야 합니다";
 
-/// A request's fields: each value with its JSON type, and as text.
-pub(crate) struct Fields {
+/// A request's fields in the body's order: each value as text, and with its JSON type.
+///
+/// Read straight from the body: names and string values borrow the body's bytes unless they hold an
+/// escape. Parsing into a `serde_json::Value` built an `IndexMap` (SipHash; payup-core turns on
+/// serde_json's `preserve_order`) and a `String` per name and value, then copied them again as text:
+/// ~30% of a keyin approval's instructions under callgrind (bench/README.md, "Sandbox tail latency",
+/// 3.). A body has a dozen or two fields and a handler looks up ~40 times: a scan of short keys beats
+/// hashing each lookup.
+pub(crate) struct Fields<'a> {
     dialect: &'static Dialect,
-    raw: Map<String, Value>,
-    /// The values as text, in the body's order: a body has a dozen or two fields and a handler looks up
-    /// ~40 times, so a scan of short keys beats hashing each lookup with SipHash (~5% of a keyin
-    /// approval's instructions under callgrind).
-    text: Vec<(String, String)>,
+    /// Each name and its value in the body's order; a repeated name keeps its first place and its last
+    /// value, as `serde_json::Map` (an `IndexMap` with `preserve_order`) does.
+    fields: Vec<(Cow<'a, str>, Raw<'a>)>,
 }
 
-impl Fields {
+/// A value as sent.
+enum Raw<'a> {
+    /// A string, borrowed from the body unless it held an escape.
+    Str(Cow<'a, str>),
+    /// Anything else, as `serde_json::Value` builds it, and its text (a number's or a boolean's; ""
+    /// for anything else). Boxed: rare, and it keeps a field small (the fields of a body fit one
+    /// small allocation).
+    Other(Box<(Value, String)>),
+}
+
+impl<'a> Raw<'a> {
+    fn other(v: Value) -> Raw<'a> {
+        let text = match &v {
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => String::new(),
+        };
+        Raw::Other(Box::new((v, text)))
+    }
+}
+
+/// A top-level JSON object read as (name, value) pairs.
+struct Pairs<'a>(Vec<(Cow<'a, str>, Raw<'a>)>);
+
+/// A string that borrows the body when it holds no escape.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// One value: a string (borrowed when it can be), or any other JSON value built as `serde_json::Value`
+/// builds it.
+impl<'de> Deserialize<'de> for Raw<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Raw<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Raw<'de>, E> {
+                Ok(Raw::Str(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Raw<'de>, E> {
+                Ok(Raw::Str(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Raw<'de>, E> {
+                Ok(Raw::Str(Cow::Owned(s)))
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Raw<'de>, E> {
+                Ok(Raw::other(Value::Bool(b)))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Raw<'de>, E> {
+                Ok(Raw::other(Value::Number(n.into())))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Raw<'de>, E> {
+                Ok(Raw::other(Value::Number(n.into())))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Raw<'de>, E> {
+                // As serde_json's own Value visitor.
+                Ok(Raw::other(Number::from_f64(n).map_or(Value::Null, Value::Number)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Raw<'de>, E> {
+                Ok(Raw::other(Value::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Raw<'de>, E> {
+                Ok(Raw::other(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Raw<'de>, A::Error> {
+                Value::deserialize(SeqAccessDeserializer::new(seq)).map(Raw::other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Raw<'de>, A::Error> {
+                Value::deserialize(MapAccessDeserializer::new(map)).map(Raw::other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
+                let mut pairs: Vec<(Cow<'de, str>, Raw<'de>)> = Vec::with_capacity(16);
+                while let Some(Text(k)) = map.next_key::<Text<'de>>()? {
+                    let v: Raw<'de> = map.next_value()?;
+                    match pairs.iter_mut().find(|(name, _)| *name == k) {
+                        Some(slot) => slot.1 = v,
+                        None => pairs.push((k, v)),
+                    }
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'a> Fields<'a> {
     /// A JSON object body.
-    pub fn json(body: &[u8], dialect: &'static Dialect) -> Result<Fields, Response> {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(raw)) => Fields::new(raw, dialect),
+    pub fn json(body: &'a [u8], dialect: &'static Dialect) -> Result<Fields<'a>, Response> {
+        match serde_json::from_slice::<Pairs<'a>>(body) {
+            Ok(Pairs(fields)) => Fields::new(fields, dialect),
             _ => Err((dialect.not_an_object)()),
         }
     }
 
     /// An `application/x-www-form-urlencoded` body (first value wins).
-    pub fn form(body: &[u8], dialect: &'static Dialect) -> Result<Fields, Response> {
-        let mut raw = Map::new();
+    pub fn form(body: &[u8], dialect: &'static Dialect) -> Result<Fields<'a>, Response> {
+        let mut fields: Vec<(Cow<'a, str>, Raw<'a>)> = Vec::new();
         for (k, v) in util::parse_form(body, None) {
-            raw.entry(k).or_insert(Value::String(v));
+            if !fields.iter().any(|(name, _)| *name == k) {
+                fields.push((Cow::Owned(k), Raw::Str(Cow::Owned(v))));
+            }
         }
-        Fields::new(raw, dialect)
+        Fields::new(fields, dialect)
     }
 
-    fn new(raw: Map<String, Value>, dialect: &'static Dialect) -> Result<Fields, Response> {
-        let mut text = Vec::with_capacity(raw.len());
-        for (k, v) in &raw {
-            let t = match v {
-                Value::String(s) if dialect.strings_only => s.clone(),
-                _ if dialect.strings_only => return Err((dialect.invalid)(k, NOT_A_STRING)),
-                Value::String(s) => s.trim().to_string(),
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                _ => String::new(),
-            };
-            text.push((k.clone(), t));
+    fn new(fields: Vec<(Cow<'a, str>, Raw<'a>)>, dialect: &'static Dialect) -> Result<Fields<'a>, Response> {
+        if dialect.strings_only
+            && let Some((k, _)) = fields.iter().find(|(_, v)| matches!(v, Raw::Other(_)))
+        {
+            return Err((dialect.invalid)(k, NOT_A_STRING));
         }
-        Ok(Fields { dialect, raw, text })
+        Ok(Fields { dialect, fields })
+    }
+
+    fn value(&self, k: &str) -> Option<&Raw<'a>> {
+        // Length and first byte before the whole comparison: most names differ there, and `==` on
+        // strings of one length calls `memcmp` (2.5% of the sandbox's CPU under wrk in `perf record`;
+        // callgrind: −580 instructions per keyin approval).
+        let k = k.as_bytes();
+        self.fields
+            .iter()
+            .find(|(name, _)| {
+                let n = name.as_bytes();
+                n.len() == k.len() && n.first() == k.first() && n == k
+            })
+            .map(|(_, v)| v)
     }
 
     /// The value as text, when present and non-empty.
     pub fn get(&self, k: &str) -> Option<&str> {
-        self.text.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str()).filter(|s| !s.is_empty())
+        let text = match self.value(k)? {
+            Raw::Str(s) if self.dialect.strings_only => s,
+            Raw::Str(s) => s.trim(),
+            Raw::Other(o) => o.1.as_str(),
+        };
+        Some(text).filter(|s| !s.is_empty())
     }
 
     /// The value as text ("" when absent or empty).
@@ -85,12 +231,16 @@ impl Fields {
 
     /// Sent at all, even empty.
     pub fn sent(&self, k: &str) -> bool {
-        self.raw.contains_key(k)
+        self.value(k).is_some()
     }
 
     /// The value with its JSON type (echoed fields such as Payple's PCD_PAYER_NO keep their type).
     pub fn raw(&self, k: &str) -> Value {
-        self.raw.get(k).cloned().unwrap_or(Value::String(String::new()))
+        match self.value(k) {
+            Some(Raw::Str(s)) => Value::String(s.to_string()),
+            Some(Raw::Other(o)) => o.0.clone(),
+            None => Value::String(String::new()),
+        }
     }
 
     /// Each of `names` present and non-empty.
@@ -220,5 +370,34 @@ mod tests {
         assert_eq!(f.s("a"), " x ");
         assert!(Fields::json(b"[]", &STRICT).is_err());
         assert_eq!(Fields::form(b"a=1&a=2", &LENIENT).ok().unwrap().s("a"), "1");
+    }
+
+    /// What `serde_json::Value` (an `IndexMap` with `preserve_order`) made of the same bodies: a repeated
+    /// name keeps its first place and its last value; escapes decoded; any value kept with its type.
+    #[test]
+    fn reads_bodies_as_serde_json_value_did() {
+        let doc = br#"{"a":"1","b":{"x":[1,2.5,null]},"a":" \u0041\n\"q\" ","c":true,"d":null,"e\u0031":-3,"f":1e2}"#;
+        let v: serde_json::Value = serde_json::from_slice(doc).unwrap();
+        let f = Fields::json(doc, &LENIENT).ok().unwrap();
+        let names: Vec<&str> = f.fields.iter().map(|(k, _)| &**k).collect();
+        let expected: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(names, expected);
+        for k in &expected {
+            assert_eq!(f.raw(k), v[*k], "{k}");
+        }
+        assert_eq!(
+            (f.s("a"), f.s("c"), f.s("e1"), f.s("f"), f.get("b"), f.get("d")),
+            ("A\n\"q\"", "true", "-3", "100.0", None, None)
+        );
+        assert!(f.sent("d") && !f.sent("zz"));
+        // Strict: the first value in the body's order that is not a string is the one named.
+        let e = Fields::json(br#"{"a":"x","n":{"k":1},"m":2}"#, &STRICT).err().unwrap();
+        assert!(body(e).contains("n|"));
+        // A repeated name's last value decides.
+        assert!(Fields::json(br#"{"a":1,"a":"x"}"#, &STRICT).is_ok());
+        for bad in [&b""[..], b"[]", b"\"a\"", b"1", b"null", b"{\"a\":\"x\"} 1", b"{\"a\":\"\xff\"}", b"{\"a\"}"] {
+            assert!(Fields::json(bad, &LENIENT).is_err(), "{bad:?}");
+        }
+        assert!(Fields::json(b" {\"a\":\"x\"}\n", &STRICT).is_ok());
     }
 }

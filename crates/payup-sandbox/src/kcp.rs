@@ -30,7 +30,7 @@ static KCP: Dialect = Dialect {
     invalid: |k, rule| err("V001", Some(&format!("{k}: {rule}"))),
 };
 
-fn parse(req: &Request) -> Result<Fields, Response> {
+fn parse(req: &Request) -> Result<Fields<'_>, Response> {
     Fields::json(&req.body, &KCP)
 }
 

@@ -757,20 +757,32 @@ pub(crate) fn handle(sh: &Shared, req: &Request) -> Reply {
     if req.path == "/__sandbox" || req.path.starts_with("/__sandbox/") {
         return Reply::Send(control::handle(sh, req));
     }
-    let op = routes::find(req).operation(req);
+    let found = routes::find(req);
+    let op = found.operation(req);
     let fault = op.and_then(|op| sh.faults.take(op));
     if let Some(f) = fault.as_ref().filter(|f| f.kind == FaultKind::Delay) {
         // The connection layer waits (off its event loop, so other connections are not held up) and then
         // calls `answer`: the operation takes effect after the delay, as a slow gateway's would.
         return Reply::Delay(Duration::from_millis(f.delay_ms));
     }
-    answer(sh, req, fault)
+    answer_found(sh, req, &found, op, fault)
 }
 
 /// The answer to a gateway request, with the fault (other than `delay`) taken for it, if any.
 pub(crate) fn answer(sh: &Shared, req: &Request, fault: Option<ArmedFault>) -> Reply {
     let found = routes::find(req);
     let op = found.operation(req);
+    answer_found(sh, req, &found, op, fault)
+}
+
+/// [`answer`] for the route `found` (of operation `op`) that `handle` already looked up.
+fn answer_found(
+    sh: &Shared,
+    req: &Request,
+    found: &routes::Found<'_>,
+    op: Option<&'static str>,
+    fault: Option<ArmedFault>,
+) -> Reply {
     match fault.as_ref().map(|f| f.kind) {
         Some(FaultKind::Http500) => {
             return Reply::Send(Response::new(
@@ -797,16 +809,20 @@ pub(crate) fn answer(sh: &Shared, req: &Request, fault: Option<ArmedFault>) -> R
     {
         // Kept for `crossed_answer`: what a pre-fork pool or a misrouting proxy does is hand one buyer's
         // answer to another buyer's request.
+        // The copy goes into the buffer the operation's previous answer used (no allocation per request).
+        let crossed = fault.as_ref().is_some_and(|f| f.kind == FaultKind::CrossedAnswer);
         let mut last = lock(&sh.last_answers);
-        let previous = match last.iter_mut().find(|(o, _)| *o == op) {
-            Some((_, body)) => Some(std::mem::replace(body, resp.body.clone())),
-            None => {
-                last.push((op, resp.body.clone()));
-                None
+        match last.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, body)) if crossed => {
+                // The previous buyer's answer goes out; this one is kept for the next.
+                let previous = std::mem::replace(body, resp.body.clone());
+                resp.body = previous;
             }
-        };
-        if let (Some(FaultKind::CrossedAnswer), Some(previous)) = (fault.as_ref().map(|f| f.kind), previous) {
-            resp.body = previous;
+            Some((_, body)) => {
+                body.clear();
+                body.extend_from_slice(&resp.body);
+            }
+            None => last.push((op, resp.body.clone())),
         }
     }
     match fault.map(|f| f.kind) {

@@ -36,11 +36,11 @@ static PAYPLE: Dialect = Dialect {
     invalid: |k, _| perr("SPCD0100", Some(k)),
 };
 
-fn parse(req: &Request) -> Result<Fields, Response> {
+fn parse(req: &Request) -> Result<Fields<'_>, Response> {
     parse_bytes(&req.body, req.header("content-type").unwrap_or(""))
 }
 
-fn parse_bytes(body: &[u8], content_type: &str) -> Result<Fields, Response> {
+fn parse_bytes<'a>(body: &'a [u8], content_type: &str) -> Result<Fields<'a>, Response> {
     if content_type.contains("x-www-form-urlencoded") {
         Fields::form(body, &PAYPLE)
     } else {

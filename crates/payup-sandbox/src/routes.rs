@@ -150,7 +150,7 @@ mod tests {
             method: "POST".into(),
             path: path.into(),
             query: query.into(),
-            headers: Vec::new(),
+            headers: Default::default(),
             body: body.as_bytes().to_vec(),
         }
     }

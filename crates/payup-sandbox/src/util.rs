@@ -110,10 +110,6 @@ pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
-
 pub fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -346,6 +342,15 @@ mod tests {
             assert_eq!(k.compact(), Timestamp::from_unix(t).kst_14(), "{t}");
             assert_eq!(k.iso().len(), 25);
             assert_eq!(k.iso().replace(['-', 'T', ':'], "")[..14], k.compact(), "{t}");
+        }
+    }
+
+    #[test]
+    fn digits() {
+        for (v, width, text) in [(0, 4, "0000"), (7, 2, "07"), (2026, 4, "2026"), (9999, 4, "9999"), (59, 2, "59")] {
+            let mut s = String::from("x");
+            push_digits(&mut s, v, width);
+            assert_eq!(s, format!("x{text}"));
         }
     }
 

@@ -147,24 +147,7 @@ fn run(c: &Client, sb: &Sandbox, gateway: &str, order: &str, amount: u64, payer_
                 "expire_year": "30", "birthday": "890302", "card_pw": "12", "amount": amount, "quota": 0, "item_name": "soak", "user_name": "soak"})),
             |v| n(v, "amount"),
         ),
-        "kakaopay" => {
-            let ordered = match c.call_json("payup.kakaopay.order", &json!({"order_number": order, "user_agent": "WP", "amount": amount,
-                "item_name": "soak", "user_name": "soak", "return_url": "https://shop.example/r"})) {
-                Ok(o) => o,
-                Err(e) => return Outcome::Failed(e.kind()),
-            };
-            let ordr = ordered["ordr_idxx"].as_str().unwrap_or_default();
-            let f = match person::kakaopay_pc(sb.base_url(), ordr, KakaoChoice::Card) {
-                Ok(f) => f,
-                Err(_) => return Outcome::Failed(ErrorKind::Declined),
-            };
-            let mut req = serde_json::Map::new();
-            for k in ["res_cd", "enc_info", "enc_data", "tran_cd", "card_pay_method", "ordr_idxx"] {
-                req.insert(k.into(), f.get(k).cloned().unwrap_or(Value::Null));
-            }
-            req.insert("amount".into(), json!(amount));
-            classify(c.call_json("payup.kakaopay.approve", &Value::Object(req)), |v| n(v, "amount"))
-        }
+        "kakaopay" => kakaopay(c, sb.base_url(), order, amount),
         "payple" => classify(
             c.call_json("payple.billing.pay", &json!({"payer_id": payer_id, "pay_goods": "soak", "pay_total": amount, "pay_oid": order,
                 "pay_year": "2026", "pay_month": "11", "simple_flag": true})),
@@ -455,6 +438,11 @@ fn run_remote(c: &Client, base: &str, gateway: &str, order: &str, amount: u64, p
         let r = resend(c, gateway, order, amount, payer_id);
         return classify(r, |v| v["amount"].as_u64().or(v["pay_total"].as_u64()).unwrap_or(0));
     }
+    kakaopay(c, base, order, amount)
+}
+
+/// A KakaoPay order, the buyer paying by card in the sandbox's window (reached by its URL), and the approval.
+fn kakaopay(c: &Client, base: &str, order: &str, amount: u64) -> Outcome {
     let ordered = match c.call_json(
         "payup.kakaopay.order",
         &json!({"order_number": order, "user_agent": "WP", "amount": amount,

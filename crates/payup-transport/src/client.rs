@@ -212,20 +212,43 @@ impl Client {
     }
 
     /// [`Client::call_text`] with the request as JSON text (the C ABI's `payup_client_call`): read straight
-    /// into core's typed request where [`Client::try_call_text`] can, otherwise parsed and run by
-    /// [`Client::call_text`], whose errors it gives. Text that is not JSON is an `invalid` error naming
+    /// into core's typed request where core can ([`Client::call_response_str`]), otherwise parsed and read as
+    /// a document, with [`Client::call_text`]'s errors. Text that is not JSON is an `invalid` error naming
     /// `request_json` with the line and column of the syntax error (never the text around it).
     pub fn call_str(&self, operation: &str, request: &str, options: &CallOptions) -> Result<String, Error> {
-        if let Some(r) = self.try_call_text(operation, request, options) {
-            return r;
+        let parse = |text: &str| {
+            serde_json::from_str(text).map_err(|e| {
+                Error::invalid_field(
+                    "request_json",
+                    format!("is not valid JSON (line {}, column {})", e.line(), e.column()),
+                )
+            })
+        };
+        self.call_response_str(operation, request, options, parse).map(|r| r.to_json_text())
+    }
+
+    /// [`Client::call_response`] with the request as JSON text: read straight into core's typed request where
+    /// core has a reader of its own for it (`Request::from_json_text`), otherwise parsed by `parse` (the
+    /// binding's, whose error names its own argument) and read as a document. The result and the errors are
+    /// the same either way (issue 21: the Node addon's path; no `Value` for a plain keyin approval).
+    pub fn call_response_str(
+        &self,
+        operation: &str,
+        request: &str,
+        options: &CallOptions,
+        parse: impl FnOnce(&str) -> Result<Value, Error>,
+    ) -> Result<Response, Error> {
+        if let Some(op) = Operation::from_name(operation)
+            && let Some(typed) = Request::from_json_text(op, request)
+        {
+            let typed = self.with_defaults(typed);
+            return if options == &CallOptions::default() {
+                self.execute(typed)
+            } else {
+                self.with_options(options)?.execute(typed)
+            };
         }
-        let request: Value = serde_json::from_str(request).map_err(|e| {
-            Error::invalid_field(
-                "request_json",
-                format!("is not valid JSON (line {}, column {})", e.line(), e.column()),
-            )
-        })?;
-        self.call_text(operation, &request, options)
+        self.call_response(operation, &parse(request)?, options)
     }
 
     /// The payment journal, when the configuration has one (`payup journal list/show/resolve`).
