@@ -193,24 +193,6 @@ impl Client {
         Ok(self.call_response(operation, request, options)?.to_json_text())
     }
 
-    /// [`Client::call_text`] with the request as JSON text, read straight into core's typed request
-    /// (`Request::from_json_text`) for the operations and documents that allow it. `None` when the text
-    /// needs the general reader: parse it and use [`Client::call_text`], which gives its errors (issue 21).
-    pub fn try_call_text(
-        &self,
-        operation: &str,
-        request: &str,
-        options: &CallOptions,
-    ) -> Option<Result<String, Error>> {
-        let request = self.with_defaults(Request::from_json_text(Operation::from_name(operation)?, request)?);
-        let response = if options == &CallOptions::default() {
-            self.execute(request)
-        } else {
-            self.with_options(options).and_then(|c| c.execute(request))
-        };
-        Some(response.map(|r| r.to_json_text()))
-    }
-
     /// [`Client::call_text`] with the request as JSON text (the C ABI's `payup_client_call`): read straight
     /// into core's typed request where core can ([`Client::call_response_str`]), otherwise parsed and read as
     /// a document, with [`Client::call_text`]'s errors. Text that is not JSON is an `invalid` error naming
