@@ -129,14 +129,7 @@ unsafe fn arg_str<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
 /// As [`arg_str`].
 unsafe fn arg_json(p: *const c_char, what: &str) -> Result<Value, Error> {
     // SAFETY: forwarded.
-    json_text(unsafe { arg_str(p, what) }?, what)
-}
-
-/// A JSON argument already read as text (see [`arg_json`]).
-fn json_text(s: &str, what: &str) -> Result<Value, Error> {
-    serde_json::from_str(s).map_err(|e| {
-        Error::invalid_field(what, format!("is not valid JSON (line {}, column {})", e.line(), e.column()))
-    })
+    payup_transport::json_argument(unsafe { arg_str(p, what) }?, what)
 }
 
 /// An owned C string from Rust text (JSON never holds a raw NUL; one would be dropped).
@@ -411,7 +404,7 @@ pub unsafe extern "C" fn payup_client_call_with_options(
             let options = match options {
                 Ok(o) => o,
                 Err(e) => {
-                    json_text(text, "request_json")?;
+                    payup_transport::json_argument(text, "request_json")?;
                     return Err(e);
                 }
             };

@@ -137,6 +137,14 @@ fn now() -> Timestamp {
     Timestamp(secs)
 }
 
+/// A JSON document passed as text (the C ABI's arguments): its parse error names `field` and gives only the
+/// position, never the text around it (which may hold a card number).
+pub fn json_argument(text: &str, field: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::invalid_field(field, format!("is not valid JSON (line {}, column {})", e.line(), e.column()))
+    })
+}
+
 impl Client {
     /// A client for a configuration read by `payup_core::Config`.
     /// A journal that cannot be opened makes every call of it a `config` error (nothing sent);
@@ -198,15 +206,8 @@ impl Client {
     /// a document, with [`Client::call_text`]'s errors. Text that is not JSON is an `invalid` error naming
     /// `request_json` with the line and column of the syntax error (never the text around it).
     pub fn call_str(&self, operation: &str, request: &str, options: &CallOptions) -> Result<String, Error> {
-        let parse = |text: &str| {
-            serde_json::from_str(text).map_err(|e| {
-                Error::invalid_field(
-                    "request_json",
-                    format!("is not valid JSON (line {}, column {})", e.line(), e.column()),
-                )
-            })
-        };
-        self.call_response_str(operation, request, options, parse).map(|r| r.to_json_text())
+        self.call_response_str(operation, request, options, |text| json_argument(text, "request_json"))
+            .map(|r| r.to_json_text())
     }
 
     /// [`Client::call_response`] with the request as JSON text: read straight into core's typed request where

@@ -21,7 +21,7 @@ mod client;
 mod events;
 pub mod wire;
 
-pub use client::{ApproveThenError, CallOptions, Client, SystemSecrets};
+pub use client::{ApproveThenError, CallOptions, Client, SystemSecrets, json_argument};
 pub use events::EventListener;
 pub use payup_core::event::{Event, Outcome};
 
