@@ -234,6 +234,12 @@ impl Client {
         self.call_response(operation, &parse(request)?, options)
     }
 
+    /// Whether this client's calls may run as cooperative tasks on an event loop's thread
+    /// ([`crate::coop::Task`]): not with a payment journal, whose writes block (`fsync`, PostgreSQL).
+    pub fn runs_cooperatively(&self) -> bool {
+        self.journal.is_none()
+    }
+
     /// The payment journal, when the configuration has one (`payup journal list/show/resolve`).
     pub fn journal(&self) -> Result<&Journal, Error> {
         match &self.journal {
@@ -494,7 +500,7 @@ impl Client {
                     // Seeded from the OS each time, not from a thread's RNG: after a fork, parent and children
                     // would draw the same "random" delays and retry in step (rand 0.9 does not reseed on fork).
                     let jitter = SmallRng::from_os_rng().random_range(base / 2..=base + base / 2);
-                    std::thread::sleep(Duration::from_millis(jitter));
+                    crate::coop::sleep(Duration::from_millis(jitter));
                     attempt += 1;
                 }
                 other => return other,

@@ -18,7 +18,9 @@
 
 #![warn(missing_docs)]
 mod client;
+pub mod coop;
 mod events;
+mod tcp;
 pub mod wire;
 
 pub use client::{ApproveThenError, CallOptions, Client, SystemSecrets, json_argument};

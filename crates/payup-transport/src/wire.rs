@@ -15,13 +15,23 @@ use payup_core::{Error, Gateway, HttpResponse};
 use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
-use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
-    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector, TcpConnector, Transport,
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector, Transport,
 };
 
 thread_local! {
     static REQUEST_BYTES_WRITTEN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the exchange running on this thread has handed request bytes to the network.
+pub(crate) fn request_bytes_written() -> bool {
+    REQUEST_BYTES_WRITTEN.with(|w| w.get())
+}
+
+/// Sets [`request_bytes_written`] (a cooperative call's own, restored after it was suspended: `coop.rs`).
+pub(crate) fn set_request_bytes_written(written: bool) {
+    REQUEST_BYTES_WRITTEN.with(|w| w.set(written));
 }
 
 /// The largest response body we read (gateway answers are a few hundred bytes).
@@ -88,7 +98,7 @@ impl<T: Transport> Transport for Tracked<T> {
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         if amount > 0 && self.track {
             // Set before writing: a write that fails half-way may still have delivered bytes.
-            REQUEST_BYTES_WRITTEN.with(|w| w.set(true));
+            set_request_bytes_written(true);
         }
         self.exchanged = true;
         if amount == 0 {
@@ -251,9 +261,9 @@ impl Wire {
         body: &[u8],
         read_timeout: Option<Duration>,
     ) -> Result<HttpResponse, SendFailure> {
-        REQUEST_BYTES_WRITTEN.with(|w| w.set(false));
+        set_request_bytes_written(false);
         let result = self.try_post(url, headers, body, read_timeout);
-        let written = REQUEST_BYTES_WRITTEN.with(|w| w.get());
+        let written = request_bytes_written();
         result.map_err(|e| classify(&e, written))
     }
 
@@ -333,12 +343,56 @@ fn agent(connect: Duration, read: Duration, egress: &Egress) -> ureq::Agent {
     let tracker = WriteTracker { proxy: egress.proxy.as_ref().map(|p| (p.host.clone(), p.port)) };
     // ConnectProxyConnector does nothing unless `proxy` is set; then it opens the tunnel (the CONNECT
     // request) and TcpConnector passes it on to TLS.
+    // TcpConnector is ours (`tcp.rs`): ureq's, with waits a cooperative call suspends at.
     let connector =
         ().chain(ConnectProxyConnector::default())
-            .chain(TcpConnector::default())
+            .chain(crate::tcp::TcpConnector)
             .chain(RustlsConnector::default())
             .chain(tracker);
-    ureq::Agent::with_parts(config, connector, DefaultResolver::default())
+    ureq::Agent::with_parts(config, connector, SystemResolver)
+}
+
+/// ureq's resolver (the system's `getaddrinfo`, blocking), except in a cooperative call (`coop.rs`): there a
+/// host name is resolved on a thread of its own while the call is suspended, since a lookup can take as long
+/// as the system's DNS timeouts and the loop must not stop meanwhile. An IP address needs no lookup.
+#[derive(Debug, Default)]
+struct SystemResolver;
+
+impl Resolver for SystemResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let literal = uri.host().is_some_and(|h| h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok());
+        if literal || !crate::coop::active() {
+            return DefaultResolver::default().resolve(uri, config, timeout);
+        }
+        use std::os::fd::AsRawFd;
+        type Answer = Option<Result<ResolvedSocketAddrs, ureq::Error>>;
+        let answer: Arc<std::sync::Mutex<Answer>> = Arc::default();
+        // The thread closes its end when it has answered: our end turns readable (EOF).
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair().map_err(ureq::Error::Io)?;
+        ours.set_nonblocking(true).map_err(ureq::Error::Io)?;
+        let (uri, config, slot) = (uri.clone(), config.clone(), answer.clone());
+        std::thread::Builder::new()
+            .name("payup-resolve".into())
+            .spawn(move || {
+                let found = DefaultResolver::default().resolve(&uri, &config, timeout);
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
+                drop(theirs);
+            })
+            .map_err(ureq::Error::Io)?;
+        loop {
+            if let Some(found) = answer.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                return found;
+            }
+            let wait =
+                crate::coop::Wait { fd: Some(ours.as_raw_fd()), interest: crate::coop::Interest::Read, deadline: None };
+            crate::coop::suspend(wait);
+        }
+    }
 }
 
 fn classify(e: &ureq::Error, written: bool) -> SendFailure {
