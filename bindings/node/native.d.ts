@@ -20,7 +20,7 @@ export declare class NativeClient {
    */
   callWithEvents(operation: string, request: string, options?: string | undefined | null): Promise<string>
   /**
-   * Runs `operation` with the JSON request document on one of the addon's worker threads (`pool.rs`);
+   * Runs `operation` with the JSON request document (on the JS thread, `coop.rs`, or a worker, `pool.rs`);
    * resolves to the result document as JSON text, rejects with the error document. `options`: the call
    * options document (`{"timeout_ms": N}`) as JSON text, or none. `camel`: the result's names in
    * camelCase, as `index.js`'s `toCamel` would write them (the typed methods), saving it a pass.

@@ -6,10 +6,12 @@
 //! card numbers included): it reaches payup-core's validation, which names the field and never the value.
 //!
 //! Failures are thrown (or rejected) as a plain `Error` whose message is the `{"error": {...}}` document
-//! of payup-core; `index.js` turns it into a `PayupError`. A client's network calls run on the addon's own
-//! worker threads (`pool.rs`; the transport is blocking) and settle their Promise on the JS thread;
-//! `recover` and the simulated person are `AsyncTask`s on the libuv pool; pure calls are synchronous.
+//! of payup-core; `index.js` turns it into a `PayupError`. A client's network calls run on the JS thread as
+//! cooperative tasks whose socket waits are libuv's (`coop.rs`), or, for a client with a payment journal, on
+//! the addon's own worker threads (`pool.rs`; the journal's writes block) and settle their Promise on the JS
+//! thread; `recover` and the simulated person are `AsyncTask`s on the libuv pool; pure calls are synchronous.
 
+mod coop;
 mod pool;
 
 use napi::bindgen_prelude::{AsyncTask, Object};
@@ -42,6 +44,8 @@ pub struct NativeClient {
     inner: std::sync::Arc<payup_transport::Client>,
     /// Settles this client's calls on the JS thread (`pool.rs`).
     completer: pool::Completer,
+    /// Its calls run on the JS thread (`coop.rs`): no payment journal.
+    cooperative: bool,
 }
 
 #[napi]
@@ -51,7 +55,21 @@ impl NativeClient {
     pub fn new(env: Env, config: String) -> napi::Result<Self> {
         let inner = payup_transport::Client::from_json(&config).map_err(|e| thrown(&e))?;
         inner.set_event_listener(Some(std::sync::Arc::new(CapturedEvents)));
-        Ok(NativeClient { inner: std::sync::Arc::new(inner), completer: pool::Completer::new(env.raw())? })
+        let cooperative = inner.runs_cooperatively();
+        Ok(NativeClient { inner: std::sync::Arc::new(inner), completer: pool::Completer::new(env.raw())?, cooperative })
+    }
+
+    /// A Promise settled by `run`: on the JS thread (`coop.rs`) when the client allows it, else on a worker.
+    fn spawn(
+        &self,
+        env: &Env,
+        run: impl FnOnce() -> pool::Outcome + Send + 'static,
+    ) -> napi::Result<napi::sys::napi_value> {
+        if self.cooperative && coop::available() {
+            coop::spawn(env.raw(), run)
+        } else {
+            self.completer.spawn(env.raw(), run)
+        }
     }
 
     /// `call` for a client with `onExchange`: always resolves, to the envelope
@@ -66,12 +84,11 @@ impl NativeClient {
         options: Option<String>,
     ) -> napi::Result<Object<'env>> {
         let client = self.inner.clone();
-        let promise =
-            self.completer.spawn(env.raw(), move || Ok(call_with_events(&client, &operation, &request, options)))?;
+        let promise = self.spawn(env, move || Ok(call_with_events(&client, &operation, &request, options)))?;
         Ok(Object::from_raw(env.raw(), promise))
     }
 
-    /// Runs `operation` with the JSON request document on one of the addon's worker threads (`pool.rs`);
+    /// Runs `operation` with the JSON request document (on the JS thread, `coop.rs`, or a worker, `pool.rs`);
     /// resolves to the result document as JSON text, rejects with the error document. `options`: the call
     /// options document (`{"timeout_ms": N}`) as JSON text, or none. `camel`: the result's names in
     /// camelCase, as `index.js`'s `toCamel` would write them (the typed methods), saving it a pass.
@@ -86,7 +103,7 @@ impl NativeClient {
     ) -> napi::Result<Object<'env>> {
         let client = self.inner.clone();
         let camel = camel.unwrap_or(false);
-        let promise = self.completer.spawn(env.raw(), move || {
+        let promise = self.spawn(env, move || {
             call(&client, &operation, &request, options.as_deref(), camel).map_err(|e| e.to_json().to_string())
         })?;
         Ok(Object::from_raw(env.raw(), promise))
@@ -252,9 +269,15 @@ fn camel_key(k: &str) -> std::borrow::Cow<'_, str> {
 }
 
 thread_local! {
-    /// The events of the call running on this worker thread, while `call_with_events` runs it (`None`
-    /// otherwise: then nothing is built).
+    /// The events of the call running on this thread, while `call_with_events` runs it (`None` otherwise:
+    /// then nothing is built). On the JS thread several calls take turns: `coop.rs` keeps each one's
+    /// events aside while it is suspended ([`swap_captured`]).
     static CAPTURED: std::cell::RefCell<Option<Vec<Value>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Puts `events` in the running call's place and gives back what was there (`coop.rs`, around a resume).
+fn swap_captured(events: Option<Vec<Value>>) -> Option<Vec<Value>> {
+    CAPTURED.with(|c| std::mem::replace(&mut *c.borrow_mut(), events))
 }
 
 /// The client's listener: collects events for the `call_with_events` running on the calling thread (the

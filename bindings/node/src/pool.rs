@@ -153,7 +153,7 @@ pub struct Completer {
 }
 
 /// A `napi_status` that is not `napi_ok` as a napi error.
-fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
+pub(crate) fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
     if status == sys::Status::napi_ok {
         Ok(())
     } else {
@@ -304,10 +304,21 @@ unsafe extern "C" fn settle(
                 sys::napi_unref_threadsafe_function(env, tsfn);
             }
         }
-        let (text, ok) = match &settle.outcome {
-            Ok(s) => (s.as_str(), true),
-            Err(s) => (s.as_str(), false),
-        };
+        settle_deferred(env, settle.deferred, &settle.outcome);
+    }
+}
+
+/// Resolves `deferred` with the outcome's string, or rejects it with an `Error` of that message.
+///
+/// # Safety
+/// On the JS thread of `env`, inside a handle scope, with a deferred not settled yet.
+pub(crate) unsafe fn settle_deferred(env: sys::napi_env, deferred: sys::napi_deferred, outcome: &Outcome) {
+    let (text, ok) = match outcome {
+        Ok(s) => (s.as_str(), true),
+        Err(s) => (s.as_str(), false),
+    };
+    // SAFETY: as the caller promises.
+    unsafe {
         let mut value = ptr::null_mut();
         if sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut value)
             != sys::Status::napi_ok
@@ -315,11 +326,11 @@ unsafe extern "C" fn settle(
             return;
         }
         if ok {
-            sys::napi_resolve_deferred(env, settle.deferred, value);
+            sys::napi_resolve_deferred(env, deferred, value);
         } else {
             let mut error = ptr::null_mut();
             if sys::napi_create_error(env, ptr::null_mut(), value, &mut error) == sys::Status::napi_ok {
-                sys::napi_reject_deferred(env, settle.deferred, error);
+                sys::napi_reject_deferred(env, deferred, error);
             }
         }
     }

@@ -93,3 +93,16 @@ test('a throwing onExchange does not change the outcome; a bad option is refused
   assert.match((await warned).message, /onExchange threw: boom/)
   assert.throws(() => new payup.Client(sandbox.clientConfig(), { onExchange: 3 }), TypeError)
 })
+
+test('concurrent calls with onExchange: each call hands over its own event, just before it settles', async () => {
+  // The calls run interleaved on the JS thread (src/coop.rs): each one's events are kept aside while it waits.
+  const seen = []
+  const client = new payup.Client(sandbox.clientConfig(), { onExchange: (e) => seen.push(e.requestBody.orderNumber) })
+  const orders = Array.from({ length: 12 }, () => order('EVC'))
+  await Promise.all(orders.map(async (o) => {
+    const r = await client.payupKeyinApprove(canaryKeyin({ orderNumber: o, cardNo: '4111111111111111' }))
+    assert.equal(r.orderNumber, o)
+    assert.equal(seen[seen.length - 1], o, 'the event handed over last is this call\'s')
+  }))
+  assert.deepEqual([...seen].sort(), [...orders].sort(), 'one event per call, none lost or repeated')
+})

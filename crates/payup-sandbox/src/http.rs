@@ -524,34 +524,52 @@ mod event_loop {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
         let listener = Arc::new(listener);
         let counts: Arc<Vec<AtomicUsize>> = Arc::new((0..workers).map(|_| AtomicUsize::new(0)).collect());
+        let listening = Arc::new(AtomicUsize::new(0));
         let mut handles = Vec::new();
         for i in 1..workers {
             let (l, sh, sp, c) = (listener.clone(), shared.clone(), spawned.clone(), counts.clone());
-            if let Ok(h) =
-                std::thread::Builder::new().name("sandbox-worker".into()).spawn(move || worker(i, &l, &sh, &sp, &c))
+            let ls = listening.clone();
+            if let Ok(h) = std::thread::Builder::new()
+                .name("sandbox-worker".into())
+                .spawn(move || worker(i, &l, &sh, &sp, &c, &ls))
             {
                 handles.push(h);
             }
         }
         // The calling thread (the sandbox's accept thread) is worker 0.
-        worker(0, &listener, shared, spawned, &counts);
+        worker(0, &listener, shared, spawned, &counts, &listening);
         for h in handles {
             let _ = h.join();
         }
     }
 
-    fn worker(me: usize, listener: &TcpListener, shared: &Arc<Shared>, spawned: &Arc<Spawned>, counts: &[AtomicUsize]) {
+    /// `listening`: how many workers have the listener in their poll set right now.
+    fn worker(
+        me: usize,
+        listener: &TcpListener,
+        shared: &Arc<Shared>,
+        spawned: &Arc<Spawned>,
+        counts: &[AtomicUsize],
+        listening: &AtomicUsize,
+    ) {
         let mut conns: Vec<Conn> = Vec::new();
         let mut fds: Vec<libc::pollfd> = Vec::new();
         // Every read goes through this one buffer (a 16 KiB array on the stack was zeroed per request:
         // 11% of a keyin approval's instructions under callgrind).
         let mut scratch = vec![0u8; 16 * 1024];
         while !shared.stop.load(Ordering::SeqCst) {
-            // New connections go to the worker with the fewest: this one polls the listener only while
-            // it is (one of) those.
+            // New connections go to the worker with the fewest: this one polls the listener while it is
+            // (one of) those, or while no worker does. Without the second rule a burst of connects waited up to
+            // POLL_MS (issue 21: 16 calls opening connections at once from Node saw 50-113 ms): the fewest
+            // worker accepted until it had more, stopped listening, and the other was asleep in a poll it had
+            // begun without the listener, when it had more.
             let mine = conns.len();
             counts[me].store(mine, Ordering::Relaxed);
-            let accepting = counts.iter().all(|c| c.load(Ordering::Relaxed) >= mine);
+            let accepting =
+                counts.iter().all(|c| c.load(Ordering::Relaxed) >= mine) || listening.load(Ordering::SeqCst) == 0;
+            if accepting {
+                listening.fetch_add(1, Ordering::SeqCst);
+            }
             fds.clear();
             if accepting {
                 fds.push(libc::pollfd { fd: listener.as_raw_fd(), events: libc::POLLIN, revents: 0 });
@@ -563,6 +581,9 @@ mod event_loop {
             }
             // SAFETY: `fds` is a valid, initialised array of `fds.len()` pollfd structs for the call.
             let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, POLL_MS) };
+            if accepting {
+                listening.fetch_sub(1, Ordering::SeqCst);
+            }
             if n <= 0 {
                 continue; // timeout (look at the stop flag) or EINTR
             }

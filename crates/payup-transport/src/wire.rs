@@ -390,7 +390,10 @@ impl Resolver for SystemResolver {
             }
             let wait =
                 crate::coop::Wait { fd: Some(ours.as_raw_fd()), interest: crate::coop::Interest::Read, deadline: None };
-            crate::coop::suspend(wait);
+            if crate::coop::suspend(wait) == crate::coop::Woke::TimedOut {
+                // Only when the loop could not watch our end (there is no deadline).
+                return Err(ureq::Error::Io(std::io::Error::other("the host name lookup could not be awaited")));
+            }
         }
     }
 }
