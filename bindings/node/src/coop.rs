@@ -174,6 +174,9 @@ unsafe fn watch(call: *mut Call, wait: Wait) -> bool {
     // SAFETY: `call` is live (see `drive`); libuv calls on the loop's own thread.
     unsafe {
         let c = &mut *call;
+        if wait.fd.is_none() && wait.deadline.is_none() {
+            return false; // nothing would ever end it
+        }
         c.deadline = wait.deadline;
         if let Some(fd) = wait.fd {
             let handle = new_handle(call);
