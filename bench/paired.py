@@ -53,8 +53,15 @@ def finish(p):
     return summary
 
 
-def session(base_cmd, subject_cmd, batches, calls, warmup):
-    base, subject = start(base_cmd, calls, warmup), start(subject_cmd, calls, warmup)
+def session(base_cmd, subject_cmd, batches, calls, warmup, subject_first):
+    # Which process starts (and connects) first alternates: the sandbox gives each new connection to the poll
+    # worker with the fewest, so the two clients are served by different workers, and neither always the same.
+    if subject_first:
+        subject = start(subject_cmd, calls, warmup)
+        base = start(base_cmd, calls, warmup)
+    else:
+        base = start(base_cmd, calls, warmup)
+        subject = start(subject_cmd, calls, warmup)
     expect(base, "ready")
     expect(subject, "ready")
     b, s = [batch(base)], []
@@ -74,12 +81,14 @@ def main():
         for r in range(1, rounds + 1):
             order = list(pairs)
             random.Random(seed * 1000 + r).shuffle(order)
-            for a, x in order:
-                b, s, sa, sx = session(drivers[a], drivers[x], batches, calls, warmup)
+            for k, (a, x) in enumerate(order):
+                subject_first = (r + k) % 2 == 0
+                b, s, sa, sx = session(drivers[a], drivers[x], batches, calls, warmup, subject_first)
                 # Trapezoid: the first and last base batches each stand beside one subject batch only.
                 base_s = (sum(b) - (b[0] + b[-1]) / 2) / batches
                 ratio = (sum(b) - (b[0] + b[-1]) / 2) / sum(s)  # subject approvals/s over the base's
                 rec = {"round": r, "base": a, "subject": x, "batch_calls": calls, "batches": batches,
+                       "subject_started_first": subject_first,
                        "ratio": ratio, "batch_ratios": [((b[k] + b[k + 1]) / 2) / s[k] for k in range(batches)],
                        "base_batch_seconds": b, "subject_batch_seconds": s, "base_line": sa, "subject_line": sx}
                 f.write(json.dumps(rec) + "\n")

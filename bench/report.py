@@ -1,5 +1,5 @@
 """bench/run's last step: reads target/bench/*, prints the one table and writes bench/results.json.
-usage: report.py OUT_DIR CALLS WARMUP ROUNDS WRK_CONNECTIONS WRK_SECONDS RESULTS_JSON BATCHES BATCH_CALLS SEED
+usage: report.py OUT_DIR CALLS WARMUP ROUNDS WRK_CONNECTIONS WRK_SECONDS RESULTS_JSON BATCHES BATCH_CALLS SEED PIN
 (stdlib only)."""
 import datetime
 import json
@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 
-out, calls, warmup, rounds, wrk_conns, wrk_secs, results_path, batches, batch_calls, seed = sys.argv[1:11]
+out, calls, warmup, rounds, wrk_conns, wrk_secs, results_path, batches, batch_calls, seed, pin = sys.argv[1:12]
 
 
 def read(name):
@@ -210,12 +210,13 @@ results = {
     "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
     "machine": machine,
     "method": {"calls": int(calls), "warmup": int(warmup), "rounds": int(rounds), "batches": int(batches),
-               "batch_calls": int(batch_calls), "seed": int(seed),
+               "batch_calls": int(batch_calls), "seed": int(seed), "pinned_cpus": pin or None,
                "e2e": "Payup keyin approvals, sequential, one keep-alive connection, against one release "
                       "`payup sandbox` process on loopback; sequential rows in paired sessions (bench/paired.py): "
                       "per round and client, BATCHES batches of BATCH_CALLS calls alternated with the Rust "
                       "client's (base, subject, base, ...), the ratio from the subject's batches over the base's "
-                      "around them; the median-throughput session per client; NAME@N: N concurrent callers on one "
+                      "around them, the sandbox and both clients pinned to pinned_cpus; the median-throughput "
+                      "session per client; NAME@N: N concurrent callers on one "
                       "client, CALLS calls, back to back per round; ratios: the median over rounds"},
     "core_ns": core,
     "end_to_end": e2e,
@@ -235,7 +236,8 @@ print(f"\npayup benchmarks — {results['date']} — {results['commit'][:10] if 
 print("\ncore (criterion)                          ns/op")
 for k, v in core.items():
     print(f"  {k:<38}{v:>8.0f}")
-print(f"\nend to end ({batches}×{batch_calls} approvals after {warmup} in paired sessions, median of {rounds})"
+print(f"\nend to end ({batches}×{batch_calls} approvals after {warmup} in paired sessions, median of {rounds},"
+      f" {'sandbox and clients on CPU ' + pin if pin else 'unpinned'})"
       "   approvals/s   p50 µs   p99 µs  peak RSS MiB  spread")
 order = ["rust-client", "bare-ureq", "c-library", "python-binding", "python-reference", "python-reference-requests", "node-addon",
          "node-reference", "php-ffi", "php-ext", "php-reference"]
