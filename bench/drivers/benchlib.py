@@ -39,7 +39,24 @@ def measure(name, calls, warmup, fn):
     lat = []
     clock = time.perf_counter_ns
     n = concurrency()
-    if n > 1:
+    timed_ns = None  # the paired mode's sum of batches
+    if os.environ.get("BENCH_PAIRED") == "1":
+        # Batches on demand for bench/paired.py: `ready`, then per line on stdin CALLS timed calls and
+        # `batch SECONDS`; the report line covers every timed call (bench/README.md, "How the ratios are measured").
+        print("ready", flush=True)
+        timed_ns, nxt = 0, warmup
+        while sys.stdin.readline():
+            start = clock()
+            for i in range(nxt, nxt + calls):
+                t = clock()
+                fn(i)
+                lat.append(clock() - t)
+            batch = clock() - start
+            timed_ns += batch
+            nxt += calls
+            print(f"batch {batch / 1e9}", flush=True)
+        calls = len(lat)
+    elif n > 1:
         name = f"{name}@{n}"
         per = -(-calls // n)
 
@@ -64,7 +81,7 @@ def measure(name, calls, warmup, fn):
             t = clock()
             fn(i)
             lat.append(clock() - t)
-    total = (clock() - start) / 1e9
+    total = (clock() - start if timed_ns is None else timed_ns) / 1e9
     lat.sort()
 
     def pct(p):

@@ -1,6 +1,8 @@
 /* libpayup from C: payup_client_call with the `payup call` documents, sequential, one client.
  * usage: c_payup CONFIG_FILE [CALLS [WARMUP]]; prints one JSON line like every bench/run driver.
- * BENCH_CONCURRENCY=N (N > 1): N pthreads share the timed calls on the one client ("c-library@N"). */
+ * BENCH_CONCURRENCY=N (N > 1): N pthreads share the timed calls on the one client ("c-library@N").
+ * BENCH_PAIRED=1: batches on demand for bench/paired.py: `ready`, then per line on stdin CALLS timed calls and
+ * `batch SECONDS`; the report line covers every timed call (bench/README.md, "How the ratios are measured"). */
 #include "payup.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -98,6 +100,34 @@ int main(int argc, char **argv) {
         if (threads < 1) threads = 1;
         if (threads > 256) threads = 256;
     }
+    if (threads == 1 && getenv("BENCH_PAIRED") && strcmp(getenv("BENCH_PAIRED"), "1") == 0) {
+        char go[64];
+        int batch = calls, done = 0, cap = batch * 16;
+        lat = malloc(sizeof(double) * (size_t)cap);
+        total = 0;
+        printf("ready\n");
+        fflush(stdout);
+        while (fgets(go, sizeof go, stdin)) {
+            double b = now_ns(), s;
+            if (done + batch > cap) {
+                cap *= 2;
+                lat = realloc(lat, sizeof(double) * (size_t)cap);
+                if (!lat) return 1;
+            }
+            for (i = 0; i < batch; i++) {
+                double t = now_ns();
+                approve(client, warmup + done + i);
+                lat[done + i] = now_ns() - t;
+            }
+            s = (now_ns() - b) / 1e9;
+            total += s;
+            done += batch;
+            printf("batch %f\n", s);
+            fflush(stdout);
+        }
+        calls = done;
+        goto report;
+    }
     per = (calls + threads - 1) / threads;
     calls = per * threads;
     lat = malloc(sizeof(double) * (size_t)calls);
@@ -122,6 +152,7 @@ int main(int argc, char **argv) {
         snprintf(name, sizeof name, "c-library@%d", threads);
     }
     total = (now_ns() - start) / 1e9;
+report:
     qsort(lat, (size_t)calls, sizeof(double), cmp);
 #define PCT(p) (lat[(int)((calls * (p) + 99) / 100) - 1] / 1e3)
     printf("{\"name\":\"%s\",\"calls\":%d,\"seconds\":%f,\"per_second\":%f,\"p50_us\":%f,\"p99_us\":%f,"

@@ -2,6 +2,9 @@
 //! Each driver prints one JSON line: `{"name", "calls", "seconds", "per_second", "p50_us", "p99_us", "rss_kb"}`.
 //! With `BENCH_CONCURRENCY=N` (N > 1) the timed calls are shared by N threads on the one client, and the
 //! name gets `@N` (bench/run's concurrent rows).
+//! With `BENCH_PAIRED=1` the driver runs batches on demand for `bench/paired.py` (bench/README.md, "How the
+//! ratios are measured"): after the warm-up it prints `ready`, then for each line read on stdin it times `CALLS`
+//! calls and prints `batch SECONDS`; at the end of stdin it prints the report line over every timed call.
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -47,6 +50,9 @@ pub fn measure(name: &str, calls: usize, warmup: usize, f: impl Fn(usize) + Sync
     if n > 1 {
         return measure_concurrent(&format!("{name}@{n}"), calls, warmup, n, f);
     }
+    if paired() {
+        return measure_paired(name, calls, warmup, f);
+    }
     for i in 0..warmup {
         f(i);
     }
@@ -58,6 +64,51 @@ pub fn measure(name: &str, calls: usize, warmup: usize, f: impl Fn(usize) + Sync
         lat.push(t.elapsed());
     }
     let total = start.elapsed();
+    write_trace(&lat);
+    report(name, total, &mut lat)
+}
+
+/// With `BENCH_TRACE=FILE`, each timed call's latency in µs, in call order, one a line (to see whether a run's
+/// speed changes within the run or only between runs: bench/README.md, "How the ratios are measured").
+fn write_trace(lat: &[Duration]) {
+    if let Some(path) = std::env::var_os("BENCH_TRACE") {
+        let text: String = lat.iter().map(|d| format!("{:.1}\n", d.as_secs_f64() * 1e6)).collect();
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("BENCH_TRACE {}: {e}", path.to_string_lossy()));
+    }
+}
+
+/// `BENCH_PAIRED=1`: batches on demand (see the crate's doc).
+pub fn paired() -> bool {
+    std::env::var("BENCH_PAIRED").is_ok_and(|v| v == "1")
+}
+
+/// Warm-up, `ready`, then one batch of `calls` timed calls per line on stdin, `batch SECONDS` after each; the
+/// report covers every timed call, its `seconds` the sum of the batches' (the waits between them excluded).
+pub fn measure_paired(name: &str, calls: usize, warmup: usize, f: impl Fn(usize)) -> Value {
+    use std::io::{BufRead, Write};
+    for i in 0..warmup {
+        f(i);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready").and_then(|()| out.flush()).expect("stdout");
+    let mut lat = Vec::new();
+    let mut total = Duration::ZERO;
+    let mut next = warmup;
+    let mut line = String::new();
+    let mut stdin = std::io::stdin().lock();
+    while stdin.read_line(&mut line).expect("stdin") > 0 {
+        line.clear();
+        let start = Instant::now();
+        for i in next..next + calls {
+            let t = Instant::now();
+            f(i);
+            lat.push(t.elapsed());
+        }
+        let batch = start.elapsed();
+        next += calls;
+        total += batch;
+        writeln!(out, "batch {}", batch.as_secs_f64()).and_then(|()| out.flush()).expect("stdout");
+    }
     report(name, total, &mut lat)
 }
 
