@@ -57,16 +57,49 @@ unsafe extern "C" {
 /// The `UnicodeEncodeError` is dropped here: its `.object` would carry the whole text (a card number, a key).
 fn text(s: &Bound<'_, PyString>, field: &str) -> Result<String, Refused> {
     let refused = || Refused::Core(Error::invalid_field(field, "must be valid UTF-8 text (it holds a lone surrogate)"));
+    utf8(s).map(str::to_owned).ok_or_else(refused)
+}
+
+/// The UTF-8 that CPython keeps for `s` (borrowed from it), or `None` for a lone surrogate.
+fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
     let mut size: pyo3::ffi::Py_ssize_t = 0;
-    // SAFETY: `s` is a live `str` and the GIL is held; the buffer belongs to `s` and is copied at once.
+    // SAFETY: `s` is a live `str` and the GIL is held; the buffer belongs to `s`.
     let data = unsafe { PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size) };
     if data.is_null() {
         drop(PyErr::take(s.py()));
-        return Err(refused());
+        return None;
     }
-    // SAFETY: CPython returns `size` bytes that live as long as `s`.
+    // SAFETY: CPython returns `size` bytes that live as long as `s` (borrowed for `'a`).
     let bytes = unsafe { std::slice::from_raw_parts(data, size as usize) };
-    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| refused())
+    std::str::from_utf8(bytes).ok()
+}
+
+/// The typed methods' fields as core's scalars, for `Request::from_scalars` (issue 21: no `Value` for a plain
+/// keyin approval): `None` as soon as a name or value is not a plain `str`, `int` ≥ 0 or `bool` — then
+/// [`fields`] builds the document and core's reader names whatever is wrong, as always.
+pub fn scalars<'a>(
+    names: &'a [Bound<'a, PyString>],
+    values: &Bound<'_, PyTuple>,
+) -> Option<Vec<(&'a str, payup_core::payup::Scalar)>> {
+    use payup_core::payup::Scalar;
+    let mut out = Vec::with_capacity(names.len());
+    for (n, v) in names.iter().zip(values.iter()) {
+        if v.is_none() {
+            continue;
+        }
+        // bool before int: Python's bool is an int.
+        let value = if let Ok(b) = v.cast::<PyBool>() {
+            Scalar::Bool(b.is_true())
+        } else if let Ok(i) = v.cast::<PyInt>() {
+            Scalar::U64(i.extract::<u64>().ok()?)
+        } else if let Ok(s) = v.cast::<PyString>() {
+            Scalar::Str(utf8(s)?.to_owned())
+        } else {
+            return None;
+        };
+        out.push((utf8(n)?, value));
+    }
+    Some(out)
 }
 
 fn number_of_int(i: &Bound<'_, PyInt>) -> Result<Number, Refused> {

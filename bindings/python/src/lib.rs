@@ -12,7 +12,7 @@ use payup_sandbox::person::{self, KakaoChoice, PaypleCard};
 use payup_sandbox::{Sandbox, SandboxConfig};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyString, PyTuple};
 use serde_json::Value;
 use std::cell::Cell;
 use std::sync::Mutex;
@@ -104,11 +104,26 @@ impl NativeClient {
         timeout_ms: Option<u64>,
         events: bool,
     ) -> PyResult<PyOutcome<'py>> {
+        self.run_with(py, operation, timeout_ms, events, |client, options| {
+            client.call_response(operation, request, options)
+        })
+    }
+
+    /// [`NativeClient::run`] with the call itself given (`call` gets the client and the call options).
+    fn run_with<'py>(
+        &self,
+        py: Python<'py>,
+        operation: &str,
+        timeout_ms: Option<u64>,
+        events: bool,
+        call: impl FnOnce(&payup_transport::Client, &payup_transport::CallOptions) -> Result<payup_core::Response, Error>
+        + Send,
+    ) -> PyResult<PyOutcome<'py>> {
         let client = &self.inner;
         let options = payup_transport::CallOptions { timeout_ms };
         let result = py.detach(move || {
             let _wanted = EventsWanted::set(events);
-            let run = || client.call_response(operation, request, &options);
+            let run = || call(client, &options);
             // A panic must not cross into Python as a bare PanicException: it is an unknown outcome.
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
                 .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure(operation)))
@@ -156,6 +171,20 @@ impl NativeClient {
         timeout_ms: Option<u64>,
         events: bool,
     ) -> PyResult<PyOutcome<'py>> {
+        if names.len() == values.len()
+            && let Some(op) = payup_core::Operation::from_name(operation)
+        {
+            let names: Vec<Bound<'py, PyString>> =
+                names.iter().filter_map(|n| n.cast_into::<PyString>().ok()).collect();
+            if names.len() == values.len()
+                && let Some(fields) = convert::scalars(&names, values)
+                && let Some(typed) = payup_core::Request::from_scalars(op, fields)
+            {
+                return self.run_with(py, operation, timeout_ms, events, move |client, options| {
+                    client.call_request(typed, options)
+                });
+            }
+        }
         match convert::fields(names, values) {
             Ok(value) => self.run(py, operation, &value, timeout_ms, events),
             Err(refused) => Ok((false, refused.to_py(py, "request")?)),

@@ -79,6 +79,21 @@ macro_rules! operations {
                 }
             }
 
+            /// [`Request::from_json_text`] from fields already apart (a binding's keyword arguments: the Python
+            /// binding's typed methods), with the same promise: `None` means "build the document and use
+            /// `from_json`"; never another result than `from_json` gives.
+            pub fn from_scalars<'a>(
+                operation: Operation,
+                fields: impl IntoIterator<Item = (&'a str, crate::payup::Scalar)>,
+            ) -> Option<Request> {
+                match operation {
+                    Operation::PayupKeyinApprove => {
+                        crate::payup::KeyinApproval::from_scalars(fields).map(Request::PayupKeyinApprove)
+                    }
+                    _ => None,
+                }
+            }
+
             /// The operation this request is for.
             pub fn operation(&self) -> Operation {
                 match self { $(Request::$variant(_) => Operation::$variant),* }

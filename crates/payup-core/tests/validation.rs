@@ -349,3 +349,57 @@ fn keyin_text_reader_agrees_with_from_json() {
     // Other operations have no text reader yet.
     assert!(Request::from_json_text(Operation::PayupKeyinCancel, "{\"transaction_id\": \"x\"}").is_none());
 }
+
+/// `Request::from_scalars` (the Python binding's keyword arguments, issue 21) agrees with `from_json` like
+/// the text reader: the same request for the plain case, `None` for a repeated or unknown name and for
+/// whatever breaks a rule.
+#[test]
+fn keyin_scalar_reader_agrees_with_from_json() {
+    use payup_core::payup::Scalar;
+    let op = Operation::PayupKeyinApprove;
+    let valid = base("payup.keyin.approve");
+    let scalars = |d: &Value| -> Vec<(String, Scalar)> {
+        d.as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                let s = match v {
+                    Value::String(s) => Scalar::Str(s.clone()),
+                    Value::Bool(b) => Scalar::Bool(*b),
+                    v => Scalar::U64(v.as_u64().expect("a plain field")),
+                };
+                (k.clone(), s)
+            })
+            .collect()
+    };
+    let read =
+        |fields: &[(String, Scalar)]| Request::from_scalars(op, fields.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    let mut taxed = valid.clone();
+    taxed["tax_flag"] = json!(true);
+    taxed["tax_amount"] = json!(600);
+    taxed["free_amount"] = json!(400);
+    for d in [valid.clone(), taxed] {
+        let fast = read(&scalars(&d)).unwrap_or_else(|| panic!("the scalar reader declined {d}"));
+        assert_eq!(keyin_sent(&fast), keyin_sent(&Request::from_json(op, &d).unwrap()), "{d}");
+    }
+    let mut repeated = scalars(&valid);
+    repeated.push(("amount".into(), Scalar::U64(5)));
+    assert!(read(&repeated).is_none(), "a repeated name");
+    let mut unknown = scalars(&valid);
+    unknown.push(("extra".into(), Scalar::U64(1)));
+    assert!(read(&unknown).is_none(), "an unknown name");
+    for (k, v) in
+        [("quota", json!(25)), ("card_no", json!("4111")), ("expire_month", json!("13")), ("amount", json!(0))]
+    {
+        let mut d = valid.clone();
+        d[k] = v;
+        assert!(Request::from_json(op, &d).is_err(), "{d}");
+        assert!(read(&scalars(&d)).is_none(), "a broken rule is from_json's to report: {d}");
+    }
+    let mut missing = scalars(&valid);
+    missing.retain(|(k, _)| k != "card_no");
+    assert!(read(&missing).is_none(), "a missing field");
+    assert!(
+        Request::from_scalars(Operation::PayupKeyinCancel, [("transaction_id", Scalar::Str("x".into()))]).is_none()
+    );
+}

@@ -224,14 +224,20 @@ impl Client {
         if let Some(op) = Operation::from_name(operation)
             && let Some(typed) = Request::from_json_text(op, request)
         {
-            let typed = self.with_defaults(typed);
-            return if options == &CallOptions::default() {
-                self.execute(typed)
-            } else {
-                self.with_options(options)?.execute(typed)
-            };
+            return self.call_request(typed, options);
         }
         self.call_response(operation, &parse(request)?, options)
+    }
+
+    /// Runs a request core has already read (`Request::from_json_text`, `Request::from_scalars`: a binding's
+    /// hot path), with the configuration's defaults and `options`, as [`Client::call_response`] would.
+    pub fn call_request(&self, request: Request, options: &CallOptions) -> Result<Response, Error> {
+        let typed = self.with_defaults(request);
+        if options == &CallOptions::default() {
+            self.execute(typed)
+        } else {
+            self.with_options(options)?.execute(typed)
+        }
     }
 
     /// Whether this client's calls may run as cooperative tasks on an event loop's thread

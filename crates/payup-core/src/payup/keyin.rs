@@ -104,7 +104,24 @@ impl KeyinApproval {
     /// `null`, another type, an unknown or repeated field, a broken rule): the caller reads the document
     /// with `from_json`, whose error names every broken field as always.
     pub fn from_json_text(text: &str) -> Option<Self> {
-        let Scalars(mut v) = serde_json::from_str(text).ok()?;
+        let Scalars(v) = serde_json::from_str(text).ok()?;
+        Self::from_slots(v)
+    }
+
+    /// [`KeyinApproval::from_json_text`] from fields already apart (a binding's keyword arguments, issue 21):
+    /// `None` for an unknown or repeated name, or whatever `from_json_text` refuses.
+    pub fn from_scalars<'a>(fields: impl IntoIterator<Item = (&'a str, Scalar)>) -> Option<Self> {
+        let mut slots: [Option<Scalar>; 16] = Default::default();
+        for (name, value) in fields {
+            let i = TEXT_FIELDS.iter().position(|f| *f == name)?;
+            if slots[i].replace(value).is_some() {
+                return None;
+            }
+        }
+        Self::from_slots(slots)
+    }
+
+    fn from_slots(mut v: [Option<Scalar>; 16]) -> Option<Self> {
         let mut s = |i: usize| match v[i].take() {
             Some(Scalar::Str(s)) if !s.is_empty() => Some(s),
             _ => None,
@@ -481,9 +498,13 @@ const TEXT_FIELDS: [&str; 16] = [
 ];
 
 /// A field value of the plain case: a string, an integer ≥ 0 or a boolean (anything else fails the read).
-enum Scalar {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scalar {
+    /// A string.
     Str(String),
+    /// An integer ≥ 0.
     U64(u64),
+    /// A boolean.
     Bool(bool),
 }
 
