@@ -1,6 +1,6 @@
 'use strict'
-// Network calls run off the main thread: the event loop keeps turning while a call waits, and many
-// calls share one client.
+// Network calls never block the event loop: they run on the JS thread and wait for their sockets through
+// libuv (src/coop.rs), or on the addon's worker threads for a client with a journal; many calls share one client.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -113,3 +113,13 @@ function keyinDoc(orderNumber) {
     birthday: '890302', card_pw: '12', amount: 1004, quota: 0, item_name: 'book', user_name: 'Hong',
   }
 }
+
+test('a host name is resolved without blocking the loop (the system resolver runs on a thread of its own)', async () => {
+  const config = sandbox.clientConfig()
+  const port = new URL(config.payup.base_url).port
+  for (const gw of ['payup', 'payple', 'kcp']) if (config[gw]) config[gw].base_url = `http://localhost:${port}`
+  const byName = new payup.Client(config)
+  const orders = [order('DNS'), order('DNS'), order('DNS')]
+  const results = await Promise.all(orders.map((o) => byName.payupKeyinApprove(keyin(o))))
+  assert.deepEqual(results.map((r) => r.orderNumber), orders)
+})
