@@ -71,8 +71,8 @@ test('many concurrent calls on one client, all results correct', async () => {
 
 test('more calls at once than libuv has pool threads: a quick call is not held behind 6 delayed ones', async () => {
   // libuv's pool has 4 threads: with the calls there, the KCP approval below waited for 4 of the delayed
-  // Payup approvals to end. On the addon's own threads it runs beside them. Ordering only, no timing bound:
-  // the delay (3 s) is far longer than any call.
+  // Payup approvals to end. Waiting on the JS thread through libuv (src/coop.rs) it runs beside them.
+  // Ordering only, no timing bound: the delay (3 s) is far longer than any call.
   const client = sandbox.client({ readMs: 10000 })
   const delayed = 6
   sandbox.armFault('payup.keyin.approve', 'delay', { delayMs: 3000, times: delayed })
