@@ -271,13 +271,19 @@ impl<'a> Doc<'a> {
 
 /// `bytes` as lowercase hex digits (what `hex::encode` gives), without a `char` iterator.
 pub fn lower_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = vec![0u8; bytes.len() * 2];
+    lower_hex_into(bytes, &mut out);
+    String::from_utf8(out).expect("hex digits are ASCII")
+}
+
+/// [`lower_hex`] into `out` (two bytes per input byte; a longer `out` keeps its tail), for a caller that
+/// keeps the digits on its stack (the sandbox's signature check).
+pub fn lower_hex_into(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
         pair[0] = DIGITS[usize::from(b >> 4)];
         pair[1] = DIGITS[usize::from(b & 0x0F)];
     }
-    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// `n` in decimal (what `n.to_string()` gives), written into `buf` without the formatting machinery.

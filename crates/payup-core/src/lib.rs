@@ -29,6 +29,7 @@ pub use codes::Gateway;
 pub use config::Config;
 pub use error::{AmbiguousContext, Error, ErrorKind, FieldError, PayupCode};
 pub use event::Event;
+pub use fields::{decimal, lower_hex_into};
 pub use http::{HttpRequest, HttpResponse, Target};
 pub use secret::{Secret, mask_card_number};
 pub use time::Timestamp;

@@ -165,20 +165,10 @@ pub fn serialize_into(out: &mut Vec<u8>, resp: &Response, keep_alive: bool, head
     }
 }
 
-/// `n` in decimal.
+/// `n` in decimal (payup-core's writer, without the formatting machinery).
 fn push_decimal(out: &mut Vec<u8>, n: usize) {
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
+    out.extend_from_slice(payup_core::decimal(n as u64, &mut digits).as_bytes());
 }
 
 /// The threads serving delayed connections, joined on stop.

@@ -48,11 +48,7 @@ fn signature(parts: &[&str]) -> Signature {
         }
     }
     let mut hex = [0u8; 64];
-    for (pair, b) in hex.chunks_exact_mut(2).zip(h.finalize()) {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 15)];
-    }
+    payup_core::lower_hex_into(&h.finalize(), &mut hex);
     Signature(hex)
 }
 
