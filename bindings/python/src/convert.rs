@@ -74,7 +74,7 @@ fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
     std::str::from_utf8(bytes).ok()
 }
 
-/// The typed methods' fields as core's scalars, for `Request::from_scalars` (issue 21: no `Value` for a plain
+/// The typed methods' fields as core's scalars, for `Request::scalar_reader` (issue 21: no `Value` for a plain
 /// keyin approval): `None` as soon as a name or value is not a plain `str`, `int` ≥ 0 or `bool` — then
 /// [`fields`] builds the document and core's reader names whatever is wrong, as always.
 pub fn scalars<'a>(

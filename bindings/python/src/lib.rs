@@ -171,14 +171,16 @@ impl NativeClient {
         timeout_ms: Option<u64>,
         events: bool,
     ) -> PyResult<PyOutcome<'py>> {
-        if names.len() == values.len()
-            && let Some(op) = payup_core::Operation::from_name(operation)
+        // Only for an operation core reads from fields (`Request::scalar_reader`): the others are converted once,
+        // into the document.
+        if let Some(read) = payup_core::Operation::from_name(operation).and_then(payup_core::Request::scalar_reader)
+            && names.len() == values.len()
         {
             let names: Vec<Bound<'py, PyString>> =
                 names.iter().filter_map(|n| n.cast_into::<PyString>().ok()).collect();
             if names.len() == values.len()
                 && let Some(fields) = convert::scalars(&names, values)
-                && let Some(typed) = payup_core::Request::from_scalars(op, fields)
+                && let Some(typed) = read(fields)
             {
                 return self.run_with(py, operation, timeout_ms, events, move |client, options| {
                     client.call_request(typed, options)

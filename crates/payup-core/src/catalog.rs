@@ -56,6 +56,9 @@ macro_rules! operations {
             fn from(r: $request) -> Request { Request::$variant(r) }
         })*
 
+        /// A reader of a request from its fields (see [`Request::scalar_reader`]).
+        pub type ScalarReader = fn(Vec<(&str, crate::payup::Scalar)>) -> Option<Request>;
+
         /// A typed request of any operation.
         #[derive(Clone, Debug)]
         pub enum Request { $(#[doc = concat!("A `", $name, "` request.")] $variant($request)),* }
@@ -79,17 +82,15 @@ macro_rules! operations {
                 }
             }
 
-            /// [`Request::from_json_text`] from fields already apart (a binding's keyword arguments: the Python
-            /// binding's typed methods), with the same promise: `None` means "build the document and use
-            /// `from_json`"; never another result than `from_json` gives.
-            pub fn from_scalars<'a>(
-                operation: Operation,
-                fields: impl IntoIterator<Item = (&'a str, crate::payup::Scalar)>,
-            ) -> Option<Request> {
+            /// The reader of `operation`'s request from fields already apart (a binding's keyword arguments:
+            /// the Python binding's typed methods), for the operations that have one, so that a binding
+            /// converts its arguments only for those. Its promise is [`Request::from_json_text`]'s: `None`
+            /// means "build the document and use `from_json`"; never another result than `from_json` gives.
+            pub fn scalar_reader(operation: Operation) -> Option<ScalarReader> {
                 match operation {
-                    Operation::PayupKeyinApprove => {
+                    Operation::PayupKeyinApprove => Some(|fields| {
                         crate::payup::KeyinApproval::from_scalars(fields).map(Request::PayupKeyinApprove)
-                    }
+                    }),
                     _ => None,
                 }
             }

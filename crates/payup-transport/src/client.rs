@@ -229,7 +229,7 @@ impl Client {
         self.call_response(operation, &parse(request)?, options)
     }
 
-    /// Runs a request core has already read (`Request::from_json_text`, `Request::from_scalars`: a binding's
+    /// Runs a request core has already read (`Request::from_json_text`, `Request::scalar_reader`: a binding's
     /// hot path), with the configuration's defaults and `options`, as [`Client::call_response`] would.
     pub fn call_request(&self, request: Request, options: &CallOptions) -> Result<Response, Error> {
         let typed = self.with_defaults(request);
