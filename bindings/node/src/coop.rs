@@ -85,8 +85,8 @@ struct Call {
 thread_local! {
     /// This thread's calls in flight (one environment per JS thread), for the cleanup hook.
     static IN_FLIGHT: RefCell<Vec<*mut Call>> = const { RefCell::new(Vec::new()) };
-    /// Whether the cleanup hook is registered for this thread's environment.
-    static HOOKED: Cell<bool> = const { Cell::new(false) };
+    /// This thread's environment's libuv loop, taken (and the cleanup hook registered) at its first call.
+    static EVENT_LOOP: Cell<*mut c_void> = const { Cell::new(ptr::null_mut()) };
     /// The environment is torn down: no new calls here.
     static TORN_DOWN: Cell<bool> = const { Cell::new(false) };
     /// The resource and async context the settling callback scope runs in (made once per environment).
@@ -95,24 +95,37 @@ thread_local! {
 
 /// Whether calls can run on this JS thread: libuv's handles fit, and the environment is not going away.
 pub fn available() -> bool {
-    // SAFETY: plain queries of libuv's handle sizes.
-    let fits = unsafe { uv_handle_size(UV_POLL) <= 256 && uv_handle_size(UV_TIMER) <= 256 };
+    static FITS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    // SAFETY: plain queries of libuv's handle sizes (the same for the whole process).
+    let fits = *FITS.get_or_init(|| unsafe { uv_handle_size(UV_POLL) <= 256 && uv_handle_size(UV_TIMER) <= 256 });
     fits && !TORN_DOWN.with(|t| t.get())
+}
+
+/// This thread's libuv loop; at the first call the cleanup hook is registered too.
+fn event_loop(env: sys::napi_env) -> napi::Result<*mut c_void> {
+    let known = EVENT_LOOP.with(|l| l.get());
+    if !known.is_null() {
+        return Ok(known);
+    }
+    let mut event_loop: *mut sys::uv_loop_s = ptr::null_mut();
+    // SAFETY: napi calls on the JS thread with a valid out-pointer; the hook takes no argument (this thread's
+    // state is thread-local).
+    unsafe {
+        crate::pool::check(sys::napi_get_uv_event_loop(env, &mut event_loop), "napi_get_uv_event_loop")?;
+        sys::napi_add_env_cleanup_hook(env, Some(torn_down), ptr::null_mut());
+    }
+    EVENT_LOOP.with(|l| l.set(event_loop.cast()));
+    Ok(event_loop.cast())
 }
 
 /// A new Promise settled by `run`, which runs now on this (the JS) thread until its first wait.
 pub fn spawn(env: sys::napi_env, run: impl FnOnce() -> Outcome + 'static) -> napi::Result<sys::napi_value> {
-    let mut event_loop = ptr::null_mut();
+    let event_loop = event_loop(env)?;
     let mut deferred = ptr::null_mut();
     let mut promise = ptr::null_mut();
-    // SAFETY: napi calls on the JS thread (a #[napi] method's), with valid out-pointers.
+    // SAFETY: a napi call on the JS thread (a #[napi] method's), with valid out-pointers.
     unsafe {
-        crate::pool::check(sys::napi_get_uv_event_loop(env, &mut event_loop), "napi_get_uv_event_loop")?;
         crate::pool::check(sys::napi_create_promise(env, &mut deferred, &mut promise), "napi_create_promise")?;
-    }
-    if !HOOKED.with(|h| h.replace(true)) {
-        // SAFETY: a plain napi call; the hook takes no argument (this thread's state is thread-local).
-        unsafe { sys::napi_add_env_cleanup_hook(env, Some(torn_down), ptr::null_mut()) };
     }
     let task = match Task::new(run) {
         Ok(task) => task,
@@ -127,7 +140,7 @@ pub fn spawn(env: sys::napi_env, run: impl FnOnce() -> Outcome + 'static) -> nap
         task,
         env,
         deferred,
-        event_loop: event_loop.cast(),
+        event_loop,
         poll: ptr::null_mut(),
         timer: ptr::null_mut(),
         deadline: None,
