@@ -138,13 +138,13 @@ impl TcpTransport {
         if self.nonblocking != cooperative {
             self.stream.set_nonblocking(cooperative)?;
             self.nonblocking = cooperative;
-            // A blocking call sets its own timeouts again (they were left as they were).
+            // SO_RCVTIMEO/SO_SNDTIMEO are untouched by the switch: the cached timeouts stay true.
         }
         Ok(())
     }
 
     /// `op` until it does not block: in a cooperative call, suspended while it would; in a blocking one,
-    /// with the socket's own timeout (`set_timeout`) the phase's remaining time.
+    /// with the socket's own timeout (`SO_RCVTIMEO`/`SO_SNDTIMEO`) set to the phase's remaining time.
     fn io<R>(
         &mut self,
         timeout: NextTimeout,
