@@ -848,4 +848,6 @@ module.exports.personKakaopayPc = nativeBinding.personKakaopayPc
 module.exports.personPaypleWindow = nativeBinding.personPaypleWindow
 module.exports.prepareJson = nativeBinding.prepareJson
 module.exports.pureJson = nativeBinding.pureJson
+module.exports.scalarFields = nativeBinding.scalarFields
+module.exports.setFactories = nativeBinding.setFactories
 module.exports.version = nativeBinding.version

@@ -71,6 +71,8 @@ struct Call {
     task: Task<Outcome>,
     env: sys::napi_env,
     deferred: sys::napi_deferred,
+    /// A typed method's call (`Outcome::Typed`): an internal failure is rejected as its `PayupError`.
+    typed: bool,
     event_loop: *mut c_void,
     /// The poll handle of the current wait, if it waits for a descriptor (null otherwise).
     poll: *mut c_void,
@@ -119,7 +121,11 @@ fn event_loop(env: sys::napi_env) -> napi::Result<*mut c_void> {
 }
 
 /// A new Promise settled by `run`, which runs now on this (the JS) thread until its first wait.
-pub fn spawn(env: sys::napi_env, run: impl FnOnce() -> Outcome + 'static) -> napi::Result<sys::napi_value> {
+pub fn spawn(
+    env: sys::napi_env,
+    typed: bool,
+    run: impl FnOnce() -> Outcome + 'static,
+) -> napi::Result<sys::napi_value> {
     let event_loop = event_loop(env)?;
     let mut deferred = ptr::null_mut();
     let mut promise = ptr::null_mut();
@@ -130,9 +136,8 @@ pub fn spawn(env: sys::napi_env, run: impl FnOnce() -> Outcome + 'static) -> nap
     let task = match Task::new(run) {
         Ok(task) => task,
         Err(_) => {
-            let e = payup_core::Operation::internal_failure("call").to_json().to_string();
             // SAFETY: on the JS thread, with the deferred just made.
-            unsafe { crate::pool::settle_deferred(env, deferred, &Err(e)) };
+            unsafe { crate::pool::settle_deferred(env, deferred, &Outcome::internal_failure(typed)) };
             return Ok(promise);
         }
     };
@@ -140,6 +145,7 @@ pub fn spawn(env: sys::napi_env, run: impl FnOnce() -> Outcome + 'static) -> nap
         task,
         env,
         deferred,
+        typed,
         event_loop,
         poll: ptr::null_mut(),
         timer: ptr::null_mut(),
@@ -172,8 +178,7 @@ unsafe fn drive(call: *mut Call, mut woke: Woke, in_callback: bool) {
                 woke = Woke::TimedOut;
             }
             Step::Done(out) => {
-                let out =
-                    out.unwrap_or_else(|_| Err(payup_core::Operation::internal_failure("call").to_json().to_string()));
+                let out = out.unwrap_or_else(|_| Outcome::internal_failure(c.typed));
                 // SAFETY: as above; not used after.
                 unsafe { finish(call, out, in_callback) };
                 return;

@@ -13,11 +13,13 @@
 
 mod coop;
 mod pool;
+mod to_js;
 
-use napi::bindgen_prelude::{AsyncTask, Object};
+use napi::bindgen_prelude::{AsyncTask, JsValue, Object, Unknown};
 use napi::{Env, Task};
 use napi_derive::napi;
-use payup_core::{Error, Operation, OperationClass};
+use payup_core::payup::Scalar;
+use payup_core::{Error, Operation, OperationClass, Request};
 use payup_sandbox::person::{self, KakaoChoice, PaypleCard};
 use serde_json::{Map, Value, json};
 
@@ -60,15 +62,17 @@ impl NativeClient {
     }
 
     /// A Promise settled by `run`: on the JS thread (`coop.rs`) when the client allows it, else on a worker.
+    /// `typed`: a typed method's call (`pool::Outcome::Typed`).
     fn spawn(
         &self,
         env: &Env,
+        typed: bool,
         run: impl FnOnce() -> pool::Outcome + Send + 'static,
     ) -> napi::Result<napi::sys::napi_value> {
         if self.cooperative && coop::available() {
-            coop::spawn(env.raw(), run)
+            coop::spawn(env.raw(), typed, run)
         } else {
-            self.completer.spawn(env.raw(), run)
+            self.completer.spawn(env.raw(), typed, run)
         }
     }
 
@@ -84,7 +88,9 @@ impl NativeClient {
         options: Option<String>,
     ) -> napi::Result<Object<'env>> {
         let client = self.inner.clone();
-        let promise = self.spawn(env, move || Ok(call_with_events(&client, &operation, &request, options)))?;
+        let promise = self.spawn(env, false, move || {
+            pool::Outcome::Text(Ok(call_with_events(&client, &operation, &request, options)))
+        })?;
         Ok(Object::from_raw(env.raw(), promise))
     }
 
@@ -103,10 +109,49 @@ impl NativeClient {
     ) -> napi::Result<Object<'env>> {
         let client = self.inner.clone();
         let camel = camel.unwrap_or(false);
-        let promise = self.spawn(env, move || {
-            call(&client, &operation, &request, options.as_deref(), camel).map_err(|e| e.to_json().to_string())
+        let promise = self.spawn(env, false, move || {
+            pool::Outcome::Text(
+                call(&client, &operation, &request, options.as_deref(), camel).map_err(|e| e.to_json().to_string()),
+            )
         })?;
         Ok(Object::from_raw(env.raw(), promise))
+    }
+
+    /// The typed methods' hot path (issue 21), for an operation core reads from fields
+    /// (`scalarFields(operation)`): `values` holds the request's fields in that order (`undefined`: absent).
+    /// The Promise resolves to the result object (camelCase names) and rejects with `index.js`'s `PayupError`
+    /// (`setFactories`). `null` when this path does not take the request — a value other than a string,
+    /// an integer ≥ 0 or a boolean, a string that is not well-formed UTF-16, bad options, or anything core's
+    /// reader leaves to the document's validation: `index.js` then calls `call` with the document, which
+    /// gives the same result, or names what is wrong.
+    #[napi(ts_return_type = "Promise<Record<string, unknown>> | null")]
+    pub fn call_fields<'env>(
+        &self,
+        env: &'env Env,
+        operation: String,
+        values: Unknown<'env>,
+        options: Option<String>,
+    ) -> napi::Result<Option<Object<'env>>> {
+        let Some(op) = Operation::from_name(&operation) else { return Ok(None) };
+        let (Some(names), Some(read)) = (Request::scalar_fields(op), Request::scalar_reader(op)) else {
+            return Ok(None);
+        };
+        if !to_js::ready() {
+            return Ok(None);
+        }
+        let Ok(options) = call_options(options.as_deref()) else { return Ok(None) };
+        // SAFETY: on the JS thread (a #[napi] method), with the argument's own value.
+        let Some(fields) = (unsafe { read_scalars(env.raw(), values.value().value, names) }) else { return Ok(None) };
+        let Some(request) = read(fields) else { return Ok(None) };
+        let client = self.inner.clone();
+        let promise = self.spawn(env, true, move || {
+            let run = || client.call_request(request, &options).map_err(|e| e.to_json().to_string());
+            pool::Outcome::Typed(
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+                    .unwrap_or_else(|_| Err(Operation::internal_failure(op.name()).to_json().to_string())),
+            )
+        })?;
+        Ok(Some(Object::from_raw(env.raw(), promise)))
     }
 
     /// Resolves the payment journal's open entries (`payup recover`) on the libuv pool; resolves to the
@@ -126,6 +171,94 @@ impl NativeClient {
         }
         let req = parse_doc("request", &request).map_err(|e| thrown(&e))?;
         self.inner.call_json(&operation, &req).map(|v| v.to_string()).map_err(|e| thrown(&e))
+    }
+}
+
+/// `array`'s elements as core's scalars, named by `names` (one element per name; `undefined` ones left out);
+/// `None` for anything but a string, an integer ≥ 0 or a boolean, and for a string with a lone surrogate
+/// (napi would make it U+FFFD, where `JSON.stringify` writes an escape that the document path refuses).
+///
+/// # Safety
+/// On the JS thread of `env`, with a value of that environment.
+unsafe fn read_scalars(
+    env: napi::sys::napi_env,
+    array: napi::sys::napi_value,
+    names: &'static [&'static str],
+) -> Option<Vec<(&'static str, Scalar)>> {
+    use napi::sys::{self, Status, ValueType};
+    // SAFETY: napi calls on the JS thread with valid out-pointers.
+    unsafe {
+        let mut is_array = false;
+        let mut len = 0u32;
+        if sys::napi_is_array(env, array, &mut is_array) != Status::napi_ok
+            || !is_array
+            || sys::napi_get_array_length(env, array, &mut len) != Status::napi_ok
+            || len as usize != names.len()
+        {
+            return None;
+        }
+        let mut out = Vec::with_capacity(names.len());
+        let mut buf = [0u8; 512];
+        for (i, name) in names.iter().enumerate() {
+            let (mut v, mut t) = (std::ptr::null_mut(), 0);
+            if sys::napi_get_element(env, array, i as u32, &mut v) != Status::napi_ok
+                || sys::napi_typeof(env, v, &mut t) != Status::napi_ok
+            {
+                return None;
+            }
+            let scalar = match t {
+                ValueType::napi_undefined => continue,
+                ValueType::napi_string => {
+                    let mut n = 0usize;
+                    if sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut n)
+                        != Status::napi_ok
+                    {
+                        return None;
+                    }
+                    // napi never splits a character: a string that may not have fit is asked for whole.
+                    let text = if n + 4 < buf.len() {
+                        String::from_utf8(buf[..n].to_vec()).ok()?
+                    } else {
+                        if sys::napi_get_value_string_utf8(env, v, std::ptr::null_mut(), 0, &mut n) != Status::napi_ok {
+                            return None;
+                        }
+                        let mut big = vec![0u8; n + 1];
+                        if sys::napi_get_value_string_utf8(env, v, big.as_mut_ptr().cast(), big.len(), &mut n)
+                            != Status::napi_ok
+                        {
+                            return None;
+                        }
+                        big.truncate(n);
+                        String::from_utf8(big).ok()?
+                    };
+                    if text.contains('\u{FFFD}') {
+                        return None;
+                    }
+                    Scalar::Str(text)
+                }
+                ValueType::napi_number => {
+                    let mut d = 0f64;
+                    if sys::napi_get_value_double(env, v, &mut d) != Status::napi_ok {
+                        return None;
+                    }
+                    // The integers JSON.stringify writes as digits that serde_json reads as a u64.
+                    if !(d >= 0.0 && d.fract() == 0.0 && d < 18_446_744_073_709_551_616.0) {
+                        return None;
+                    }
+                    Scalar::U64(d as u64)
+                }
+                ValueType::napi_boolean => {
+                    let mut b = false;
+                    if sys::napi_get_value_bool(env, v, &mut b) != Status::napi_ok {
+                        return None;
+                    }
+                    Scalar::Bool(b)
+                }
+                _ => return None,
+            };
+            out.push((*name, scalar));
+        }
+        Some(out)
     }
 }
 
@@ -347,6 +480,26 @@ impl Task for RecoverTask {
 }
 
 // ---- pure functions ----------------------------------------------------------------------------
+
+/// The request fields of `operation` that `NativeClient.callFields` takes, in its order (snake_case, the
+/// document's names); null for the operations core does not read from fields.
+#[napi]
+pub fn scalar_fields(operation: String) -> Option<Vec<String>> {
+    Operation::from_name(&operation)
+        .and_then(Request::scalar_fields)
+        .map(|names| names.iter().map(|n| n.to_string()).collect())
+}
+
+/// `index.js`'s factories for the typed hot path (`to_js.rs`): `shapeOf(names)`, a function making an object
+/// with those names from its arguments, and `errorOf(text)`, the `PayupError` of an error document.
+#[napi(
+    ts_args_type = "shapeOf: (names: string[]) => (...values: unknown[]) => Record<string, unknown>, errorOf: (text: string) => Error"
+)]
+pub fn set_factories(env: Env, shape_of: Unknown, error_of: Unknown) -> napi::Result<()> {
+    // SAFETY: on the JS thread (a #[napi] function), with its arguments' values.
+    let ok = unsafe { to_js::set_factories(env.raw(), shape_of.value().value, error_of.value().value) };
+    if ok { Ok(()) } else { Err(napi::Error::from_reason("payup: setFactories failed")) }
+}
 
 /// The version of payup.
 #[napi]

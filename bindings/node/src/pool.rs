@@ -113,8 +113,23 @@ fn worker() {
 
 // ---- completions on the JS thread --------------------------------------------------------------
 
-/// What a call settles its Promise with: the resolved string, or the message of the `Error` it rejects with.
-pub type Outcome = Result<String, String>;
+/// What a call settles its Promise with.
+pub enum Outcome {
+    /// The resolved string, or the message of the `Error` it rejects with (an error document, which
+    /// `index.js` converts).
+    Text(Result<String, String>),
+    /// A typed method's (`callFields`): the result as a JS value (`to_js.rs`), or the `PayupError` that
+    /// `index.js`'s `errorOf` makes of the error document.
+    Typed(Result<payup_core::Response, String>),
+}
+
+impl Outcome {
+    /// An internal failure (a panic, a task that could not start) of a typed or a plain call.
+    pub fn internal_failure(typed: bool) -> Outcome {
+        let doc = payup_core::Operation::internal_failure("call").to_json().to_string();
+        if typed { Outcome::Typed(Err(doc)) } else { Outcome::Text(Err(doc)) }
+    }
+}
 
 struct Settle {
     deferred: sys::napi_deferred,
@@ -205,6 +220,7 @@ impl Completer {
     pub fn spawn(
         &self,
         env: sys::napi_env,
+        typed: bool,
         run: impl FnOnce() -> Outcome + Send + 'static,
     ) -> napi::Result<sys::napi_value> {
         let mut deferred = ptr::null_mut();
@@ -232,7 +248,7 @@ impl Completer {
             // A panic in `run` would unwind into the worker loop and lose the Promise: callers catch their
             // own (see `lib.rs`), this is the last guard.
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-                .unwrap_or_else(|_| Err(payup_core::Operation::internal_failure("call").to_json().to_string()));
+                .unwrap_or_else(|_| Outcome::internal_failure(typed));
             let data = Box::into_raw(Box::new(Settle { deferred: deferred.0.cast(), outcome }));
             let tsfn = shared.tsfn();
             // SAFETY: the threadsafe function is alive while non-null under its lock, and held by this call
@@ -308,30 +324,47 @@ unsafe extern "C" fn settle(
     }
 }
 
-/// Resolves `deferred` with the outcome's string, or rejects it with an `Error` of that message.
+/// Resolves `deferred` with the outcome's value, or rejects it with its error.
 ///
 /// # Safety
 /// On the JS thread of `env`, inside a handle scope, with a deferred not settled yet.
 pub(crate) unsafe fn settle_deferred(env: sys::napi_env, deferred: sys::napi_deferred, outcome: &Outcome) {
-    let (text, ok) = match outcome {
-        Ok(s) => (s.as_str(), true),
-        Err(s) => (s.as_str(), false),
-    };
     // SAFETY: as the caller promises.
     unsafe {
-        let mut value = ptr::null_mut();
-        if sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut value)
-            != sys::Status::napi_ok
-        {
-            return;
-        }
+        let (value, ok) = match outcome {
+            Outcome::Text(Ok(s)) => (string(env, s), true),
+            Outcome::Text(Err(s)) => (plain_error(env, s), false),
+            Outcome::Typed(Ok(r)) => match crate::to_js::to_js(env, r) {
+                Some(v) => (Some(v), true),
+                None => {
+                    let doc = payup_core::Operation::internal_failure("call").to_json().to_string();
+                    (crate::to_js::typed_error(env, &doc).or_else(|| plain_error(env, &doc)), false)
+                }
+            },
+            Outcome::Typed(Err(s)) => (crate::to_js::typed_error(env, s).or_else(|| plain_error(env, s)), false),
+        };
+        let Some(value) = value else { return };
         if ok {
             sys::napi_resolve_deferred(env, deferred, value);
         } else {
-            let mut error = ptr::null_mut();
-            if sys::napi_create_error(env, ptr::null_mut(), value, &mut error) == sys::Status::napi_ok {
-                sys::napi_reject_deferred(env, deferred, error);
-            }
+            sys::napi_reject_deferred(env, deferred, value);
         }
+    }
+}
+
+unsafe fn string(env: sys::napi_env, text: &str) -> Option<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    // SAFETY: napi on the JS thread (the callers').
+    let status = unsafe { sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut value) };
+    (status == sys::Status::napi_ok).then_some(value)
+}
+
+/// An `Error` whose message is `text`.
+unsafe fn plain_error(env: sys::napi_env, text: &str) -> Option<sys::napi_value> {
+    // SAFETY: as in `string`.
+    unsafe {
+        let message = string(env, text)?;
+        let mut error = ptr::null_mut();
+        (sys::napi_create_error(env, ptr::null_mut(), message, &mut error) == sys::Status::napi_ok).then_some(error)
     }
 }

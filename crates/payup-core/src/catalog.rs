@@ -95,6 +95,16 @@ macro_rules! operations {
                 }
             }
 
+            /// The field names `operation`'s [`Request::scalar_reader`] knows (the request document's), for the
+            /// operations that have one: a binding that reads its arguments by position (the Node addon's typed
+            /// methods) pairs its values with these.
+            pub fn scalar_fields(operation: Operation) -> Option<&'static [&'static str]> {
+                match operation {
+                    Operation::PayupKeyinApprove => Some(&crate::payup::KEYIN_APPROVAL_FIELDS),
+                    _ => None,
+                }
+            }
+
             /// The operation this request is for.
             pub fn operation(&self) -> Operation {
                 match self { $(Request::$variant(_) => Operation::$variant),* }

@@ -400,4 +400,25 @@ fn keyin_scalar_reader_agrees_with_from_json() {
     missing.retain(|(k, _)| k != "card_no");
     assert!(read(&missing).is_none(), "a missing field");
     assert!(Request::scalar_reader(Operation::PayupKeyinCancel).is_none(), "other operations have none yet");
+    // The names a binding passes by position (the Node addon) are the reader's: every field of the document.
+    let names = Request::scalar_fields(op).expect("payup.keyin.approve names its fields");
+    let schema = payup_core::schema::operations_schema();
+    let documented: Vec<&str> = schema["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "payup.keyin.approve")
+        .and_then(|o| o["request"].as_array())
+        .expect("the request's fields")
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.to_vec();
+    sorted.sort_unstable();
+    let mut documented_sorted = documented.clone();
+    documented_sorted.sort_unstable();
+    assert_eq!(sorted, documented_sorted, "scalar_fields names exactly the request's fields");
+    let plain = scalars(&valid);
+    assert!(plain.iter().all(|(k, _)| names.contains(&k.as_str())), "the plain document's names are among them");
+    assert!(Request::scalar_fields(Operation::PayupKeyinCancel).is_none());
 }

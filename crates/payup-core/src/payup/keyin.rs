@@ -113,7 +113,7 @@ impl KeyinApproval {
     pub fn from_scalars<'a>(fields: impl IntoIterator<Item = (&'a str, Scalar)>) -> Option<Self> {
         let mut slots: [Option<Scalar>; 16] = Default::default();
         for (name, value) in fields {
-            let i = TEXT_FIELDS.iter().position(|f| *f == name)?;
+            let i = KEYIN_APPROVAL_FIELDS.iter().position(|f| *f == name)?;
             if slots[i].replace(value).is_some() {
                 return None;
             }
@@ -477,8 +477,9 @@ impl Flow for KeyinApproval {
 
 cancel_flow!(KeyinCancel);
 
-/// The request fields [`KeyinApproval::from_json_text`] reads, in the order of its `Scalars` slots.
-const TEXT_FIELDS: [&str; 16] = [
+/// The request fields [`KeyinApproval::from_json_text`] and [`KeyinApproval::from_scalars`] read, in the order
+/// of their slots.
+pub const KEYIN_APPROVAL_FIELDS: [&str; 16] = [
     "order_number",
     "card_no",
     "expire_month",
@@ -533,7 +534,7 @@ impl<'de> serde::Deserialize<'de> for Scalar {
     }
 }
 
-/// The slots of [`TEXT_FIELDS`], each filled at most once; an unknown or repeated key fails the read.
+/// The slots of [`KEYIN_APPROVAL_FIELDS`], each filled at most once; an unknown or repeated key fails the read.
 struct Scalars([Option<Scalar>; 16]);
 
 impl<'de> serde::Deserialize<'de> for Scalars {
@@ -548,7 +549,11 @@ impl<'de> serde::Deserialize<'de> for Scalars {
                         f.write_str("a field of the request")
                     }
                     fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<Slot, E> {
-                        TEXT_FIELDS.iter().position(|f| *f == k).map(Slot).ok_or_else(|| E::custom("unknown field"))
+                        KEYIN_APPROVAL_FIELDS
+                            .iter()
+                            .position(|f| *f == k)
+                            .map(Slot)
+                            .ok_or_else(|| E::custom("unknown field"))
                     }
                 }
                 d.deserialize_str(K)
