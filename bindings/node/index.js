@@ -396,7 +396,7 @@ class Client extends generated.Operations {
       if (!this.#onExchange) {
         const values = fieldValues(operation, request)
         const optionsText = values && optionsTextOrFalse(options)
-        const settled = optionsText !== false && values && this.#native.callFields(operation, values, optionsText)
+        const settled = optionsText !== false && values && native.callFields(this.#native, operation, optionsText, ...values)
         if (settled) return settled
       }
       return this.#call(operation, toRequestDocument(request), options, true)

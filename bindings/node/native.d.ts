@@ -27,16 +27,6 @@ export declare class NativeClient {
    */
   call(operation: string, request: string, options?: string | undefined | null, camel?: boolean | undefined | null): Promise<string>
   /**
-   * The typed methods' hot path (issue 21), for an operation core reads from fields
-   * (`scalarFields(operation)`): `values` holds the request's fields in that order (`undefined`: absent).
-   * The Promise resolves to the result object (camelCase names) and rejects with `index.js`'s `PayupError`
-   * (`setFactories`). `null` when this path does not take the request — a value other than a string,
-   * an integer ≥ 0 or a boolean, a string that is not well-formed UTF-16, bad options, or anything core's
-   * reader leaves to the document's validation: `index.js` then calls `call` with the document, which
-   * gives the same result, or names what is wrong.
-   */
-  callFields(operation: string, values: unknown, options?: string | undefined | null): Promise<Record<string, unknown>> | null
-  /**
    * Resolves the payment journal's open entries (`payup recover`) on the libuv pool; resolves to the
    * summary as JSON text, rejects with the error document.
    */

@@ -117,41 +117,22 @@ impl NativeClient {
         Ok(Object::from_raw(env.raw(), promise))
     }
 
-    /// The typed methods' hot path (issue 21), for an operation core reads from fields
-    /// (`scalarFields(operation)`): `values` holds the request's fields in that order (`undefined`: absent).
-    /// The Promise resolves to the result object (camelCase names) and rejects with `index.js`'s `PayupError`
-    /// (`setFactories`). `null` when this path does not take the request — a value other than a string,
-    /// an integer ≥ 0 or a boolean, a string that is not well-formed UTF-16, bad options, or anything core's
-    /// reader leaves to the document's validation: `index.js` then calls `call` with the document, which
-    /// gives the same result, or names what is wrong.
-    #[napi(ts_return_type = "Promise<Record<string, unknown>> | null")]
-    pub fn call_fields<'env>(
+    /// `callFields` (below): a call already read into core's typed request.
+    fn call_typed(
         &self,
-        env: &'env Env,
-        operation: String,
-        values: Unknown<'env>,
-        options: Option<String>,
-    ) -> napi::Result<Option<Object<'env>>> {
-        let Some(op) = Operation::from_name(&operation) else { return Ok(None) };
-        let (Some(names), Some(read)) = (Request::scalar_fields(op), Request::scalar_reader(op)) else {
-            return Ok(None);
-        };
-        if !to_js::ready() {
-            return Ok(None);
-        }
-        let Ok(options) = call_options(options.as_deref()) else { return Ok(None) };
-        // SAFETY: on the JS thread (a #[napi] method), with the argument's own value.
-        let Some(fields) = (unsafe { read_scalars(env.raw(), values.value().value, names) }) else { return Ok(None) };
-        let Some(request) = read(fields) else { return Ok(None) };
+        env: &Env,
+        request: Request,
+        options: payup_transport::CallOptions,
+    ) -> napi::Result<napi::sys::napi_value> {
         let client = self.inner.clone();
-        let promise = self.spawn(env, true, move || {
+        let name = request.operation().name();
+        self.spawn(env, true, move || {
             let run = || client.call_request(request, &options).map_err(|e| e.to_json().to_string());
             pool::Outcome::Typed(
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-                    .unwrap_or_else(|_| Err(Operation::internal_failure(op.name()).to_json().to_string())),
+                    .unwrap_or_else(|_| Err(Operation::internal_failure(name).to_json().to_string())),
             )
-        })?;
-        Ok(Some(Object::from_raw(env.raw(), promise)))
+        })
     }
 
     /// Resolves the payment journal's open entries (`payup recover`) on the libuv pool; resolves to the
@@ -174,63 +155,150 @@ impl NativeClient {
     }
 }
 
-/// `array`'s elements as core's scalars, named by `names` (one element per name; `undefined` ones left out);
-/// `None` for anything but a string, an integer ≥ 0 or a boolean, and for a string with a lone surrogate
-/// (napi would make it U+FFFD, where `JSON.stringify` writes an escape that the document path refuses).
+/// `callFields(client, operation, options, ...values)`: the typed methods' hot path (issue 21), for an
+/// operation core reads from fields (`scalarFields(operation)`): the values are the request's fields in that
+/// order (`undefined`: absent), passed as arguments (napi reads them in one call, where an array's elements
+/// cost one napi call each). The Promise resolves to the result object (camelCase names) and rejects with
+/// `index.js`'s `PayupError` (`setFactories`). `null` when this path does not take the request — a value other
+/// than a string, an integer ≥ 0 or a boolean, a string that is not well-formed UTF-16, bad options, or
+/// anything core's reader leaves to the document's validation: `index.js` then calls `call` with the
+/// document, which gives the same result, or names what is wrong. A raw napi function (napi-rs has no
+/// variadic one), registered by `raw_exports`.
+unsafe extern "C" fn call_fields(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> napi::sys::napi_value {
+    use napi::sys::{self, Status};
+    const MAX: usize = 3 + 32;
+    // SAFETY: napi calls on the JS thread (this is a napi callback) with valid out-pointers.
+    unsafe {
+        let mut null = std::ptr::null_mut();
+        sys::napi_get_null(env, &mut null);
+        let mut argv = [std::ptr::null_mut(); MAX];
+        let mut argc = MAX;
+        if sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut())
+            != Status::napi_ok
+            || !(3..=MAX).contains(&argc)
+        {
+            return null;
+        }
+        let mut unwrapped = std::ptr::null_mut();
+        // index.js passes its own `#native`; like napi-rs's methods (which unwrap `this` the same way), the
+        // wrapped object is taken to be a NativeClient.
+        if sys::napi_unwrap(env, argv[0], &mut unwrapped) != Status::napi_ok || unwrapped.is_null() {
+            return null;
+        }
+        let client = &*unwrapped.cast::<NativeClient>();
+        let Some(op) = text_arg(env, argv[1]).and_then(|name| Operation::from_name(&name)) else { return null };
+        let (Some(names), Some(read)) = (Request::scalar_fields(op), Request::scalar_reader(op)) else { return null };
+        if !to_js::ready() || argc - 3 != names.len() {
+            return null;
+        }
+        let mut t = 0;
+        if sys::napi_typeof(env, argv[2], &mut t) != Status::napi_ok {
+            return null;
+        }
+        let options = match t {
+            sys::ValueType::napi_undefined | sys::ValueType::napi_null => Ok(payup_transport::CallOptions::default()),
+            sys::ValueType::napi_string => match text_arg(env, argv[2]) {
+                Some(text) => call_options(Some(&text)),
+                None => return null,
+            },
+            _ => return null,
+        };
+        let Ok(options) = options else { return null };
+        let Some(fields) = read_scalars(env, &argv[3..argc], names) else { return null };
+        let Some(request) = read(fields) else { return null };
+        match client.call_typed(&Env::from_raw(env), request, options) {
+            Ok(promise) => promise,
+            Err(e) => {
+                let msg = std::ffi::CString::new(e.reason.replace('\0', "")).unwrap_or_default();
+                sys::napi_throw_error(env, std::ptr::null(), msg.as_ptr());
+                null
+            }
+        }
+    }
+}
+
+/// A string argument as Rust text (`None` for anything else).
+unsafe fn text_arg(env: napi::sys::napi_env, v: napi::sys::napi_value) -> Option<String> {
+    use napi::sys::{self, Status};
+    // SAFETY: as `call_fields`.
+    unsafe {
+        let mut t = 0;
+        if sys::napi_typeof(env, v, &mut t) != Status::napi_ok || t != sys::ValueType::napi_string {
+            return None;
+        }
+        let mut buf = [0u8; 512];
+        let mut n = 0usize;
+        if sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut n) != Status::napi_ok {
+            return None;
+        }
+        // napi never splits a character: a string that may not have fit is asked for whole.
+        if n + 4 < buf.len() {
+            return String::from_utf8(buf[..n].to_vec()).ok();
+        }
+        if sys::napi_get_value_string_utf8(env, v, std::ptr::null_mut(), 0, &mut n) != Status::napi_ok {
+            return None;
+        }
+        let mut big = vec![0u8; n + 1];
+        if sys::napi_get_value_string_utf8(env, v, big.as_mut_ptr().cast(), big.len(), &mut n) != Status::napi_ok {
+            return None;
+        }
+        big.truncate(n);
+        String::from_utf8(big).ok()
+    }
+}
+
+/// Registers the raw napi functions (`callFields`) beside napi-rs's exports.
+#[napi(module_exports)]
+pub fn raw_exports(exports: Object, env: Env) -> napi::Result<()> {
+    let mut f = std::ptr::null_mut();
+    // SAFETY: module initialization on the JS thread, with the exports object napi gave.
+    unsafe {
+        pool::check(
+            napi::sys::napi_create_function(
+                env.raw(),
+                c"callFields".as_ptr(),
+                10,
+                Some(call_fields),
+                std::ptr::null_mut(),
+                &mut f,
+            ),
+            "napi_create_function",
+        )?;
+        pool::check(
+            napi::sys::napi_set_named_property(env.raw(), exports.raw(), c"callFields".as_ptr(), f),
+            "napi_set_named_property",
+        )?;
+    }
+    Ok(())
+}
+
+/// `values` as core's scalars, named by `names` (one value per name; `undefined` ones left out); `None` for
+/// anything but a string, an integer ≥ 0 or a boolean, and for a string with a lone surrogate (napi would
+/// make it U+FFFD, where `JSON.stringify` writes an escape that the document path refuses).
 ///
 /// # Safety
-/// On the JS thread of `env`, with a value of that environment.
+/// On the JS thread of `env`, with values of that environment.
 unsafe fn read_scalars(
     env: napi::sys::napi_env,
-    array: napi::sys::napi_value,
+    values: &[napi::sys::napi_value],
     names: &'static [&'static str],
 ) -> Option<Vec<(&'static str, Scalar)>> {
     use napi::sys::{self, Status, ValueType};
-    // SAFETY: napi calls on the JS thread with valid out-pointers.
-    unsafe {
-        let mut is_array = false;
-        let mut len = 0u32;
-        if sys::napi_is_array(env, array, &mut is_array) != Status::napi_ok
-            || !is_array
-            || sys::napi_get_array_length(env, array, &mut len) != Status::napi_ok
-            || len as usize != names.len()
-        {
-            return None;
-        }
-        let mut out = Vec::with_capacity(names.len());
-        let mut buf = [0u8; 512];
-        for (i, name) in names.iter().enumerate() {
-            let (mut v, mut t) = (std::ptr::null_mut(), 0);
-            if sys::napi_get_element(env, array, i as u32, &mut v) != Status::napi_ok
-                || sys::napi_typeof(env, v, &mut t) != Status::napi_ok
-            {
+    let mut out = Vec::with_capacity(names.len());
+    for (&v, name) in values.iter().zip(names) {
+        let mut t = 0;
+        // SAFETY: napi calls on the JS thread with valid out-pointers.
+        unsafe {
+            if sys::napi_typeof(env, v, &mut t) != Status::napi_ok {
                 return None;
             }
             let scalar = match t {
                 ValueType::napi_undefined => continue,
                 ValueType::napi_string => {
-                    let mut n = 0usize;
-                    if sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut n)
-                        != Status::napi_ok
-                    {
-                        return None;
-                    }
-                    // napi never splits a character: a string that may not have fit is asked for whole.
-                    let text = if n + 4 < buf.len() {
-                        String::from_utf8(buf[..n].to_vec()).ok()?
-                    } else {
-                        if sys::napi_get_value_string_utf8(env, v, std::ptr::null_mut(), 0, &mut n) != Status::napi_ok {
-                            return None;
-                        }
-                        let mut big = vec![0u8; n + 1];
-                        if sys::napi_get_value_string_utf8(env, v, big.as_mut_ptr().cast(), big.len(), &mut n)
-                            != Status::napi_ok
-                        {
-                            return None;
-                        }
-                        big.truncate(n);
-                        String::from_utf8(big).ok()?
-                    };
+                    let text = text_arg(env, v)?;
                     if text.contains('\u{FFFD}') {
                         return None;
                     }
@@ -258,8 +326,8 @@ unsafe fn read_scalars(
             };
             out.push((*name, scalar));
         }
-        Some(out)
     }
+    Some(out)
 }
 
 /// One call on a worker thread: the result document as JSON text, or the error. The request text goes
