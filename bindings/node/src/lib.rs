@@ -223,20 +223,34 @@ unsafe extern "C" fn call_fields(
 /// A string argument as Rust text (`None` for anything else).
 unsafe fn text_arg(env: napi::sys::napi_env, v: napi::sys::napi_value) -> Option<String> {
     use napi::sys::{self, Status};
+    let mut t = 0;
     // SAFETY: as `call_fields`.
     unsafe {
-        let mut t = 0;
         if sys::napi_typeof(env, v, &mut t) != Status::napi_ok || t != sys::ValueType::napi_string {
             return None;
         }
-        let mut buf = [0u8; 512];
+        string_value(env, v)
+    }
+}
+
+/// A JS string's text (napi writes it as UTF-8, a lone surrogate as U+FFFD).
+///
+/// # Safety
+/// On the JS thread of `env`, with a string of that environment.
+unsafe fn string_value(env: napi::sys::napi_env, v: napi::sys::napi_value) -> Option<String> {
+    use napi::sys::{self, Status};
+    const SHORT: usize = 256;
+    // SAFETY: napi calls on the JS thread with valid out-pointers; napi wrote `n` bytes of `buf`.
+    unsafe {
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); SHORT];
         let mut n = 0usize;
-        if sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), buf.len(), &mut n) != Status::napi_ok {
+        if sys::napi_get_value_string_utf8(env, v, buf.as_mut_ptr().cast(), SHORT, &mut n) != Status::napi_ok {
             return None;
         }
         // napi never splits a character: a string that may not have fit is asked for whole.
-        if n + 4 < buf.len() {
-            return String::from_utf8(buf[..n].to_vec()).ok();
+        if n + 4 < SHORT {
+            let bytes = std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n);
+            return std::str::from_utf8(bytes).ok().map(str::to_owned);
         }
         if sys::napi_get_value_string_utf8(env, v, std::ptr::null_mut(), 0, &mut n) != Status::napi_ok {
             return None;
@@ -298,7 +312,7 @@ unsafe fn read_scalars(
             let scalar = match t {
                 ValueType::napi_undefined => continue,
                 ValueType::napi_string => {
-                    let text = text_arg(env, v)?;
+                    let text = string_value(env, v)?;
                     if text.contains('\u{FFFD}') {
                         return None;
                     }

@@ -142,8 +142,16 @@ struct Ser {
 impl Ser {
     fn string(self, s: &str) -> Out {
         let mut v = ptr::null_mut();
-        // SAFETY: napi on the JS thread (every `Ser` is made by `to_js`, whose caller promises it).
-        ok(unsafe { sys::napi_create_string_utf8(self.env, s.as_ptr().cast(), s.len() as isize, &mut v) }, v)
+        // SAFETY: napi on the JS thread (every `Ser` is made by `to_js`, whose caller promises it). ASCII is
+        // Latin-1 too, and V8 copies that without decoding UTF-8.
+        let status = unsafe {
+            if s.is_ascii() {
+                sys::napi_create_string_latin1(self.env, s.as_ptr().cast(), s.len() as isize, &mut v)
+            } else {
+                sys::napi_create_string_utf8(self.env, s.as_ptr().cast(), s.len() as isize, &mut v)
+            }
+        };
+        ok(status, v)
     }
     fn number(self, n: f64) -> Out {
         let mut v = ptr::null_mut();

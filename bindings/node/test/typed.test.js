@@ -144,3 +144,19 @@ test('a typed call\'s failure is a PayupError with camelCase fields, its stack a
   const slow = await client.payupKeyinApprove(keyin(order('TT')), { timeoutMs: 200 }).catch((x) => x)
   assert.equal(slow.code, 'PAYUP_AMBIGUOUS', String(slow))
 })
+
+test('where code generation from strings is disallowed, results are made the same way by a loop', () => {
+  const script = `
+    const payup = require(${JSON.stringify(require.resolve('..'))})
+    const sandbox = new payup.Sandbox()
+    sandbox.client().payupKeyinApprove(${JSON.stringify(keyin('TG' + process.pid))})
+      .then((r) => { console.log(JSON.stringify({ keys: Object.keys(r), proto: Object.getPrototypeOf(r) === Object.prototype, r })) })
+      .finally(() => sandbox.close())`
+  const run = require('node:child_process').spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], { encoding: 'utf8' })
+  assert.equal(run.status, 0, run.stderr)
+  const out = JSON.parse(run.stdout)
+  assert.ok(out.proto)
+  assert.deepEqual(out.keys, ['transactionId', 'orderNumber', 'amount', 'authNumber', 'authDateTime', 'cardName', 'kakaoResultCode', 'noinf', 'taxAmount', 'vatAmount', 'freeAmount', 'responseCode', 'responseMsg'])
+  assert.equal(out.r.amount, 1004)
+  assert.equal(typeof out.r.cardName, 'string')
+})
