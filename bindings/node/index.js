@@ -274,7 +274,7 @@ function optionsTextOrFalse(options) {
   }
 }
 
-// operation → Map(camelCase name → position), or null: the typed methods' names for core's fields.
+// operation → { id, index: Map(camelCase name → position) }, or null: the typed methods' names for core's fields.
 const FIELDS = new Map()
 
 function fieldsOf(operation) {
@@ -283,7 +283,9 @@ function fieldsOf(operation) {
     const names = native.scalarFields(operation)
     f = null
     // Only where every name converts back (snakeKey) to core's: the document path's reading of the names.
-    if (names && names.every((n) => snakeKey(camelKey(n)) === n)) f = new Map(names.map((n, i) => [camelKey(n), i]))
+    if (names && names.every((n) => snakeKey(camelKey(n)) === n)) {
+      f = { id: native.operationId(operation), index: new Map(names.map((n, i) => [camelKey(n), i])) }
+    }
     FIELDS.set(operation, f)
   }
   return f
@@ -291,10 +293,9 @@ function fieldsOf(operation) {
 
 // The request's own enumerable members by position (as JSON.stringify reads them; undefined ones are
 // absent); undefined for a name outside core's fields or anything but a plain object.
-function fieldValues(operation, request) {
-  const index = fieldsOf(operation)
-  if (index === null || !isPlainObject(request)) return undefined
-  const values = new Array(index.size)
+function fieldValues(index, request) {
+  if (!isPlainObject(request)) return undefined
+  const values = new Array(index.size).fill(undefined)
   for (const k of Object.keys(request)) {
     const i = index.get(k)
     if (i === undefined) return undefined
@@ -405,9 +406,10 @@ class Client extends generated.Operations {
         return Promise.resolve(this.call(operation, toRequestDocument(request), options)).then(toCamel, rejectCamel)
       }
       if (!this.#onExchange) {
-        const values = fieldValues(operation, request)
+        const fields = fieldsOf(operation)
+        const values = fields && fieldValues(fields.index, request)
         const optionsText = values && optionsTextOrFalse(options)
-        const settled = optionsText !== false && values && native.callFields(this.#native, operation, optionsText, ...values)
+        const settled = optionsText !== false && values && native.callFields(this.#native, fields.id, optionsText, ...values)
         if (settled) return settled
       }
       return this.#call(operation, toRequestDocument(request), options, true)

@@ -64,6 +64,9 @@ export declare class NativeSandbox {
 /** The KCP test certificate (PEM) the sandbox accepts for site T0000. */
 export declare function kcpTestCertPem(): string
 
+/** The operation's number for `callFields` (its place in core's catalogue), or null for an unknown name. */
+export declare function operationId(operation: string): number | null
+
 /** The catalogue as JSON text: `[{"name", "class": "pure" | "read_only" | "mutating"}]`. */
 export declare function operations(): string
 

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
 module.exports.kcpTestCertPem = nativeBinding.kcpTestCertPem
+module.exports.operationId = nativeBinding.operationId
 module.exports.operations = nativeBinding.operations
 module.exports.operationsSchema = nativeBinding.operationsSchema
 module.exports.parseJson = nativeBinding.parseJson

@@ -155,8 +155,8 @@ impl NativeClient {
     }
 }
 
-/// `callFields(client, operation, options, ...values)`: the typed methods' hot path (issue 21), for an
-/// operation core reads from fields (`scalarFields(operation)`): the values are the request's fields in that
+/// `callFields(client, operationId, options, ...values)`: the typed methods' hot path (issue 21), for an
+/// operation core reads from fields (`scalarFields(operation)`; `operationId(operation)`): the values are the request's fields in that
 /// order (`undefined`: absent), passed as arguments (napi reads them in one call, where an array's elements
 /// cost one napi call each). The Promise resolves to the result object (camelCase names) and rejects with
 /// `index.js`'s `PayupError` (`setFactories`). `null` when this path does not take the request — a value other
@@ -189,7 +189,11 @@ unsafe extern "C" fn call_fields(
             return null;
         }
         let client = &*unwrapped.cast::<NativeClient>();
-        let Some(op) = text_arg(env, argv[1]).and_then(|name| Operation::from_name(&name)) else { return null };
+        let mut id = 0u32;
+        if sys::napi_get_value_uint32(env, argv[1], &mut id) != Status::napi_ok {
+            return null;
+        }
+        let Some(&op) = Operation::ALL.get(id as usize) else { return null };
         let (Some(names), Some(read)) = (Request::scalar_fields(op), Request::scalar_reader(op)) else { return null };
         if !to_js::ready() || argc - 3 != names.len() {
             return null;
@@ -570,6 +574,12 @@ pub fn scalar_fields(operation: String) -> Option<Vec<String>> {
     Operation::from_name(&operation)
         .and_then(Request::scalar_fields)
         .map(|names| names.iter().map(|n| n.to_string()).collect())
+}
+
+/// The operation's number for `callFields` (its place in core's catalogue), or null for an unknown name.
+#[napi]
+pub fn operation_id(operation: String) -> Option<u32> {
+    Operation::ALL.iter().position(|o| o.name() == operation).map(|i| i as u32)
 }
 
 /// `index.js`'s factories for the typed hot path (`to_js.rs`): `shapeOf(names)`, a function making an object

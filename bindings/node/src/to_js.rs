@@ -446,9 +446,10 @@ impl ser::SerializeStruct for Struct {
 
 /// The maker of objects with `keys` (as written by `ser`), made at its first use by index.js's `shapeOf`.
 fn shape(ser: Ser, keys: &[&'static str]) -> Result<sys::napi_ref, Failed> {
-    let id: Vec<(usize, usize)> =
-        keys.iter().map(|k| (k.as_ptr() as usize, k.len() | usize::from(ser.raw) << 63)).collect();
-    if let Some(make) = SHAPES.with(|s| s.borrow().iter().find(|s| s.keys == id).map(|s| s.make)) {
+    let id = |k: &&'static str| (k.as_ptr() as usize, k.len() | usize::from(ser.raw) << 63);
+    let known =
+        SHAPES.with(|s| s.borrow().iter().find(|s| s.keys.iter().copied().eq(keys.iter().map(id))).map(|s| s.make));
+    if let Some(make) = known {
         return Ok(make);
     }
     let (shape_of, _) = FACTORIES.with(|f| f.get());
@@ -476,7 +477,7 @@ fn shape(ser: Ser, keys: &[&'static str]) -> Result<sys::napi_ref, Failed> {
             return Err(Failed);
         }
     }
-    SHAPES.with(|s| s.borrow_mut().push(Shape { keys: id, make: reference }));
+    SHAPES.with(|s| s.borrow_mut().push(Shape { keys: keys.iter().map(id).collect(), make: reference }));
     Ok(reference)
 }
 

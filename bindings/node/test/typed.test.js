@@ -62,7 +62,7 @@ test('the addon takes a plain request by position and leaves everything else to 
   const names = native.scalarFields('payup.keyin.approve').map(camel)
   const values = (req) => names.map((n) => req[n])
   const plain = keyin(order('TN'))
-  const p = native.callFields(nc, 'payup.keyin.approve', undefined, ...values(plain))
+  const p = native.callFields(nc, native.operationId('payup.keyin.approve'), undefined, ...values(plain))
   assert.ok(p instanceof Promise, 'a plain request is taken')
   const declined = [
     ['null', { amount: null }],
@@ -78,12 +78,16 @@ test('the addon takes a plain request by position and leaves everything else to 
     ['a missing field', { cardNo: undefined }],
   ]
   for (const [what, change] of declined) {
-    assert.equal(native.callFields(nc, 'payup.keyin.approve', undefined, ...values({ ...plain, ...change })), null, what)
+    assert.equal(native.callFields(nc, native.operationId('payup.keyin.approve'), undefined, ...values({ ...plain, ...change })), null, what)
   }
-  assert.equal(native.callFields(nc, 'payup.keyin.approve', undefined, ...values(plain).slice(1)), null, 'too few values')
-  assert.equal(native.callFields(nc, 'payup.keyin.approve'), null, 'no values')
-  assert.equal(native.callFields(nc, 'payup.keyin.cancel', undefined, ...values(plain)), null, 'an operation without fields')
-  assert.equal(native.callFields(nc, 'payup.keyin.approve', '{"timeout_ms": "x"}', ...values(plain)), null, 'bad options')
+  assert.equal(native.callFields(nc, native.operationId('payup.keyin.approve'), undefined, ...values(plain).slice(1)), null, 'too few values')
+  assert.equal(native.callFields(nc, native.operationId('payup.keyin.approve')), null, 'no values')
+  assert.equal(native.callFields(nc, 'payup.keyin.approve', undefined, ...values(plain)), null, 'a name, not a number')
+  assert.equal(native.callFields(nc, 999, undefined, ...values(plain)), null, 'no such operation')
+  assert.equal(native.callFields({}, native.operationId('payup.keyin.approve'), undefined, ...values(plain)), null, 'not a client')
+  assert.equal(native.operationId('no.such.operation'), null)
+  assert.equal(native.callFields(nc, native.operationId('payup.keyin.cancel'), undefined, ...values(plain)), null, 'an operation without fields')
+  assert.equal(native.callFields(nc, native.operationId('payup.keyin.approve'), '{"timeout_ms": "x"}', ...values(plain)), null, 'bad options')
   return p.then((r) => assert.equal(r.orderNumber, plain.orderNumber))
 })
 
