@@ -284,24 +284,43 @@ function fieldsOf(operation) {
     f = null
     // Only where every name converts back (snakeKey) to core's: the document path's reading of the names.
     if (names && names.every((n) => snakeKey(camelKey(n)) === n)) {
-      f = { id: native.operationId(operation), index: new Map(names.map((n, i) => [camelKey(n), i])) }
+      f = { id: native.operationId(operation), values: valuesReader(names.map(camelKey)) }
     }
     FIELDS.set(operation, f)
   }
   return f
 }
 
-// The request's own enumerable members by position (as JSON.stringify reads them; undefined ones are
-// absent); undefined for a name outside core's fields or anything but a plain object.
-function fieldValues(index, request) {
-  if (!isPlainObject(request)) return undefined
-  const values = new Array(index.size).fill(undefined)
-  for (const k of Object.keys(request)) {
-    const i = index.get(k)
-    if (i === undefined) return undefined
-    values[i] = request[k]
+// A function of a request: its own enumerable members (as JSON.stringify reads them; undefined ones are
+// absent) by their place in `names`, or undefined for a name outside them or anything but a plain object.
+// Generated as a switch over the names (a Map and keyed loads took twice as long); a loop where code
+// generation from strings is disallowed.
+function valuesReader(names) {
+  const index = new Map(names.map((n, i) => [n, i]))
+  const loop = (request) => {
+    if (!isPlainObject(request)) return undefined
+    const values = new Array(names.length).fill(undefined)
+    for (const k of Object.keys(request)) {
+      const i = index.get(k)
+      if (i === undefined) return undefined
+      values[i] = request[k]
+    }
+    return values
   }
-  return values
+  try {
+    const cases = names.map((n, i) => `case ${JSON.stringify(n)}: v[${i}] = r[${JSON.stringify(n)}]; break`)
+    const body = `'use strict'
+      if (!isPlainObject(r)) return undefined
+      const v = [${names.map(() => 'undefined').join(', ')}]
+      for (const k of Object.keys(r)) {
+        switch (k) { ${cases.join('\n')}
+          default: return undefined }
+      }
+      return v`
+    return new Function('isPlainObject', `return (r) => { ${body} }`)(isPlainObject) // eslint-disable-line no-new-func
+  } catch {
+    return loop
+  }
 }
 
 // ---- client --------------------------------------------------------------------------------------
@@ -407,7 +426,7 @@ class Client extends generated.Operations {
       }
       if (!this.#onExchange) {
         const fields = fieldsOf(operation)
-        const values = fields && fieldValues(fields.index, request)
+        const values = fields && fields.values(request)
         const optionsText = values && optionsTextOrFalse(options)
         const settled = optionsText !== false && values && native.callFields(this.#native, fields.id, optionsText, ...values)
         if (settled) return settled

@@ -149,18 +149,23 @@ test('a typed call\'s failure is a PayupError with camelCase fields, its stack a
   assert.equal(slow.code, 'PAYUP_AMBIGUOUS', String(slow))
 })
 
-test('where code generation from strings is disallowed, results are made the same way by a loop', () => {
+test('where code generation from strings is disallowed, requests and results are read and made the same way by loops', () => {
   const script = `
     const payup = require(${JSON.stringify(require.resolve('..'))})
     const sandbox = new payup.Sandbox()
-    sandbox.client().payupKeyinApprove(${JSON.stringify(keyin('TG' + process.pid))})
-      .then((r) => { console.log(JSON.stringify({ keys: Object.keys(r), proto: Object.getPrototypeOf(r) === Object.prototype, r })) })
-      .finally(() => sandbox.close())`
+    const client = sandbox.client()
+    const req = ${JSON.stringify(keyin('TG' + process.pid))}
+    ;(async () => {
+      const r = await client.payupKeyinApprove(req)
+      const typo = await client.payupKeyinApprove({ ...req, orderNumber: req.orderNumber + 'x', cardNumber: '1' }).catch((e) => e)
+      console.log(JSON.stringify({ keys: Object.keys(r), proto: Object.getPrototypeOf(r) === Object.prototype, r, typo: typo.fields }))
+    })().finally(() => sandbox.close())`
   const run = require('node:child_process').spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], { encoding: 'utf8' })
   assert.equal(run.status, 0, run.stderr)
   const out = JSON.parse(run.stdout)
   assert.ok(out.proto)
   assert.deepEqual(out.keys, ['transactionId', 'orderNumber', 'amount', 'authNumber', 'authDateTime', 'cardName', 'kakaoResultCode', 'noinf', 'taxAmount', 'vatAmount', 'freeAmount', 'responseCode', 'responseMsg'])
   assert.equal(out.r.amount, 1004)
+  assert.ok(out.typo.some((f) => f.field === 'cardNumber'), JSON.stringify(out.typo))
   assert.equal(typeof out.r.cardName, 'string')
 })
