@@ -263,16 +263,9 @@ function errorOf(text) {
   return camelFields(convert(new Error(text)))
 }
 
-native.setFactories(shapeOf, errorOf)
-
-// callOptionsText's text, or false for options it refuses (the document path reports them, after the request).
-function optionsTextOrFalse(options) {
-  try {
-    return callOptionsText(options)
-  } catch {
-    return false
-  }
-}
+// This copy's factories (a module registry that loads index.js again gets its own: each client settles with
+// the PayupError of the copy that made it).
+const FACTORIES = native.setFactories(shapeOf, errorOf, JSON.parse)
 
 // operation → { id, index: Map(camelCase name → position) }, or null: the typed methods' names for core's fields.
 const FIELDS = new Map()
@@ -284,43 +277,54 @@ function fieldsOf(operation) {
     f = null
     // Only where every name converts back (snakeKey) to core's: the document path's reading of the names.
     if (names && names.every((n) => snakeKey(camelKey(n)) === n)) {
-      f = { id: native.operationId(operation), values: valuesReader(names.map(camelKey)) }
+      const camelNames = names.map(camelKey)
+      f = {
+        id: native.operationId(operation),
+        values: valuesReader(camelNames),
+        index: new Map(camelNames.map((n, i) => [n, i])),
+      }
     }
     FIELDS.set(operation, f)
   }
   return f
 }
 
-// A function of a request: its own enumerable members (as JSON.stringify reads them; undefined ones are
-// absent) by their place in `names`, or undefined for a name outside them or anything but a plain object.
-// Generated as a switch over the names (a Map and keyed loads took twice as long); a loop where code
-// generation from strings is disallowed.
+// A function of a plain request and its own enumerable keys (as JSON.stringify reads them): its members by
+// their place in `names` (undefined: absent), each read once, or undefined — before reading any — when a key
+// is not one of them. Generated as a switch over the names (a Map and keyed loads took twice as long); a loop
+// where code generation from strings is disallowed.
 function valuesReader(names) {
   const index = new Map(names.map((n, i) => [n, i]))
-  const loop = (request) => {
-    if (!isPlainObject(request)) return undefined
+  const loop = (request, keys) => {
+    for (const k of keys) if (!index.has(k)) return undefined
     const values = new Array(names.length).fill(undefined)
-    for (const k of Object.keys(request)) {
-      const i = index.get(k)
-      if (i === undefined) return undefined
-      values[i] = request[k]
-    }
+    for (const k of keys) values[index.get(k)] = request[k]
     return values
   }
   try {
-    const cases = names.map((n, i) => `case ${JSON.stringify(n)}: v[${i}] = r[${JSON.stringify(n)}]; break`)
+    const known = names.map((n) => `case ${JSON.stringify(n)}:`).join(' ')
+    const reads = names.map((n, i) => `case ${JSON.stringify(n)}: v[${i}] = r[${JSON.stringify(n)}]; break`)
     const body = `'use strict'
-      if (!isPlainObject(r)) return undefined
+      for (const k of keys) { switch (k) { ${known} break; default: return undefined } }
       const v = [${names.map(() => 'undefined').join(', ')}]
-      for (const k of Object.keys(r)) {
-        switch (k) { ${cases.join('\n')}
-          default: return undefined }
-      }
+      for (const k of keys) { switch (k) { ${reads.join('\n')} } }
       return v`
-    return new Function('isPlainObject', `return (r) => { ${body} }`)(isPlainObject) // eslint-disable-line no-new-func
+    return new Function('r', 'keys', body) // eslint-disable-line no-new-func
   } catch {
     return loop
   }
+}
+
+// A plain snapshot of a request's members (each read once: here, or by valuesReader), for the document path.
+function snapshot(request, keys, values, names) {
+  const out = {}
+  keys.forEach((k, i) => {
+    const v = values ? values[names.get(k)] : request[k]
+    // An own `__proto__` member stays one (as the request had it), for toRequestDocument to treat as before.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true })
+    else out[k] = v
+  })
+  return out
 }
 
 // ---- client --------------------------------------------------------------------------------------
@@ -347,6 +351,7 @@ function eventOf(e) {
 
 class Client extends generated.Operations {
   #native
+  #handle
   #onExchange
 
   constructor(config, options = {}) {
@@ -357,6 +362,7 @@ class Client extends generated.Operations {
       throw new TypeError('options.onExchange must be a function')
     }
     this.#native = sync(() => new native.NativeClient(text))
+    this.#handle = this.#native.handle()
     this.#onExchange = onExchange
   }
 
@@ -372,7 +378,11 @@ class Client extends generated.Operations {
   // a microtask more per call).
   #call(operation, request, options, camel) {
     const text = documentText('request', request)
-    const optionsText = callOptionsText(options)
+    return this.#send(operation, text, callOptionsText(options), camel)
+  }
+
+  // The request and options as text: the call.
+  #send(operation, text, optionsText, camel) {
     const name = String(operation)
     if (this.#onExchange) {
       const settled = this.#callWithEvents(name, text, optionsText, camel)
@@ -424,14 +434,26 @@ class Client extends generated.Operations {
       if (this.call !== Client.prototype.call) {
         return Promise.resolve(this.call(operation, toRequestDocument(request), options)).then(toCamel, rejectCamel)
       }
-      if (!this.#onExchange) {
-        const fields = fieldsOf(operation)
-        const values = fields && fields.values(request)
-        const optionsText = values && optionsTextOrFalse(options)
-        const settled = optionsText !== false && values && native.callFields(this.#native, fields.id, optionsText, ...values)
+      const fields = this.#onExchange ? null : fieldsOf(operation)
+      if (fields === null || !isPlainObject(request)) return this.#call(operation, toRequestDocument(request), options, true)
+      // The hot path; every member and option is read once, also when the document path takes over.
+      let optionsText
+      let optionsError = null
+      try {
+        optionsText = callOptionsText(options)
+      } catch (err) {
+        optionsError = err
+      }
+      const keys = Object.keys(request)
+      const values = fields.values(request, keys)
+      if (values !== undefined && optionsError === null) {
+        const settled = native.callFields(this.#handle, FACTORIES, fields.id, optionsText, ...values)
         if (settled) return settled
       }
-      return this.#call(operation, toRequestDocument(request), options, true)
+      // As #call: a request that is no JSON document is reported before bad options.
+      const text = documentText('request', toRequestDocument(snapshot(request, keys, values, fields.index)))
+      if (optionsError !== null) throw optionsError
+      return this.#send(operation, text, optionsText, true)
     } catch (err) {
       return Promise.reject(camelFields(err))
     }

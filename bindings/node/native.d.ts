@@ -14,6 +14,11 @@ export declare class NativeClient {
   /** `config`: the configuration document as JSON text (README "The configuration document"). */
   constructor(config: string)
   /**
+   * A Promise settled by `run`: on the JS thread (`coop.rs`) when the client allows it, else on a worker.
+   * This client's number for `callFields` (the same every time).
+   */
+  handle(): number
+  /**
    * `call` for a client with `onExchange`: always resolves, to the envelope
    * `{"ok": true, "result": {...}, "events": [...]}` or `{"ok": false, "error": {...}, "events": [...]}`, so
    * that `index.js` hands each exchange's event to `onExchange` on the JS thread before settling the call.
@@ -111,9 +116,10 @@ export declare function scalarFields(operation: string): Array<string> | null
 
 /**
  * `index.js`'s factories for the typed hot path (`to_js.rs`): `shapeOf(names)`, a function making an object
- * with those names from its arguments, and `errorOf(text)`, the `PayupError` of an error document.
+ * with those names from its arguments, `errorOf(text)`, the `PayupError` of an error document, and `parse`
+ * (`JSON.parse`, for a result that could not be built so); their number for `callFields`.
  */
-export declare function setFactories(shapeOf: (names: string[]) => (...values: unknown[]) => Record<string, unknown>, errorOf: (text: string) => Error): void
+export declare function setFactories(shapeOf: (names: string[]) => (...values: unknown[]) => Record<string, unknown>, errorOf: (text: string) => Error, parse: (text: string) => unknown): number
 
 /** The version of payup. */
 export declare function version(): string

@@ -71,8 +71,9 @@ struct Call {
     task: Task<Outcome>,
     env: sys::napi_env,
     deferred: sys::napi_deferred,
-    /// A typed method's call (`Outcome::Typed`): an internal failure is rejected as its `PayupError`.
-    typed: bool,
+    /// A typed method's call (`Outcome::Typed`, with its factories): an internal failure is rejected as its
+    /// `PayupError`.
+    typed: Option<u32>,
     event_loop: *mut c_void,
     /// The poll handle of the current wait, if it waits for a descriptor (null otherwise).
     poll: *mut c_void,
@@ -123,7 +124,7 @@ fn event_loop(env: sys::napi_env) -> napi::Result<*mut c_void> {
 /// A new Promise settled by `run`, which runs now on this (the JS) thread until its first wait.
 pub fn spawn(
     env: sys::napi_env,
-    typed: bool,
+    typed: Option<u32>,
     run: impl FnOnce() -> Outcome + 'static,
 ) -> napi::Result<sys::napi_value> {
     let event_loop = event_loop(env)?;

@@ -48,6 +48,26 @@ pub struct NativeClient {
     completer: pool::Completer,
     /// Its calls run on the JS thread (`coop.rs`): no payment journal.
     cooperative: bool,
+    /// Its number for `callFields` once `handle()` gave one (0: none yet).
+    handle: std::cell::Cell<u32>,
+}
+
+thread_local! {
+    /// The clients `callFields` may name, by the number `handle()` gave (removed when a client is dropped): a
+    /// number names a client of this thread or nothing, where an object could be any wrapped one.
+    static CLIENTS: std::cell::RefCell<std::collections::HashMap<u32, *const NativeClient>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+    static NEXT_HANDLE: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+}
+
+impl Drop for NativeClient {
+    fn drop(&mut self) {
+        let handle = self.handle.get();
+        if handle != 0 {
+            // try_with: a client dropped while this thread's locals are already gone has nothing to remove.
+            let _ = CLIENTS.try_with(|c| c.borrow_mut().remove(&handle));
+        }
+    }
 }
 
 #[napi]
@@ -58,15 +78,36 @@ impl NativeClient {
         let inner = payup_transport::Client::from_json(&config).map_err(|e| thrown(&e))?;
         inner.set_event_listener(Some(std::sync::Arc::new(CapturedEvents)));
         let cooperative = inner.runs_cooperatively();
-        Ok(NativeClient { inner: std::sync::Arc::new(inner), completer: pool::Completer::new(env.raw())?, cooperative })
+        Ok(NativeClient {
+            inner: std::sync::Arc::new(inner),
+            completer: pool::Completer::new(env.raw())?,
+            cooperative,
+            handle: std::cell::Cell::new(0),
+        })
     }
 
     /// A Promise settled by `run`: on the JS thread (`coop.rs`) when the client allows it, else on a worker.
-    /// `typed`: a typed method's call (`pool::Outcome::Typed`).
+    /// This client's number for `callFields` (the same every time).
+    #[napi]
+    pub fn handle(&self) -> u32 {
+        if self.handle.get() == 0 {
+            let handle = NEXT_HANDLE.with(|n| {
+                let h = n.get();
+                n.set(h.wrapping_add(1).max(1));
+                h
+            });
+            // `self` stays where napi-rs keeps it until it is dropped, which removes it.
+            CLIENTS.with(|c| c.borrow_mut().insert(handle, self as *const NativeClient));
+            self.handle.set(handle);
+        }
+        self.handle.get()
+    }
+
+    /// `typed`: a typed method's call (`pool::Outcome::Typed`), with its factories.
     fn spawn(
         &self,
         env: &Env,
-        typed: bool,
+        typed: Option<u32>,
         run: impl FnOnce() -> pool::Outcome + Send + 'static,
     ) -> napi::Result<napi::sys::napi_value> {
         if self.cooperative && coop::available() {
@@ -88,7 +129,7 @@ impl NativeClient {
         options: Option<String>,
     ) -> napi::Result<Object<'env>> {
         let client = self.inner.clone();
-        let promise = self.spawn(env, false, move || {
+        let promise = self.spawn(env, None, move || {
             pool::Outcome::Text(Ok(call_with_events(&client, &operation, &request, options)))
         })?;
         Ok(Object::from_raw(env.raw(), promise))
@@ -109,7 +150,7 @@ impl NativeClient {
     ) -> napi::Result<Object<'env>> {
         let client = self.inner.clone();
         let camel = camel.unwrap_or(false);
-        let promise = self.spawn(env, false, move || {
+        let promise = self.spawn(env, None, move || {
             pool::Outcome::Text(
                 call(&client, &operation, &request, options.as_deref(), camel).map_err(|e| e.to_json().to_string()),
             )
@@ -121,17 +162,19 @@ impl NativeClient {
     fn call_typed(
         &self,
         env: &Env,
+        factories: u32,
         request: Request,
         options: payup_transport::CallOptions,
     ) -> napi::Result<napi::sys::napi_value> {
         let client = self.inner.clone();
         let name = request.operation().name();
-        self.spawn(env, true, move || {
+        self.spawn(env, Some(factories), move || {
             let run = || client.call_request(request, &options).map_err(|e| e.to_json().to_string());
-            pool::Outcome::Typed(
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            pool::Outcome::Typed {
+                factories,
+                result: std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
                     .unwrap_or_else(|_| Err(Operation::internal_failure(name).to_json().to_string())),
-            )
+            }
         })
     }
 
@@ -155,85 +198,81 @@ impl NativeClient {
     }
 }
 
-/// `callFields(client, operationId, options, ...values)`: the typed methods' hot path (issue 21), for an
-/// operation core reads from fields (`scalarFields(operation)`; `operationId(operation)`): the values are the request's fields in that
+/// `callFields(client, factories, operationId, options, ...values)`: the typed methods' hot path (issue 21),
+/// for an operation core reads from fields (`scalarFields(operation)`, `operationId(operation)`). `client`: the
+/// number `NativeClient.handle()` gave; `factories`: `setFactories`'s; `values`: the request's fields in that
 /// order (`undefined`: absent), passed as arguments (napi reads them in one call, where an array's elements
-/// cost one napi call each). The Promise resolves to the result object (camelCase names) and rejects with
-/// `index.js`'s `PayupError` (`setFactories`). `null` when this path does not take the request — a value other
-/// than a string, an integer ≥ 0 or a boolean, a string that is not well-formed UTF-16, bad options, or
-/// anything core's reader leaves to the document's validation: `index.js` then calls `call` with the
-/// document, which gives the same result, or names what is wrong. A raw napi function (napi-rs has no
-/// variadic one), registered by `raw_exports`.
+/// cost one napi call each). The Promise resolves to the result object (camelCase names) and rejects with that
+/// `index.js`'s `PayupError`. `null` when this path does not take the request — a value other than a string, an
+/// integer ≥ 0 or a boolean, a string that is not well-formed UTF-16, bad options, or anything core's reader
+/// leaves to the document's validation: `index.js` then calls `call` with the document, which gives the same
+/// result, or names what is wrong. A raw napi function (napi-rs has no variadic one), registered by
+/// `raw_exports`; a panic in it is caught (null).
 unsafe extern "C" fn call_fields(
     env: napi::sys::napi_env,
     info: napi::sys::napi_callback_info,
 ) -> napi::sys::napi_value {
+    // SAFETY: as `call_fields_unguarded`'s contract: a napi callback on the JS thread.
+    let out = std::panic::catch_unwind(|| unsafe { call_fields_unguarded(env, info) });
+    out.ok().flatten().unwrap_or_else(|| {
+        let mut null = std::ptr::null_mut();
+        // SAFETY: as above.
+        unsafe { napi::sys::napi_get_null(env, &mut null) };
+        null
+    })
+}
+
+/// `call_fields` without its panic guard; `None` for null.
+///
+/// # Safety
+/// A napi callback's `env` and `info`, on the JS thread.
+unsafe fn call_fields_unguarded(
+    env: napi::sys::napi_env,
+    info: napi::sys::napi_callback_info,
+) -> Option<napi::sys::napi_value> {
     use napi::sys::{self, Status};
-    const MAX: usize = 3 + 32;
+    const FIXED: usize = 4;
+    const MAX: usize = FIXED + 32;
     // SAFETY: napi calls on the JS thread (this is a napi callback) with valid out-pointers.
     unsafe {
-        let mut null = std::ptr::null_mut();
-        sys::napi_get_null(env, &mut null);
         let mut argv = [std::ptr::null_mut(); MAX];
         let mut argc = MAX;
         if sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut())
             != Status::napi_ok
-            || !(3..=MAX).contains(&argc)
+            || !(FIXED..=MAX).contains(&argc)
         {
-            return null;
+            return None;
         }
-        let mut unwrapped = std::ptr::null_mut();
-        // index.js passes its own `#native`; like napi-rs's methods (which unwrap `this` the same way), the
-        // wrapped object is taken to be a NativeClient.
-        if sys::napi_unwrap(env, argv[0], &mut unwrapped) != Status::napi_ok || unwrapped.is_null() {
-            return null;
-        }
-        let client = &*unwrapped.cast::<NativeClient>();
-        let mut id = 0u32;
-        if sys::napi_get_value_uint32(env, argv[1], &mut id) != Status::napi_ok {
-            return null;
-        }
-        let Some(&op) = Operation::ALL.get(id as usize) else { return null };
-        let (Some(names), Some(read)) = (Request::scalar_fields(op), Request::scalar_reader(op)) else { return null };
-        if !to_js::ready() || argc - 3 != names.len() {
-            return null;
+        let number = |v: sys::napi_value| {
+            let mut n = 0u32;
+            (sys::napi_get_value_uint32(env, v, &mut n) == Status::napi_ok).then_some(n)
+        };
+        let (handle, factories, id) = (number(argv[0])?, number(argv[1])?, number(argv[2])?);
+        // A live client of this thread (the entry goes when it is dropped), or nothing.
+        let client = &*CLIENTS.with(|c| c.borrow().get(&handle).copied())?;
+        let op = *Operation::ALL.get(id as usize)?;
+        let (names, read) = (Request::scalar_fields(op)?, Request::scalar_reader(op)?);
+        if !to_js::known(factories) || argc - FIXED != names.len() {
+            return None;
         }
         let mut t = 0;
-        if sys::napi_typeof(env, argv[2], &mut t) != Status::napi_ok {
-            return null;
+        if sys::napi_typeof(env, argv[3], &mut t) != Status::napi_ok {
+            return None;
         }
         let options = match t {
-            sys::ValueType::napi_undefined | sys::ValueType::napi_null => Ok(payup_transport::CallOptions::default()),
-            sys::ValueType::napi_string => match text_arg(env, argv[2]) {
-                Some(text) => call_options(Some(&text)),
-                None => return null,
-            },
-            _ => return null,
+            sys::ValueType::napi_undefined | sys::ValueType::napi_null => payup_transport::CallOptions::default(),
+            sys::ValueType::napi_string => call_options(Some(&string_value(env, argv[3])?)).ok()?,
+            _ => return None,
         };
-        let Ok(options) = options else { return null };
-        let Some(fields) = read_scalars(env, &argv[3..argc], names) else { return null };
-        let Some(request) = read(fields) else { return null };
-        match client.call_typed(&Env::from_raw(env), request, options) {
-            Ok(promise) => promise,
+        let request = read(read_scalars(env, &argv[FIXED..argc], names)?)?;
+        match client.call_typed(&Env::from_raw(env), factories, request, options) {
+            Ok(promise) => Some(promise),
             Err(e) => {
                 let msg = std::ffi::CString::new(e.reason.replace('\0', "")).unwrap_or_default();
                 sys::napi_throw_error(env, std::ptr::null(), msg.as_ptr());
-                null
+                None
             }
         }
-    }
-}
-
-/// A string argument as Rust text (`None` for anything else).
-unsafe fn text_arg(env: napi::sys::napi_env, v: napi::sys::napi_value) -> Option<String> {
-    use napi::sys::{self, Status};
-    let mut t = 0;
-    // SAFETY: as `call_fields`.
-    unsafe {
-        if sys::napi_typeof(env, v, &mut t) != Status::napi_ok || t != sys::ValueType::napi_string {
-            return None;
-        }
-        string_value(env, v)
     }
 }
 
@@ -583,14 +622,15 @@ pub fn operation_id(operation: String) -> Option<u32> {
 }
 
 /// `index.js`'s factories for the typed hot path (`to_js.rs`): `shapeOf(names)`, a function making an object
-/// with those names from its arguments, and `errorOf(text)`, the `PayupError` of an error document.
+/// with those names from its arguments, `errorOf(text)`, the `PayupError` of an error document, and `parse`
+/// (`JSON.parse`, for a result that could not be built so); their number for `callFields`.
 #[napi(
-    ts_args_type = "shapeOf: (names: string[]) => (...values: unknown[]) => Record<string, unknown>, errorOf: (text: string) => Error"
+    ts_args_type = "shapeOf: (names: string[]) => (...values: unknown[]) => Record<string, unknown>, errorOf: (text: string) => Error, parse: (text: string) => unknown"
 )]
-pub fn set_factories(env: Env, shape_of: Unknown, error_of: Unknown) -> napi::Result<()> {
+pub fn set_factories(env: Env, shape_of: Unknown, error_of: Unknown, parse: Unknown) -> napi::Result<u32> {
     // SAFETY: on the JS thread (a #[napi] function), with its arguments' values.
-    let ok = unsafe { to_js::set_factories(env.raw(), shape_of.value().value, error_of.value().value) };
-    if ok { Ok(()) } else { Err(napi::Error::from_reason("payup: setFactories failed")) }
+    unsafe { to_js::set_factories(env.raw(), shape_of.value().value, error_of.value().value, parse.value().value) }
+        .ok_or_else(|| napi::Error::from_reason("payup: setFactories takes three functions"))
 }
 
 /// The version of payup.

@@ -119,15 +119,20 @@ pub enum Outcome {
     /// `index.js` converts).
     Text(Result<String, String>),
     /// A typed method's (`callFields`): the result as a JS value (`to_js.rs`), or the `PayupError` that
-    /// `index.js`'s `errorOf` makes of the error document.
-    Typed(Result<payup_core::Response, String>),
+    /// `errorOf` makes of the error document — the factories of the `index.js` that made the call (`factories`:
+    /// their number, `setFactories`).
+    Typed { factories: u32, result: Result<payup_core::Response, String> },
 }
 
 impl Outcome {
-    /// An internal failure (a panic, a task that could not start) of a typed or a plain call.
-    pub fn internal_failure(typed: bool) -> Outcome {
+    /// An internal failure (a panic, a task that could not start) of a typed call (`Some(factories)`) or a
+    /// plain one.
+    pub fn internal_failure(typed: Option<u32>) -> Outcome {
         let doc = payup_core::Operation::internal_failure("call").to_json().to_string();
-        if typed { Outcome::Typed(Err(doc)) } else { Outcome::Text(Err(doc)) }
+        match typed {
+            Some(factories) => Outcome::Typed { factories, result: Err(doc) },
+            None => Outcome::Text(Err(doc)),
+        }
     }
 }
 
@@ -220,7 +225,7 @@ impl Completer {
     pub fn spawn(
         &self,
         env: sys::napi_env,
-        typed: bool,
+        typed: Option<u32>,
         run: impl FnOnce() -> Outcome + Send + 'static,
     ) -> napi::Result<sys::napi_value> {
         let mut deferred = ptr::null_mut();
@@ -334,14 +339,16 @@ pub(crate) unsafe fn settle_deferred(env: sys::napi_env, deferred: sys::napi_def
         let (value, ok) = match outcome {
             Outcome::Text(Ok(s)) => (string(env, s), true),
             Outcome::Text(Err(s)) => (plain_error(env, s), false),
-            Outcome::Typed(Ok(r)) => match crate::to_js::to_js(env, r) {
+            Outcome::Typed { factories, result: Ok(r) } => match crate::to_js::to_js(env, *factories, r) {
                 Some(v) => (Some(v), true),
                 None => {
                     let doc = payup_core::Operation::internal_failure("call").to_json().to_string();
-                    (crate::to_js::typed_error(env, &doc).or_else(|| plain_error(env, &doc)), false)
+                    (crate::to_js::typed_error(env, *factories, &doc).or_else(|| plain_error(env, &doc)), false)
                 }
             },
-            Outcome::Typed(Err(s)) => (crate::to_js::typed_error(env, s).or_else(|| plain_error(env, s)), false),
+            Outcome::Typed { factories, result: Err(s) } => {
+                (crate::to_js::typed_error(env, *factories, s).or_else(|| plain_error(env, s)), false)
+            }
         };
         let Some(value) = value else { return };
         if ok {

@@ -7,18 +7,27 @@
 //! more than `JSON.parse` does (V8's generic property store each time). Maps (`serde_json::Value` objects)
 //! are built member by member.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ptr;
 
 use napi::sys;
 use serde::ser::{self, Serialize};
 
 thread_local! {
-    /// index.js's factories for this thread's environment (`setFactories`): (shapeOf, errorOf).
-    static FACTORIES: Cell<(sys::napi_ref, sys::napi_ref)> = const { Cell::new((ptr::null_mut(), ptr::null_mut())) };
-    /// The object makers made so far, by the list of a struct's names (their addresses: serde's derived code
-    /// passes the same `&'static str`s every time).
-    static SHAPES: RefCell<Vec<Shape>> = const { RefCell::new(Vec::new()) };
+    /// This thread's factories, one set per `index.js` that gave them (`setFactories`; a module registry that
+    /// loads index.js again, as jest's does, gives another set, and each client settles with its own copy's
+    /// `PayupError`), by their number.
+    static FACTORIES: RefCell<Vec<Factories>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One `index.js`'s `shapeOf`, `errorOf` and `JSON.parse`, and the object makers its `shapeOf` made.
+struct Factories {
+    shape_of: sys::napi_ref,
+    error_of: sys::napi_ref,
+    parse: sys::napi_ref,
+    /// By the list of a struct's names (their addresses: serde's derived code passes the same `&'static str`s
+    /// every time) and whether they are kept raw.
+    shapes: Vec<Shape>,
 }
 
 struct Shape {
@@ -26,56 +35,63 @@ struct Shape {
     make: sys::napi_ref,
 }
 
-/// Keeps index.js's `shapeOf` (names → a function making an object of them from its arguments) and `errorOf`
-/// (an error document's text → the `PayupError` a typed call rejects with) for this thread's environment.
+/// Keeps index.js's `shapeOf` (names → a function making an object of them from its arguments), `errorOf`
+/// (an error document's text → the `PayupError` a typed call rejects with) and `JSON.parse` (for a result
+/// `to_js` could not build) for this thread's environment; their number, or `None` if one is no function.
 ///
 /// # Safety
-/// On the JS thread of `env`, with two function values.
-pub unsafe fn set_factories(env: sys::napi_env, shape_of: sys::napi_value, error_of: sys::napi_value) -> bool {
+/// On the JS thread of `env`, with values of that environment.
+pub unsafe fn set_factories(
+    env: sys::napi_env,
+    shape_of: sys::napi_value,
+    error_of: sys::napi_value,
+    parse: sys::napi_value,
+) -> Option<u32> {
+    let mut refs = [ptr::null_mut(); 3];
     // SAFETY: as the caller promises.
     unsafe {
-        let (mut a, mut b, mut ta, mut tb) = (ptr::null_mut(), ptr::null_mut(), 0, 0);
-        if sys::napi_typeof(env, shape_of, &mut ta) != sys::Status::napi_ok
-            || sys::napi_typeof(env, error_of, &mut tb) != sys::Status::napi_ok
-            || ta != sys::ValueType::napi_function
-            || tb != sys::ValueType::napi_function
-            || sys::napi_create_reference(env, shape_of, 1, &mut a) != sys::Status::napi_ok
-            || sys::napi_create_reference(env, error_of, 1, &mut b) != sys::Status::napi_ok
-        {
-            return false;
+        for (v, r) in [shape_of, error_of, parse].into_iter().zip(refs.iter_mut()) {
+            let mut t = 0;
+            if sys::napi_typeof(env, v, &mut t) != sys::Status::napi_ok
+                || t != sys::ValueType::napi_function
+                || sys::napi_create_reference(env, v, 1, r) != sys::Status::napi_ok
+            {
+                return None;
+            }
         }
-        FACTORIES.with(|f| f.set((a, b)));
-        // Makers of an earlier environment on this thread are not this one's.
-        SHAPES.with(|s| s.borrow_mut().clear());
-        true
     }
+    let [shape_of, error_of, parse] = refs;
+    FACTORIES.with(|f| {
+        let mut f = f.borrow_mut();
+        f.push(Factories { shape_of, error_of, parse, shapes: Vec::new() });
+        u32::try_from(f.len() - 1).ok()
+    })
 }
 
-/// Whether index.js gave its factories (then the typed hot path may be used).
-pub fn ready() -> bool {
-    FACTORIES.with(|f| !f.get().0.is_null() && !f.get().1.is_null())
+/// Whether `factories` is the number of a set of this thread's.
+pub fn known(factories: u32) -> bool {
+    FACTORIES.with(|f| (factories as usize) < f.borrow().len())
 }
 
-/// The rejection of a typed call: `errorOf(text)`; `None` when that fails (the caller rejects with a plain
-/// `Error` then).
-///
-/// # Safety
-/// On the JS thread of `env`, inside a handle scope.
-pub unsafe fn typed_error(env: sys::napi_env, text: &str) -> Option<sys::napi_value> {
-    let (_, error_of) = FACTORIES.with(|f| f.get());
-    // SAFETY: as the caller promises.
+fn factory(factories: u32, pick: impl Fn(&Factories) -> sys::napi_ref) -> sys::napi_ref {
+    FACTORIES.with(|f| f.borrow().get(factories as usize).map(pick).unwrap_or(ptr::null_mut()))
+}
+
+/// Calls the function `f` refers to with `args`; `None` (the exception cleared) if that fails.
+unsafe fn call(env: sys::napi_env, f: sys::napi_ref, args: &[sys::napi_value]) -> Option<sys::napi_value> {
+    let (mut function, mut undefined, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+    // SAFETY: napi on the JS thread (the callers'); `args` outlives the call.
     unsafe {
-        let (mut f, mut arg, mut undefined, mut out) =
-            (ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        if error_of.is_null()
-            || sys::napi_get_reference_value(env, error_of, &mut f) != sys::Status::napi_ok
-            || sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut arg)
-                != sys::Status::napi_ok
+        if f.is_null()
+            || sys::napi_get_reference_value(env, f, &mut function) != sys::Status::napi_ok
+            || function.is_null()
             || sys::napi_get_undefined(env, &mut undefined) != sys::Status::napi_ok
         {
             return None;
         }
-        if sys::napi_call_function(env, undefined, f, 1, &arg, &mut out) != sys::Status::napi_ok {
+        if sys::napi_call_function(env, undefined, function, args.len(), args.as_ptr(), &mut out)
+            != sys::Status::napi_ok
+        {
             clear_exception(env);
             return None;
         }
@@ -83,17 +99,35 @@ pub unsafe fn typed_error(env: sys::napi_env, text: &str) -> Option<sys::napi_va
     }
 }
 
+/// The rejection of a typed call: `errorOf(text)` of the call's `factories`; `None` when that fails (the caller
+/// rejects with a plain `Error` then).
+///
+/// # Safety
+/// On the JS thread of `env`, inside a handle scope.
+pub unsafe fn typed_error(env: sys::napi_env, factories: u32, text: &str) -> Option<sys::napi_value> {
+    // SAFETY: as the caller promises.
+    unsafe {
+        let arg = Ser { env, raw: false, factories }.string(text).ok()?;
+        call(env, factory(factories, |f| f.error_of), &[arg])
+    }
+}
+
 /// `value` as a JS value (see the module's comment); `None` if napi failed (the caller rejects then).
 ///
 /// # Safety
 /// On the JS thread of `env`, inside a handle scope.
-pub unsafe fn to_js(env: sys::napi_env, value: &impl Serialize) -> Option<sys::napi_value> {
-    match value.serialize(Ser { env, raw: false }) {
+pub unsafe fn to_js(env: sys::napi_env, factories: u32, value: &impl Serialize) -> Option<sys::napi_value> {
+    match value.serialize(Ser { env, raw: false, factories }) {
         Ok(v) => Some(v),
         Err(_) => {
             // SAFETY: as the caller promises.
-            unsafe { clear_exception(env) };
-            None
+            unsafe {
+                clear_exception(env);
+                // What the document path would give: JSON.parse of the camelCase text.
+                let text = crate::camel_text(value);
+                let arg = Ser { env, raw: false, factories }.string(&text).ok()?;
+                call(env, factory(factories, |f| f.parse), &[arg])
+            }
         }
     }
 }
@@ -132,11 +166,13 @@ fn ok(status: sys::napi_status, v: sys::napi_value) -> Out {
     if status == sys::Status::napi_ok { Ok(v) } else { Err(Failed) }
 }
 
-/// Serializes into a napi value. `raw`: inside a `details` member (names kept as they are).
+/// Serializes into a napi value. `raw`: inside a `details` member (names kept as they are); `factories`: whose
+/// `shapeOf` makes the objects.
 #[derive(Clone, Copy)]
 struct Ser {
     env: sys::napi_env,
     raw: bool,
+    factories: u32,
 }
 
 impl Ser {
@@ -204,7 +240,7 @@ impl Ser {
     }
     /// The serializer of member `name`'s value: raw from a `details` member on.
     fn member(self, name: &str) -> Ser {
-        Ser { env: self.env, raw: self.raw || name == "details" }
+        Ser { env: self.env, raw: self.raw || name == "details", factories: self.factories }
     }
     /// `{variant: value}`, serde_json's form of a non-unit enum variant.
     fn tagged(self, variant: &str, value: sys::napi_value) -> Out {
@@ -430,39 +466,27 @@ impl ser::SerializeStruct for Struct {
     }
     fn end(self) -> Out {
         let make = shape(self.ser, &self.keys)?;
-        let env = self.ser.env;
-        let (mut f, mut undefined, mut out) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
-        // SAFETY: as in `Ser::string`; `values` outlives the call.
-        unsafe {
-            if sys::napi_get_reference_value(env, make, &mut f) != sys::Status::napi_ok
-                || sys::napi_get_undefined(env, &mut undefined) != sys::Status::napi_ok
-            {
-                return Err(Failed);
-            }
-            ok(sys::napi_call_function(env, undefined, f, self.values.len(), self.values.as_ptr(), &mut out), out)
-        }
+        // SAFETY: as in `Ser::string`.
+        unsafe { call(self.ser.env, make, &self.values) }.ok_or(Failed)
     }
 }
 
-/// The maker of objects with `keys` (as written by `ser`), made at its first use by index.js's `shapeOf`.
+/// The maker of objects with `keys` (as written by `ser`), made at its first use by its factories' `shapeOf`.
 fn shape(ser: Ser, keys: &[&'static str]) -> Result<sys::napi_ref, Failed> {
     let id = |k: &&'static str| (k.as_ptr() as usize, k.len() | usize::from(ser.raw) << 63);
-    let known =
-        SHAPES.with(|s| s.borrow().iter().find(|s| s.keys.iter().copied().eq(keys.iter().map(id))).map(|s| s.make));
+    let known = FACTORIES.with(|f| {
+        f.borrow()
+            .get(ser.factories as usize)
+            .and_then(|f| f.shapes.iter().find(|s| s.keys.iter().copied().eq(keys.iter().map(id))).map(|s| s.make))
+    });
     if let Some(make) = known {
         return Ok(make);
     }
-    let (shape_of, _) = FACTORIES.with(|f| f.get());
     let env = ser.env;
-    let (mut f, mut names, mut undefined, mut make, mut reference) =
-        (ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+    let (mut names, mut reference) = (ptr::null_mut(), ptr::null_mut());
     // SAFETY: as in `Ser::string`.
     unsafe {
-        if shape_of.is_null()
-            || sys::napi_get_reference_value(env, shape_of, &mut f) != sys::Status::napi_ok
-            || sys::napi_create_array_with_length(env, keys.len(), &mut names) != sys::Status::napi_ok
-            || sys::napi_get_undefined(env, &mut undefined) != sys::Status::napi_ok
-        {
+        if sys::napi_create_array_with_length(env, keys.len(), &mut names) != sys::Status::napi_ok {
             return Err(Failed);
         }
         for (i, k) in keys.iter().enumerate() {
@@ -471,13 +495,16 @@ fn shape(ser: Ser, keys: &[&'static str]) -> Result<sys::napi_ref, Failed> {
                 return Err(Failed);
             }
         }
-        if sys::napi_call_function(env, undefined, f, 1, &names, &mut make) != sys::Status::napi_ok
-            || sys::napi_create_reference(env, make, 1, &mut reference) != sys::Status::napi_ok
-        {
+        let make = call(env, factory(ser.factories, |f| f.shape_of), &[names]).ok_or(Failed)?;
+        if sys::napi_create_reference(env, make, 1, &mut reference) != sys::Status::napi_ok {
             return Err(Failed);
         }
     }
-    SHAPES.with(|s| s.borrow_mut().push(Shape { keys: keys.iter().map(id).collect(), make: reference }));
+    FACTORIES.with(|f| {
+        if let Some(f) = f.borrow_mut().get_mut(ser.factories as usize) {
+            f.shapes.push(Shape { keys: keys.iter().map(id).collect(), make: reference });
+        }
+    });
     Ok(reference)
 }
 

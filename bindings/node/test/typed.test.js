@@ -59,10 +59,15 @@ test('a typed approval gives what the document path gives: the same names, order
 
 test('the addon takes a plain request by position and leaves everything else to the document path (null)', () => {
   const nc = new native.NativeClient(JSON.stringify(sandbox.clientConfig()))
+  const client = nc.handle()
+  assert.equal(nc.handle(), client, 'a client keeps its number')
+  // This test's own factories (index.js's are its own): a loop shape, a plain Error, JSON.parse.
+  const factories = native.setFactories((names) => (...v) => Object.fromEntries(names.map((n, i) => [n, v[i]])), (t) => new Error(t), JSON.parse)
+  const op = native.operationId('payup.keyin.approve')
   const names = native.scalarFields('payup.keyin.approve').map(camel)
   const values = (req) => names.map((n) => req[n])
   const plain = keyin(order('TN'))
-  const p = native.callFields(nc, native.operationId('payup.keyin.approve'), undefined, ...values(plain))
+  const p = native.callFields(client, factories, op, undefined, ...values(plain))
   assert.ok(p instanceof Promise, 'a plain request is taken')
   const declined = [
     ['null', { amount: null }],
@@ -78,17 +83,106 @@ test('the addon takes a plain request by position and leaves everything else to 
     ['a missing field', { cardNo: undefined }],
   ]
   for (const [what, change] of declined) {
-    assert.equal(native.callFields(nc, native.operationId('payup.keyin.approve'), undefined, ...values({ ...plain, ...change })), null, what)
+    assert.equal(native.callFields(client, factories, op, undefined, ...values({ ...plain, ...change })), null, what)
   }
-  assert.equal(native.callFields(nc, native.operationId('payup.keyin.approve'), undefined, ...values(plain).slice(1)), null, 'too few values')
-  assert.equal(native.callFields(nc, native.operationId('payup.keyin.approve')), null, 'no values')
-  assert.equal(native.callFields(nc, 'payup.keyin.approve', undefined, ...values(plain)), null, 'a name, not a number')
-  assert.equal(native.callFields(nc, 999, undefined, ...values(plain)), null, 'no such operation')
-  assert.equal(native.callFields({}, native.operationId('payup.keyin.approve'), undefined, ...values(plain)), null, 'not a client')
+  const call = (...args) => native.callFields(...args)
+  assert.equal(call(client, factories, op, undefined, ...values(plain).slice(1)), null, 'too few values')
+  assert.equal(call(client, factories, op), null, 'no values')
+  assert.equal(call(client, factories, 'payup.keyin.approve', undefined, ...values(plain)), null, 'a name, not a number')
+  assert.equal(call(client, factories, 999, undefined, ...values(plain)), null, 'no such operation')
+  assert.equal(call(client, 99999, op, undefined, ...values(plain)), null, 'no such factories')
+  assert.equal(call(client, factories, native.operationId('payup.keyin.cancel'), undefined, ...values(plain)), null, 'an operation without fields')
+  assert.equal(call(client, factories, op, '{"timeout_ms": "x"}', ...values(plain)), null, 'bad options')
+  // Only a number this thread's clients were given names a client: no object, no other number.
+  const other = new native.NativeSandbox()
+  try {
+    for (const notClient of [nc, other, {}, client + 1000, -1, 'x']) {
+      assert.equal(call(notClient, factories, op, undefined, ...values(plain)), null, String(notClient))
+    }
+  } finally {
+    other.close()
+  }
   assert.equal(native.operationId('no.such.operation'), null)
-  assert.equal(native.callFields(nc, native.operationId('payup.keyin.cancel'), undefined, ...values(plain)), null, 'an operation without fields')
-  assert.equal(native.callFields(nc, native.operationId('payup.keyin.approve'), '{"timeout_ms": "x"}', ...values(plain)), null, 'bad options')
+  assert.throws(() => native.setFactories(1, 2, 3))
   return p.then((r) => assert.equal(r.orderNumber, plain.orderNumber))
+})
+
+// Counts the typed calls the hot path took (index.js looks native.callFields up at each call).
+function countingHotPath() {
+  const real = native.callFields
+  const seen = { taken: 0 }
+  native.callFields = (...args) => {
+    const p = real(...args)
+    if (p) seen.taken += 1
+    return p
+  }
+  seen.restore = () => { native.callFields = real }
+  return seen
+}
+
+test('the typed approval takes the hot path, with a journal too (the worker threads)', async () => {
+  const seen = countingHotPath()
+  try {
+    await client.payupKeyinApprove(keyin(order('TH')))
+    assert.equal(seen.taken, 1, 'taken for a plain request')
+    await client.payupKeyinApprove({ ...keyin(order('TH')), amount: 1004.5 }).catch(() => {})
+    assert.equal(seen.taken, 1, 'not for a fraction')
+    const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'payup-typed-'))
+    const config = sandbox.clientConfig()
+    config.journal = { sqlite: require('node:path').join(dir, 'payup.db') }
+    const journaled = new payup.Client(config)
+    const o = order('TJ')
+    const first = await journaled.payupKeyinApprove(keyin(o))
+    const again = await journaled.payupKeyinApprove(keyin(o))
+    assert.equal(seen.taken, 3)
+    assert.equal(first.orderNumber, o)
+    assert.deepEqual([again.replayed, again.transactionId], [true, first.transactionId])
+    const declined = await journaled.payupKeyinApprove(keyin(order('TJ'), CARD_DECLINED)).catch((e) => e)
+    assert.ok(declined instanceof payup.PayupError && declined.code === 'PAYUP_DECLINED', String(declined))
+  } finally {
+    seen.restore()
+  }
+})
+
+test('each member of a request is read once, also when the document path takes over', async () => {
+  // A getter that changes its answer: the document path must see what the hot path saw.
+  let reads = 0
+  const flipping = keyin(order('TG'))
+  delete flipping.cardNo
+  Object.defineProperty(flipping, 'cardNo', { enumerable: true, get: () => (reads++ === 0 ? '4111' : '4111111111111111') })
+  const e = await client.payupKeyinApprove(flipping).catch((x) => x)
+  assert.equal(e.code, 'PAYUP_INVALID', String(e))
+  assert.ok(e.fields.some((f) => f.field === 'cardNo'), JSON.stringify(e.fields))
+  assert.equal(reads, 1)
+  assert.equal(ledgerFor(sandbox, flipping.orderNumber).length, 0, 'nothing was charged')
+  // The same with a name the hot path does not know: nothing read twice, the name reported.
+  reads = 0
+  const misspelt = { ...keyin(order('TG')), cardNumber: '1' }
+  delete misspelt.cardNo
+  Object.defineProperty(misspelt, 'cardNo', { enumerable: true, get: () => (reads++ === 0 ? '4111111111111111' : '4111') })
+  const m = await client.payupKeyinApprove(misspelt).catch((x) => x)
+  assert.ok(m.fields.some((f) => f.field === 'cardNumber'), JSON.stringify(m.fields))
+  assert.equal(reads, 1)
+  // Options are read once too.
+  let optionReads = 0
+  const options = { get timeoutMs() { optionReads += 1; return 'soon' } }
+  const o = await client.payupKeyinApprove(keyin(order('TG')), options).catch((x) => x)
+  assert.equal(o.code, 'PAYUP_INVALID', String(o))
+  assert.equal(optionReads, 1)
+})
+
+test('a second copy of index.js (a module registry) rejects with its own PayupError, the first with its own', async () => {
+  const indexPath = require.resolve('..')
+  const generatedPath = require.resolve('../generated.js')
+  delete require.cache[indexPath]
+  delete require.cache[generatedPath]
+  const second = require('..')
+  assert.notEqual(second.PayupError, payup.PayupError)
+  const fromSecond = await new second.Client(sandbox.clientConfig()).payupKeyinApprove(keyin(order('TC'), CARD_DECLINED)).catch((e) => e)
+  const fromFirst = await client.payupKeyinApprove(keyin(order('TC'), CARD_DECLINED)).catch((e) => e)
+  assert.ok(fromSecond instanceof second.PayupError, 'the second copy\'s')
+  assert.ok(fromFirst instanceof payup.PayupError, 'the first copy\'s')
+  assert.equal(fromFirst.code, 'PAYUP_DECLINED')
 })
 
 test('what the hot path leaves to the document path gets the document path\'s answer, named in camelCase', async () => {
@@ -132,6 +226,17 @@ test('inherited members are not fields (as JSON.stringify reads a request)', asy
     delete Object.prototype.cardNo
   }
   assert.equal(ledgerFor(sandbox, req.orderNumber).length, 0, 'nothing was sent')
+  // A complete request with a polluted prototype: the hot path, which reads own members only.
+  const seen = countingHotPath()
+  Object.prototype.mobileNumber = 'not a number' // eslint-disable-line no-extend-native
+  try {
+    const o = order('TP')
+    assert.equal((await client.payupKeyinApprove(keyin(o))).orderNumber, o)
+    assert.equal(seen.taken, 1)
+  } finally {
+    delete Object.prototype.mobileNumber
+    seen.restore()
+  }
 })
 
 test('a typed call\'s failure is a PayupError with camelCase fields, its stack and no card data', async () => {
@@ -154,11 +259,15 @@ test('where code generation from strings is disallowed, requests and results are
     const payup = require(${JSON.stringify(require.resolve('..'))})
     const sandbox = new payup.Sandbox()
     const client = sandbox.client()
+    const native = require(${JSON.stringify(require.resolve('../native.js'))})
+    const real = native.callFields
+    let taken = 0
+    native.callFields = (...a) => { const p = real(...a); if (p) taken++; return p }
     const req = ${JSON.stringify(keyin('TG' + process.pid))}
     ;(async () => {
       const r = await client.payupKeyinApprove(req)
       const typo = await client.payupKeyinApprove({ ...req, orderNumber: req.orderNumber + 'x', cardNumber: '1' }).catch((e) => e)
-      console.log(JSON.stringify({ keys: Object.keys(r), proto: Object.getPrototypeOf(r) === Object.prototype, r, typo: typo.fields }))
+      console.log(JSON.stringify({ keys: Object.keys(r), proto: Object.getPrototypeOf(r) === Object.prototype, r, typo: typo.fields, taken }))
     })().finally(() => sandbox.close())`
   const run = require('node:child_process').spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], { encoding: 'utf8' })
   assert.equal(run.status, 0, run.stderr)
@@ -167,5 +276,6 @@ test('where code generation from strings is disallowed, requests and results are
   assert.deepEqual(out.keys, ['transactionId', 'orderNumber', 'amount', 'authNumber', 'authDateTime', 'cardName', 'kakaoResultCode', 'noinf', 'taxAmount', 'vatAmount', 'freeAmount', 'responseCode', 'responseMsg'])
   assert.equal(out.r.amount, 1004)
   assert.ok(out.typo.some((f) => f.field === 'cardNumber'), JSON.stringify(out.typo))
+  assert.equal(out.taken, 1, 'the hot path ran, with its loops')
   assert.equal(typeof out.r.cardName, 'string')
 })
