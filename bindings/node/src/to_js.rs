@@ -394,38 +394,23 @@ impl Seq {
     }
 }
 
-impl ser::SerializeSeq for Seq {
-    type Ok = sys::napi_value;
-    type Error = Failed;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Failed> {
-        self.push(v)
-    }
-    fn end(self) -> Out {
-        Ok(self.array)
-    }
+/// An array's serde traits (their methods differ only in name).
+macro_rules! array_like {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Seq {
+            type Ok = sys::napi_value;
+            type Error = Failed;
+            fn $method<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Failed> {
+                self.push(v)
+            }
+            fn end(self) -> Out {
+                Ok(self.array)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Seq {
-    type Ok = sys::napi_value;
-    type Error = Failed;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Failed> {
-        self.push(v)
-    }
-    fn end(self) -> Out {
-        Ok(self.array)
-    }
-}
-
-impl ser::SerializeTupleStruct for Seq {
-    type Ok = sys::napi_value;
-    type Error = Failed;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), Failed> {
-        self.push(v)
-    }
-    fn end(self) -> Out {
-        Ok(self.array)
-    }
-}
+array_like!(SerializeSeq::serialize_element, SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field);
 
 pub struct Map {
     ser: Ser,
