@@ -240,8 +240,7 @@ function callOptionsText(options) {
 // values as arguments: one call instead of a napi call per member. Own data properties, as JSON.parse makes.
 // An object literal of the names (quoted: any name is data) is V8's fastest way to make one; where code
 // generation from strings is disallowed (--disallow-code-generation-from-strings), a loop makes the same.
-function shapeOf(names) {
-  const keys = names.slice()
+function shapeOf(keys) {
   if (!keys.includes('__proto__')) {
     try {
       const args = keys.map((_, i) => `a${i}`)
@@ -253,9 +252,14 @@ function shapeOf(names) {
   }
   return function () {
     const o = {}
-    for (let i = 0; i < keys.length; i++) Object.defineProperty(o, keys[i], { value: arguments[i], writable: true, enumerable: true, configurable: true })
+    for (let i = 0; i < keys.length; i++) defineMember(o, keys[i], arguments[i])
     return o
   }
+}
+
+// `o[k] = v` as JSON.parse makes it: an own data member, also for `__proto__` (where `=` sets the prototype).
+function defineMember(o, k, v) {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true })
 }
 
 // A typed call's rejection: the PayupError of an error document, fields named in camelCase.
@@ -267,7 +271,8 @@ function errorOf(text) {
 // the PayupError of the copy that made it).
 const FACTORIES = native.setFactories(shapeOf, errorOf, JSON.parse)
 
-// operation → { id, index: Map(camelCase name → position) }, or null: the typed methods' names for core's fields.
+// operation → { id, index: Map(camelCase name → position), values: valuesReader }, or null: the typed methods'
+// names for core's fields.
 const FIELDS = new Map()
 
 function fieldsOf(operation) {
@@ -278,11 +283,8 @@ function fieldsOf(operation) {
     // Only where every name converts back (snakeKey) to core's: the document path's reading of the names.
     if (names && names.every((n) => snakeKey(camelKey(n)) === n)) {
       const camelNames = names.map(camelKey)
-      f = {
-        id: native.operationId(operation),
-        values: valuesReader(camelNames),
-        index: new Map(camelNames.map((n, i) => [n, i])),
-      }
+      const index = new Map(camelNames.map((n, i) => [n, i]))
+      f = { id: native.operationId(operation), index, values: valuesReader(camelNames, index) }
     }
     FIELDS.set(operation, f)
   }
@@ -292,9 +294,8 @@ function fieldsOf(operation) {
 // A function of a plain request and its own enumerable keys (as JSON.stringify reads them): its members by
 // their place in `names` (undefined: absent), each read once, or undefined — before reading any — when a key
 // is not one of them. Generated as a switch over the names (a Map and keyed loads took twice as long); a loop
-// where code generation from strings is disallowed.
-function valuesReader(names) {
-  const index = new Map(names.map((n, i) => [n, i]))
+// where code generation from strings is disallowed. `index`: each name's place.
+function valuesReader(names, index) {
   const loop = (request, keys) => {
     for (const k of keys) if (!index.has(k)) return undefined
     const values = new Array(names.length).fill(undefined)
@@ -316,14 +317,10 @@ function valuesReader(names) {
 }
 
 // A plain snapshot of a request's members (each read once: here, or by valuesReader), for the document path.
-function snapshot(request, keys, values, names) {
+// `index`: each name's place in `values`. An own `__proto__` member stays one, for toRequestDocument to treat as before.
+function snapshot(request, keys, values, index) {
   const out = {}
-  keys.forEach((k, i) => {
-    const v = values ? values[names.get(k)] : request[k]
-    // An own `__proto__` member stays one (as the request had it), for toRequestDocument to treat as before.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true })
-    else out[k] = v
-  })
+  for (const k of keys) defineMember(out, k, values ? values[index.get(k)] : request[k])
   return out
 }
 

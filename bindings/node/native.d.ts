@@ -13,10 +13,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class NativeClient {
   /** `config`: the configuration document as JSON text (README "The configuration document"). */
   constructor(config: string)
-  /**
-   * A Promise settled by `run`: on the JS thread (`coop.rs`) when the client allows it, else on a worker.
-   * This client's number for `callFields` (the same every time).
-   */
+  /** This client's number for `callFields` (the same every time). */
   handle(): number
   /**
    * `call` for a client with `onExchange`: always resolves, to the envelope

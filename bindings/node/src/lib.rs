@@ -86,7 +86,6 @@ impl NativeClient {
         })
     }
 
-    /// A Promise settled by `run`: on the JS thread (`coop.rs`) when the client allows it, else on a worker.
     /// This client's number for `callFields` (the same every time).
     #[napi]
     pub fn handle(&self) -> u32 {
@@ -103,6 +102,7 @@ impl NativeClient {
         self.handle.get()
     }
 
+    /// A Promise settled by `run`: on the JS thread (`coop.rs`) when the client allows it, else on a worker.
     /// `typed`: a typed method's call (`pool::Outcome::Typed`), with its factories.
     fn spawn(
         &self,

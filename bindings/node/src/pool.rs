@@ -128,12 +128,17 @@ impl Outcome {
     /// An internal failure (a panic, a task that could not start) of a typed call (`Some(factories)`) or a
     /// plain one.
     pub fn internal_failure(typed: Option<u32>) -> Outcome {
-        let doc = payup_core::Operation::internal_failure("call").to_json().to_string();
+        let doc = internal_failure_doc();
         match typed {
             Some(factories) => Outcome::Typed { factories, result: Err(doc) },
             None => Outcome::Text(Err(doc)),
         }
     }
+}
+
+/// The error document of a call that failed inside payup (a panic, a task or a result that could not be made).
+fn internal_failure_doc() -> String {
+    payup_core::Operation::internal_failure("call").to_json().to_string()
 }
 
 struct Settle {
@@ -337,12 +342,12 @@ pub(crate) unsafe fn settle_deferred(env: sys::napi_env, deferred: sys::napi_def
     // SAFETY: as the caller promises.
     unsafe {
         let (value, ok) = match outcome {
-            Outcome::Text(Ok(s)) => (string(env, s), true),
+            Outcome::Text(Ok(s)) => (crate::to_js::js_string(env, s), true),
             Outcome::Text(Err(s)) => (plain_error(env, s), false),
             Outcome::Typed { factories, result: Ok(r) } => match crate::to_js::to_js(env, *factories, r) {
                 Some(v) => (Some(v), true),
                 None => {
-                    let doc = payup_core::Operation::internal_failure("call").to_json().to_string();
+                    let doc = internal_failure_doc();
                     (crate::to_js::typed_error(env, *factories, &doc).or_else(|| plain_error(env, &doc)), false)
                 }
             },
@@ -359,18 +364,11 @@ pub(crate) unsafe fn settle_deferred(env: sys::napi_env, deferred: sys::napi_def
     }
 }
 
-unsafe fn string(env: sys::napi_env, text: &str) -> Option<sys::napi_value> {
-    let mut value = ptr::null_mut();
-    // SAFETY: napi on the JS thread (the callers').
-    let status = unsafe { sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut value) };
-    (status == sys::Status::napi_ok).then_some(value)
-}
-
 /// An `Error` whose message is `text`.
 unsafe fn plain_error(env: sys::napi_env, text: &str) -> Option<sys::napi_value> {
-    // SAFETY: as in `string`.
+    // SAFETY: napi on the JS thread (the callers').
     unsafe {
-        let message = string(env, text)?;
+        let message = crate::to_js::js_string(env, text)?;
         let mut error = ptr::null_mut();
         (sys::napi_create_error(env, ptr::null_mut(), message, &mut error) == sys::Status::napi_ok).then_some(error)
     }

@@ -107,12 +107,30 @@ unsafe fn call(env: sys::napi_env, f: sys::napi_ref, args: &[sys::napi_value]) -
 pub unsafe fn typed_error(env: sys::napi_env, factories: u32, text: &str) -> Option<sys::napi_value> {
     // SAFETY: as the caller promises.
     unsafe {
-        let arg = Ser { env, raw: false, factories }.string(text).ok()?;
+        let arg = js_string(env, text)?;
         call(env, factory(factories, |f| f.error_of), &[arg])
     }
 }
 
-/// `value` as a JS value (see the module's comment); `None` if napi failed (the caller rejects then).
+/// `s` as a JS string (ASCII is Latin-1 too, and V8 copies that without decoding UTF-8).
+///
+/// # Safety
+/// On the JS thread of `env`.
+pub unsafe fn js_string(env: sys::napi_env, s: &str) -> Option<sys::napi_value> {
+    let mut v = ptr::null_mut();
+    // SAFETY: as the caller promises; `s` outlives the call.
+    let status = unsafe {
+        if s.is_ascii() {
+            sys::napi_create_string_latin1(env, s.as_ptr().cast(), s.len() as isize, &mut v)
+        } else {
+            sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut v)
+        }
+    };
+    (status == sys::Status::napi_ok).then_some(v)
+}
+
+/// `value` as a JS value (see the module's comment), else `JSON.parse` of its camelCase text; `None` if neither
+/// could be made (the caller rejects then).
 ///
 /// # Safety
 /// On the JS thread of `env`, inside a handle scope.
@@ -124,8 +142,7 @@ pub unsafe fn to_js(env: sys::napi_env, factories: u32, value: &impl Serialize) 
             unsafe {
                 clear_exception(env);
                 // What the document path would give: JSON.parse of the camelCase text.
-                let text = crate::camel_text(value);
-                let arg = Ser { env, raw: false, factories }.string(&text).ok()?;
+                let arg = js_string(env, &crate::camel_text(value))?;
                 call(env, factory(factories, |f| f.parse), &[arg])
             }
         }
@@ -177,17 +194,8 @@ struct Ser {
 
 impl Ser {
     fn string(self, s: &str) -> Out {
-        let mut v = ptr::null_mut();
-        // SAFETY: napi on the JS thread (every `Ser` is made by `to_js`, whose caller promises it). ASCII is
-        // Latin-1 too, and V8 copies that without decoding UTF-8.
-        let status = unsafe {
-            if s.is_ascii() {
-                sys::napi_create_string_latin1(self.env, s.as_ptr().cast(), s.len() as isize, &mut v)
-            } else {
-                sys::napi_create_string_utf8(self.env, s.as_ptr().cast(), s.len() as isize, &mut v)
-            }
-        };
-        ok(status, v)
+        // SAFETY: napi on the JS thread (every `Ser` is made by `to_js`, whose caller promises it).
+        unsafe { js_string(self.env, s) }.ok_or(Failed)
     }
     fn number(self, n: f64) -> Out {
         let mut v = ptr::null_mut();
